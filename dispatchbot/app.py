@@ -1,0 +1,258 @@
+"""The composition root: the one place that constructs things, and the daemon's lifecycle.
+
+Start order matters for 3 a.m. reliability: the schema and the bot token are checked before anything
+listens, so a broken deployment fails fast with one clear line; unfinished flow runs are resumed only
+once the bot can talk to Slack. Stop order is the reverse: stop taking requests, let in-flight work
+finish (bounded), then close the connection and the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+
+from dispatchbot.clock import Clock, SystemClock
+from dispatchbot.config import Settings, SlackMode, masked_dict
+from dispatchbot.deps import Deps
+from dispatchbot.errors import ProviderError, StartupError
+from dispatchbot.flows import run_failures
+from dispatchbot.flows.runner import FlowRunner
+from dispatchbot.handlers import context as context_handlers
+from dispatchbot.handlers import deliveries as delivery_handlers
+from dispatchbot.handlers import errors as error_handlers
+from dispatchbot.handlers import run_failures as run_failure_handlers
+from dispatchbot.logs import get_logger
+from dispatchbot.metrics import Metrics
+from dispatchbot.providers.slack import BotIdentity, SlackGateway, build_web_client
+from dispatchbot.scheduler.jobs import maintenance_jobs
+from dispatchbot.scheduler.service import Scheduler
+from dispatchbot.services.deliveries import DeliveryService
+from dispatchbot.services.flow_runs import FlowRunService
+from dispatchbot.socket_mode import ConnectionWatch, InstrumentedSocketModeHandler
+from dispatchbot.storage import migrate
+from dispatchbot.storage.engine import Database, open_database
+from dispatchbot.web import SlackStatus, WebState, build_web_app
+
+log = get_logger(__name__)
+
+Extension = Callable[[AsyncApp, Deps], None]
+"""Registers more handlers and flows, the same way the built-in `handlers/*.register` do."""
+
+HANDLER_MODULES = (error_handlers, delivery_handlers, run_failure_handlers)
+
+
+@dataclass
+class Running:
+    """What a started bot holds, so it can be stopped in the right order."""
+
+    deps: Deps
+    bolt: AsyncApp
+    web_runner: web.AppRunner
+    web_state: WebState
+    scheduler: Scheduler
+    in_flight: context_handlers.InFlight
+    socket: InstrumentedSocketModeHandler | None
+    watch: ConnectionWatch | None
+    port: int
+
+
+class Bot:
+    def __init__(
+        self, settings: Settings, *, extensions: Sequence[Extension] = (), clock: Clock | None = None
+    ) -> None:
+        self.settings = settings
+        self._extensions = extensions
+        self._clock = clock or SystemClock()
+        self.running: Running | None = None
+        self._database: Database | None = None
+
+    async def start(self) -> Running:
+        """Bring the bot up; raises `StartupError` with an operator-readable reason."""
+        settings = self.settings
+        database = self._database = open_database(settings.database.url)
+        await _prepare_schema(database, settings)
+        metrics = Metrics()
+        bot_token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else ""
+        client = build_web_client(token=bot_token, base_url=settings.slack.api_url, metrics=metrics)
+        slack = SlackGateway(client)
+        identity = await _check_bot_token(slack, settings)
+        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        runs: FlowRunner[Deps] = FlowRunner(
+            FlowRunService(database.sessions, self._clock, owner, settings.runs.lease_seconds),
+            metrics,
+            max_attempts=settings.runs.max_attempts,
+            backoff_seconds=settings.runs.retry_backoff_seconds,
+            lease_seconds=settings.runs.lease_seconds,
+        )
+        deps = Deps(
+            settings=settings,
+            clock=self._clock,
+            database=database,
+            metrics=metrics,
+            slack=slack,
+            identity=identity,
+            runs=runs,
+            deliveries=DeliveryService(database.sessions, self._clock),
+        )
+        runs.bind(deps)
+        runs.on_failure(lambda run, title, message: run_failures.notify(deps, run, title, message))
+
+        signing_secret = (
+            settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else None
+        )
+        bolt = AsyncApp(client=client, signing_secret=signing_secret, raise_error_for_unhandled_request=False)
+        in_flight = context_handlers.InFlight()
+        context_handlers.register(bolt, deps, in_flight)
+        for module in HANDLER_MODULES:
+            module.register(bolt, deps)
+        for extension in self._extensions:
+            extension(bolt, deps)
+
+        socket_handler: InstrumentedSocketModeHandler | None = None
+        watch: ConnectionWatch | None = None
+        if settings.slack.mode is SlackMode.SOCKET:
+            app_token = settings.slack.app_token.get_secret_value() if settings.slack.app_token else ""
+            socket_handler = InstrumentedSocketModeHandler(
+                bolt, app_token=app_token, ping_interval=settings.slack.ping_interval_seconds, metrics=metrics
+            )
+            watch = ConnectionWatch(socket_handler, self._clock, metrics)
+
+        web_state = WebState()
+        web_app = build_web_app(
+            database=database,
+            metrics=metrics,
+            slack_status=lambda: _slack_status(settings, watch, self._clock),
+            bolt_app=bolt if settings.slack.mode is SlackMode.HTTP else None,
+            state=web_state,
+        )
+        web_runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
+        await web_runner.setup()
+        site = web.TCPSite(web_runner, settings.http.host, settings.http.port)
+        await site.start()
+        port = _bound_port(site)
+
+        if socket_handler is not None and watch is not None:
+            await _connect_socket(socket_handler)
+            await watch.check()
+            watch.start()
+        scheduler = Scheduler(maintenance_jobs(deps), self._clock)
+        scheduler.start()
+        resumed = await runs.resume_pending()
+        self.running = Running(
+            deps, bolt, web_runner, web_state, scheduler, in_flight, socket_handler, watch, port
+        )
+        log.info(
+            "bot.started",
+            mode=settings.slack.mode.value,
+            http_port=port,
+            team=identity.team_id,
+            resumed_runs=resumed,
+        )
+        return self.running
+
+    async def stop(self) -> None:
+        """Graceful stop: refuse new requests, finish in-flight work (bounded), then close everything."""
+        running = self.running
+        if running is None:
+            if self._database is not None:
+                await self._database.dispose()
+            return
+        self.running = None
+        deadline = asyncio.get_running_loop().time() + self.settings.runs.shutdown_timeout_seconds
+        running.web_state.draining = True
+        if running.watch is not None:
+            await running.watch.stop()
+        if running.socket is not None:
+            await running.socket.close_async()  # type: ignore[no-untyped-call]
+        running.scheduler.stop()
+        await running.in_flight.wait_idle(max(0.0, deadline - asyncio.get_running_loop().time()))
+        await running.deps.runs.drain(max(0.0, deadline - asyncio.get_running_loop().time()))
+        await running.web_runner.cleanup()
+        await running.deps.database.dispose()
+        log.info("bot.stopped")
+
+    async def run_until_signalled(self) -> None:
+        """`dispatchbot run`: start, then wait for SIGTERM or SIGINT and stop gracefully."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await self.start()
+            await stop.wait()
+            log.info("bot.stopping")
+        finally:
+            await self.stop()
+
+
+async def _prepare_schema(database: Database, settings: Settings) -> None:
+    try:
+        if settings.database.migrate_on_start:
+            await migrate.upgrade(database)
+        elif await migrate.current_revision(database) != migrate.head_revision():
+            raise StartupError(
+                "database schema is not current and database.migrate_on_start is off"
+                " — run `dispatchbot db upgrade`"
+            )
+        else:
+            await database.ping()
+    except StartupError:
+        raise
+    except Exception as exc:
+        raise StartupError(f"database {_describe_database(settings)}: {type(exc).__name__}: {exc}") from exc
+
+
+async def _check_bot_token(slack: SlackGateway, settings: Settings) -> BotIdentity:
+    try:
+        return await slack.auth_test()
+    except ProviderError as exc:
+        raise StartupError(
+            f"Slack rejected the bot token ({exc.detail}) — check DISPATCHBOT_SLACK__BOT_TOKEN "
+            f"(the Bot User OAuth Token) and that the app is installed in the workspace"
+        ) from exc
+    except Exception as exc:
+        raise StartupError(
+            f"cannot reach Slack at {settings.slack.api_url}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+async def _connect_socket(handler: InstrumentedSocketModeHandler) -> None:
+    try:
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+    except Exception as exc:
+        error = getattr(getattr(exc, "response", None), "get", lambda _key, default=None: default)("error")
+        detail = error or f"{type(exc).__name__}: {exc}"
+        raise StartupError(
+            f"Socket Mode connection refused ({detail}) — check DISPATCHBOT_SLACK__APP_TOKEN (an app-level "
+            f"xapp- token with connections:write) and that Socket Mode is enabled for the app"
+        ) from exc
+
+
+async def _slack_status(settings: Settings, watch: ConnectionWatch | None, clock: Clock) -> SlackStatus:
+    if watch is None:
+        return SlackStatus(mode=settings.slack.mode.value, connected=True)
+    await watch.check()
+    reason = None
+    if not watch.connected:
+        down_for = (clock.now() - watch.down_since).total_seconds()
+        if down_for > settings.health.slack_disconnect_grace_seconds:
+            reason = f"Slack Socket Mode disconnected for {down_for:.0f}s"
+    return SlackStatus(mode=settings.slack.mode.value, connected=watch.connected, unhealthy_reason=reason)
+
+
+def _bound_port(site: web.TCPSite) -> int:
+    server = site._server  # aiohttp exposes the bound socket only here; needed when port 0 was asked for
+    sockets = getattr(server, "sockets", None) or []
+    return int(sockets[0].getsockname()[1]) if sockets else 0
+
+
+def _describe_database(settings: Settings) -> str:
+    return str(masked_dict(settings)["database"]["url"])

@@ -1,0 +1,280 @@
+"""Settings: a TOML file overridden by `DISPATCHBOT_<SECTION>__<KEY>` environment variables.
+
+The environment names are a public interface (operators, Helm charts and Procfiles set them), so the
+section and key names below must not change. Loading never raises a raw pydantic error: every problem
+becomes one line naming the key and how to fix it, because the first person to read it is an operator
+at start-up, not a Python developer.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from dispatchbot.commands import COMMANDS, Command
+
+ENV_PREFIX = "DISPATCHBOT_"
+CONFIG_PATH_ENV = "DISPATCHBOT_CONFIG"
+DEFAULT_CONFIG_FILE = Path("config.toml")
+
+
+class SlackMode(StrEnum):
+    SOCKET = "socket"
+    HTTP = "http"
+
+
+class Section(BaseModel):
+    """A config section: unknown keys are errors, so a typo is caught at start-up, not at 3 a.m."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SlackSettings(Section):
+    bot_token: SecretStr | None = None
+    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    mode: SlackMode = SlackMode.SOCKET
+    api_url: str = "https://slack.com/api/"
+    app_name: str = "dispatchbot"
+    public_url: str = ""
+    ping_interval_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url_has_trailing_slash(cls, value: str) -> str:
+        # slack_sdk joins method names onto the base URL, so ".../api" and ".../api/" must behave alike.
+        return value if value.endswith("/") else value + "/"
+
+
+class DatabaseSettings(Section):
+    url: str = "sqlite+aiosqlite:///./dispatchbot.db"
+    migrate_on_start: bool = True
+
+
+class HttpSettings(Section):
+    host: str = "0.0.0.0"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
+class LogSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["auto", "json", "console"] = "auto"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class HealthSettings(Section):
+    slack_disconnect_grace_seconds: float = Field(default=60.0, ge=0)
+
+
+class RunsSettings(Section):
+    lease_seconds: float = Field(default=30.0, gt=0)
+    sweep_interval_seconds: float = Field(default=15.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    retry_backoff_seconds: float = Field(default=1.0, ge=0)
+    shutdown_timeout_seconds: float = Field(default=20.0, ge=0)
+    delivery_retention_hours: float = Field(default=24.0, gt=0)
+
+
+class CommandSettings(Section):
+    """Slash-command names, keyed like `dispatchbot.commands.Command`."""
+
+    report_incident: str = COMMANDS[Command.REPORT_INCIDENT].default_name
+    list_incidents: str = COMMANDS[Command.LIST_INCIDENTS].default_name
+    update_incident: str = COMMANDS[Command.UPDATE_INCIDENT].default_name
+    assign_role: str = COMMANDS[Command.ASSIGN_ROLE].default_name
+    list_participants: str = COMMANDS[Command.LIST_PARTICIPANTS].default_name
+    update_participant: str = COMMANDS[Command.UPDATE_PARTICIPANT].default_name
+    notifications_group: str = COMMANDS[Command.NOTIFICATIONS_GROUP].default_name
+    report_tactical: str = COMMANDS[Command.REPORT_TACTICAL].default_name
+    report_executive: str = COMMANDS[Command.REPORT_EXECUTIVE].default_name
+    add_timeline_event: str = COMMANDS[Command.ADD_TIMELINE_EVENT].default_name
+    create_task: str = COMMANDS[Command.CREATE_TASK].default_name
+    list_tasks: str = COMMANDS[Command.LIST_TASKS].default_name
+    list_my_tasks: str = COMMANDS[Command.LIST_MY_TASKS].default_name
+    engage_oncall: str = COMMANDS[Command.ENGAGE_ONCALL].default_name
+
+    @field_validator("*")
+    @classmethod
+    def _slash_name(cls, value: str) -> str:
+        if not value.startswith("/") or len(value) > 32 or value != value.lower() or " " in value:
+            raise ValueError("must start with '/', be lowercase, have no spaces and be at most 32 characters")
+        return value
+
+    def name(self, command: Command) -> str:
+        return str(getattr(self, command.value))
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Construct it with `load_settings`, which turns errors into `ConfigError`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    slack: SlackSettings = SlackSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    http: HttpSettings = HttpSettings()
+    log: LogSettings = LogSettings()
+    health: HealthSettings = HealthSettings()
+    runs: RunsSettings = RunsSettings()
+    commands: CommandSettings = CommandSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init kwargs; the environment must win over it.
+        return (env_settings, init_settings)
+
+    def secrets(self) -> list[str]:
+        """Every secret value in force, so the log redactor can scrub them wherever they appear."""
+        values = [self.slack.bot_token, self.slack.app_token, self.slack.signing_secret]
+        found = [secret.get_secret_value() for secret in values if secret is not None]
+        password = _database_password(self.database.url)
+        if password:
+            found.append(password)
+        return [value for value in found if len(value) >= 4]
+
+
+class ConfigError(Exception):
+    """Configuration that cannot work; `problems` holds one operator-readable line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def resolve_config_path(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:
+    """`--config`, else `DISPATCHBOT_CONFIG`, else `./config.toml` when it exists."""
+    if explicit is not None:
+        return explicit
+    from_env = environ.get(CONFIG_PATH_ENV)
+    if from_env:
+        return Path(from_env)
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the file and the process environment; raise `ConfigError` listing every problem at once."""
+    config_path = resolve_config_path(path, os.environ)
+    file_values = _read_toml(config_path) if config_path is not None else {}
+    source = f" (in {config_path} or the environment)" if config_path is not None else ""
+    try:
+        return Settings(**file_values)
+    except ValidationError as exc:
+        raise ConfigError([_describe(error, source) for error in exc.errors()]) from None
+
+
+def runtime_problems(settings: Settings) -> list[str]:
+    """What `dispatchbot run` needs beyond a well-formed file: tokens of the right kind for the mode."""
+    problems: list[str] = []
+    slack = settings.slack
+    bot = slack.bot_token.get_secret_value() if slack.bot_token else ""
+    if not bot:
+        problems.append(
+            _missing("slack.bot_token", "the Bot User OAuth Token (xoxb-...) from OAuth & Permissions")
+        )
+    elif not bot.startswith("xoxb-"):
+        problems.append(
+            f"slack.bot_token: expected a bot token starting with 'xoxb-' but got one starting with "
+            f"'{bot[:5]}' — use the Bot User OAuth Token (set {_env_name('slack.bot_token')})"
+        )
+    if slack.mode is SlackMode.SOCKET:
+        app = slack.app_token.get_secret_value() if slack.app_token else ""
+        if not app:
+            problems.append(
+                _missing(
+                    "slack.app_token", "an app-level token (xapp-...) with connections:write, for Socket Mode"
+                )
+            )
+        elif not app.startswith("xapp-"):
+            problems.append(
+                "slack.app_token: expected an app-level token starting with 'xapp-' but got one starting "
+                f"with '{app[:5]}' — create one under Basic Information > App-Level Tokens "
+                f"(set {_env_name('slack.app_token')})"
+            )
+    elif not (slack.signing_secret and slack.signing_secret.get_secret_value()):
+        problems.append(
+            _missing("slack.signing_secret", "the Signing Secret from Basic Information, for HTTP mode")
+        )
+    return problems
+
+
+def masked_dict(settings: Settings) -> dict[str, Any]:
+    """The effective configuration as plain data, secrets replaced, for `dispatchbot config show`."""
+    data = settings.model_dump(mode="json")
+    data["database"]["url"] = _mask_url_password(settings.database.url)
+    for key in ("bot_token", "app_token", "signing_secret"):
+        secret = getattr(settings.slack, key)
+        data["slack"][key] = "********" if secret is not None and secret.get_secret_value() else ""
+    return data
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError([f"config file {path}: not found — pass an existing file to --config"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            [f"config file {path}: invalid TOML ({exc}) — fix the syntax at that line"]
+        ) from None
+
+
+def _describe(error: Any, source: str) -> str:
+    key = ".".join(str(part) for part in error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key{source} — remove it or check its spelling against config.example.toml"
+    if kind == "model_type" or kind == "dict_type":
+        return f"{key}: must be a table of settings{source} — see config.example.toml"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{key}: {message}{source} (set {_env_name(key)} or [{key.rsplit('.', 1)[0]}] in the config file)"
+
+
+def _missing(key: str, what: str) -> str:
+    return f"{key}: missing — set {_env_name(key)} (or {key.split('.')[-1]} in the [slack] table) to {what}"
+
+
+def _env_name(key: str) -> str:
+    return ENV_PREFIX + key.upper().replace(".", "__")
+
+
+def _database_password(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).password
+    except ArgumentError:
+        return None
+
+
+def _mask_url_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url

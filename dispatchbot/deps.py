@@ -1,0 +1,25 @@
+"""The dependency container handed to handlers and flows; built only by `app.py`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dispatchbot.clock import Clock
+from dispatchbot.config import Settings
+from dispatchbot.flows.runner import FlowRunner
+from dispatchbot.metrics import Metrics
+from dispatchbot.providers.slack import BotIdentity, SlackGateway
+from dispatchbot.services.deliveries import DeliveryService
+from dispatchbot.storage.engine import Database
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    clock: Clock
+    database: Database
+    metrics: Metrics
+    slack: SlackGateway
+    identity: BotIdentity
+    runs: FlowRunner[Deps]
+    deliveries: DeliveryService

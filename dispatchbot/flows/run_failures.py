@@ -1,0 +1,27 @@
+"""Use case: a durable run gave up, so the person who asked for it hears about it (never a silent drop)."""
+
+from __future__ import annotations
+
+from dispatchbot.blocks.run_failures import run_failed_message
+from dispatchbot.deps import Deps
+from dispatchbot.domain import FlowRun
+from dispatchbot.errors import Forbidden
+
+REQUESTED_BY = "requested_by"
+
+
+async def notify(deps: Deps, run: FlowRun, title: str, message: str) -> None:
+    """DM the requester (`args["requested_by"]`) the reason and a Retry button."""
+    requester = run.args.get(REQUESTED_BY)
+    if not requester:
+        return
+    text, blocks = run_failed_message(title, message, run.id)
+    await deps.slack.post_message(str(requester), text, blocks)
+
+
+async def retry(deps: Deps, run_id: int, user_id: str) -> FlowRun | None:
+    """Restart a failed run for the person who asked for it; None when it is no longer failed."""
+    run = await deps.runs.get(run_id)
+    if run is None or run.args.get(REQUESTED_BY) != user_id:
+        raise Forbidden("Only the person who made this request can retry it.")
+    return await deps.runs.retry(run_id)

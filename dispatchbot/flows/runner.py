@@ -1,0 +1,232 @@
+"""Durable flow runs: steps that survive crashes, run once, and tell someone when they cannot finish.
+
+A flow is an ordered list of idempotent steps. Each step looks at what the run already recorded before
+acting, and records its result before the next starts, so a run killed at any point resumes where it
+stopped (at start-up or from the periodic sweep) instead of being forgotten or redone. The lease on the
+row decides which process works on a run; a heartbeat keeps it while steps are slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from dispatchbot.domain import FlowRun, RunStatus
+from dispatchbot.errors import UserFacingError
+from dispatchbot.logs import get_logger
+from dispatchbot.metrics import Metrics
+from dispatchbot.services.flow_runs import FlowRunService, LeaseLost
+
+DepsT = TypeVar("DepsT")
+log = get_logger(__name__)
+
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class RunContext(Generic[DepsT]):
+    """What a step sees: the run's arguments, what earlier steps recorded, and the dependencies."""
+
+    def __init__(self, run: FlowRun, deps: DepsT, service: FlowRunService) -> None:
+        self.run_id = run.id
+        self.key = run.key
+        self.args = run.args
+        self.state: dict[str, Any] = dict(run.state)
+        self.deps = deps
+        self._service = service
+
+    async def record(self, **values: Any) -> None:
+        """Commit step results now, so a crash right after an external call does not repeat it."""
+        await self._service.record(self.run_id, values)
+        self.state.update(values)
+
+
+StepFunction = Callable[[RunContext[DepsT]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Step(Generic[DepsT]):
+    name: str
+    run: StepFunction[DepsT]
+
+
+@dataclass(frozen=True)
+class Flow(Generic[DepsT]):
+    kind: str
+    steps: tuple[Step[DepsT], ...]
+    title: str  # what the run does, for the failure message: "Creating your incident"
+
+
+class FailureNotifier(Protocol):
+    async def __call__(self, run: FlowRun, title: str, message: str) -> None:
+        """Tell the people involved that `run` failed for good (the message says why or gives an error id)."""
+
+
+class FlowRunner(Generic[DepsT]):
+    def __init__(
+        self,
+        service: FlowRunService,
+        metrics: Metrics,
+        *,
+        max_attempts: int,
+        backoff_seconds: float,
+        lease_seconds: float,
+    ) -> None:
+        self._service = service
+        self._deps: DepsT | None = None
+        self._metrics = metrics
+        self._max_attempts = max_attempts
+        self._backoff = backoff_seconds
+        self._heartbeat_every = lease_seconds / 3
+        self._flows: dict[str, Flow[DepsT]] = {}
+        self._active: dict[int, asyncio.Task[None]] = {}
+        self._notify_failure: FailureNotifier | None = None
+        self._accepting = True
+
+    def bind(self, deps: DepsT) -> None:
+        """Give steps their dependencies (which include this runner, hence not in the constructor)."""
+        self._deps = deps
+
+    def register(self, flow: Flow[DepsT]) -> None:
+        self._flows[flow.kind] = flow
+
+    def title_of(self, kind: str) -> str:
+        flow = self._flows.get(kind)
+        return flow.title if flow is not None else kind
+
+    def on_failure(self, notifier: FailureNotifier) -> None:
+        self._notify_failure = notifier
+
+    async def start(self, flow: Flow[DepsT], key: str, args: dict[str, Any]) -> FlowRun:
+        """Record the run (idempotent by `key`) and begin executing it in the background.
+
+        A repeated key returns the existing run and starts nothing new: this is what makes a double
+        click or a redelivered submission harmless.
+        """
+        if flow.kind not in self._flows:
+            self.register(flow)
+        run, created = await self._service.open(flow.kind, key, args)
+        if created:
+            self._spawn(run.id)
+        return run
+
+    async def get(self, run_id: int) -> FlowRun | None:
+        return await self._service.get(run_id)
+
+    async def retry(self, run_id: int) -> FlowRun | None:
+        """Start a failed run again from its first unfinished step; None when it is not failed."""
+        run = await self._service.reopen_failed(run_id)
+        if run is not None:
+            self._spawn(run.id)
+        return run
+
+    async def resume_pending(self) -> int:
+        """Pick up runs nobody holds (a crash, a stopped replica); called at start-up and by the sweep."""
+        if not self._accepting:
+            return 0
+        started = 0
+        for run_id in await self._service.resumable():
+            if run_id not in self._active:
+                self._spawn(run_id)
+                started += 1
+        return started
+
+    async def drain(self, within: float) -> None:
+        """Let in-flight runs finish for up to `within` seconds; cancel the rest, handing leases back."""
+        self._accepting = False
+        tasks = list(self._active.values())
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=within)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+
+    @property
+    def active_count(self) -> int:
+        return len(self._active)
+
+    def _spawn(self, run_id: int) -> None:
+        if not self._accepting or run_id in self._active:
+            return
+        task = asyncio.create_task(self._execute(run_id), name=f"flow-run-{run_id}")
+        self._active[run_id] = task
+        task.add_done_callback(lambda _task: self._active.pop(run_id, None))
+
+    async def _execute(self, run_id: int) -> None:
+        run = await self._service.claim(run_id)
+        if run is None:
+            return  # another process holds it, or it already ended
+        flow = self._flows.get(run.kind)
+        if flow is None:
+            log.error("flow_run.unknown_kind", run_id=run_id, kind=run.kind)
+            await self._service.release(run_id)
+            return
+        bound = log.bind(run_id=run_id, flow=run.kind)
+        heartbeat = asyncio.create_task(self._heartbeat(run_id))
+        try:
+            await self._run_steps(flow, run, bound)
+        except LeaseLost:
+            bound.warning("flow_run.lease_lost")
+        except asyncio.CancelledError:
+            await asyncio.shield(self._service.release(run_id))
+            raise
+        finally:
+            heartbeat.cancel()
+
+    async def _run_steps(self, flow: Flow[DepsT], run: FlowRun, bound: Any) -> None:
+        if self._deps is None:
+            raise RuntimeError("FlowRunner.bind(deps) must be called before runs execute")
+        context = RunContext(run, self._deps, self._service)
+        done = set(run.completed_steps)
+        for step in flow.steps:
+            if step.name in done:
+                continue
+            while True:
+                try:
+                    await step.run(context)
+                    await self._service.record(run.id, {}, step=step.name)
+                    break
+                except (LeaseLost, asyncio.CancelledError):
+                    raise
+                except UserFacingError as exc:
+                    error_id = _error_id()
+                    await self._service.note_failure(run.id, exc.message, error_id)
+                    await self._fail(flow, run.id, exc.message, bound, error_id)
+                    return
+                except Exception as exc:
+                    error_id = _error_id()
+                    bound.exception("flow_run.step_failed", step=step.name, error_id=error_id)
+                    attempts = await self._service.note_failure(
+                        run.id, f"{type(exc).__name__}: {exc}", error_id
+                    )
+                    if attempts >= self._max_attempts:
+                        message = f"Something went wrong (error id {error_id})."
+                        await self._fail(flow, run.id, message, bound, error_id)
+                        return
+                    await asyncio.sleep(min(self._backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS))
+        await self._service.finish(run.id, RunStatus.SUCCEEDED)
+        self._metrics.flow_runs.labels(flow.kind, RunStatus.SUCCEEDED.value).inc()
+        bound.info("flow_run.succeeded")
+
+    async def _fail(self, flow: Flow[DepsT], run_id: int, message: str, bound: Any, error_id: str) -> None:
+        failed = await self._service.finish(run_id, RunStatus.FAILED)
+        self._metrics.flow_runs.labels(flow.kind, RunStatus.FAILED.value).inc()
+        bound.error("flow_run.failed", error_id=error_id, error=failed.last_error)
+        if self._notify_failure is not None:
+            try:
+                await self._notify_failure(failed, flow.title, message)
+            except Exception:
+                bound.exception("flow_run.failure_notice_failed", error_id=error_id)
+
+    async def _heartbeat(self, run_id: int) -> None:
+        while True:
+            await asyncio.sleep(self._heartbeat_every)
+            if not await self._service.renew(run_id):
+                return
+
+
+def _error_id() -> str:
+    return secrets.token_hex(4)

@@ -1,0 +1,52 @@
+"""The first global middleware: log context, request counting, and the in-flight gauge for shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+
+from dispatchbot.deps import Deps
+from dispatchbot.logs import interaction_context
+
+
+class InFlight:
+    """Counts requests between arrival and acknowledgement, so a graceful stop can wait for them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self, within: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), within)
+
+
+def register(app: AsyncApp, deps: Deps, in_flight: InFlight) -> None:
+    @app.middleware
+    async def bind_interaction_context(
+        body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse | None]]
+    ) -> BoltResponse | None:
+        context = interaction_context(body)
+        structlog.contextvars.bind_contextvars(**context)
+        deps.metrics.envelopes.labels(context["slack_type"] or "unknown").inc()
+        in_flight.enter()
+        try:
+            return await next()
+        finally:
+            in_flight.leave()

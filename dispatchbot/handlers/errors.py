@@ -1,0 +1,86 @@
+"""One global error handler: expected refusals become a message in Slack, bugs get an error id.
+
+Nobody ever sees a traceback and nothing fails silently: if the request is not acknowledged yet, the
+answer travels in the ack (a modal field error, an updated modal, an ephemeral reply); otherwise it is
+sent through the response_url, an ephemeral message, or a DM, whichever works first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncRespond
+from slack_bolt.response import BoltResponse
+
+from dispatchbot.blocks.common import notice_modal
+from dispatchbot.deps import Deps
+from dispatchbot.errors import InvalidForm, ProviderError, UserFacingError
+from dispatchbot.logs import get_logger
+
+log = get_logger(__name__)
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.error
+    async def on_error(
+        error: Exception, body: dict[str, Any], response: BoltResponse | None, respond: AsyncRespond | None
+    ) -> BoltResponse | None:
+        if isinstance(error, UserFacingError):
+            log.info("request.refused", reason=error.message)
+            message = error.message
+        else:
+            error_id = secrets.token_hex(4)
+            log.error("request.failed", error_id=error_id, exc_info=error)
+            message = (
+                f"Something went wrong (error id {error_id}). "
+                "Please try again; if it keeps happening, tell the bot's operators."
+            )
+        if response is None:  # already acknowledged: we are in the listener's own task
+            await tell_user(deps, body, message, respond)
+            return None
+        if body.get("type") == "view_submission" or "command" in body:
+            return _answer_in_ack(error, body, message)
+        # Anything else is acked empty at once; the message follows without holding up the ack.
+        task = asyncio.create_task(tell_user(deps, body, message, respond))
+        _pending.add(task)
+        task.add_done_callback(_pending.discard)
+        return BoltResponse(status=200, body="")
+
+
+_pending: set[asyncio.Task[None]] = set()
+
+
+def _answer_in_ack(error: Exception, body: dict[str, Any], message: str) -> BoltResponse:
+    if body.get("type") == "view_submission":
+        if isinstance(error, InvalidForm):
+            return BoltResponse(status=200, body={"response_action": "errors", "errors": error.errors})
+        if isinstance(error, UserFacingError) and error.block_id:
+            return BoltResponse(
+                status=200, body={"response_action": "errors", "errors": {error.block_id: message}}
+            )
+        return BoltResponse(
+            status=200, body={"response_action": "update", "view": notice_modal("Not done", message)}
+        )
+    return BoltResponse(status=200, body={"response_type": "ephemeral", "text": message})
+
+
+async def tell_user(deps: Deps, body: dict[str, Any], text: str, respond: AsyncRespond | None) -> None:
+    """Reach the person who acted: response_url, then an ephemeral in the channel, then a DM."""
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    if respond is not None and body.get("response_url"):
+        try:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+            return
+        except Exception:
+            log.warning("request.respond_failed")
+    if user and channel:
+        try:
+            await deps.slack.post_ephemeral(channel, user, text)
+            return
+        except ProviderError:
+            log.warning("request.ephemeral_failed")
+    if user:
+        await deps.slack.post_message(user, text)

@@ -1,0 +1,124 @@
+"""Transactions over flow-run rows, each method one transaction, all fenced by this process's lease."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dispatchbot.clock import Clock
+from dispatchbot.domain import FlowRun, RunStatus
+from dispatchbot.storage.flow_runs import FlowRunRepository, to_domain
+from dispatchbot.storage.tables import FlowRunRow
+
+
+class LeaseLost(Exception):
+    """Another replica took the run (our lease lapsed); this process must stop working on it."""
+
+
+class FlowRunService:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, owner: str, lease_seconds: float
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self.owner = owner
+        self._lease = timedelta(seconds=lease_seconds)
+
+    async def open(self, kind: str, key: str, args: dict[str, Any]) -> tuple[FlowRun, bool]:
+        """The run for (kind, key), created when new; a repeat of the same key returns the first run."""
+        async with self._sessions.begin() as session:
+            repository = FlowRunRepository(session)
+            created = await repository.insert_if_absent(kind, key, args, self._clock.now())
+            run = await repository.by_key(kind, key)
+        assert run is not None
+        return run, created
+
+    async def get(self, run_id: int) -> FlowRun | None:
+        async with self._sessions.begin() as session:
+            return await FlowRunRepository(session).get(run_id)
+
+    async def claim(self, run_id: int) -> FlowRun | None:
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            repository = FlowRunRepository(session)
+            if not await repository.claim(run_id, self.owner, now, now + self._lease):
+                return None
+            return await repository.get(run_id)
+
+    async def renew(self, run_id: int) -> bool:
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            return await FlowRunRepository(session).renew(run_id, self.owner, now, now + self._lease)
+
+    async def record(self, run_id: int, values: dict[str, Any], step: str | None = None) -> None:
+        """Merge `values` into the run state (and mark `step` done) in one commit, or raise LeaseLost."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            row = await FlowRunRepository(session).held(run_id, self.owner)
+            if row is None:
+                raise LeaseLost(run_id)
+            row.state = {**row.state, **values}
+            if step is not None and step not in row.completed_steps:
+                row.completed_steps = [*row.completed_steps, step]
+            row.lease_until = now + self._lease
+            row.updated_at = now
+
+    async def note_failure(self, run_id: int, error: str, error_id: str) -> int:
+        """Count a failed attempt; returns the attempts so far."""
+        async with self._sessions.begin() as session:
+            row = await FlowRunRepository(session).held(run_id, self.owner)
+            if row is None:
+                raise LeaseLost(run_id)
+            row.attempts += 1
+            row.last_error = error[:4000]
+            row.error_id = error_id
+            row.updated_at = self._clock.now()
+            return row.attempts
+
+    async def finish(self, run_id: int, status: RunStatus) -> FlowRun:
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            row = await FlowRunRepository(session).held(run_id, self.owner)
+            if row is None:
+                raise LeaseLost(run_id)
+            row.status = status.value
+            row.finished_at = now
+            row.updated_at = now
+            row.lease_owner = None
+            row.lease_until = None
+            return to_domain(row)
+
+    async def release(self, run_id: int) -> None:
+        """Give the lease back (graceful shutdown) so the next process resumes without waiting it out."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(FlowRunRow)
+                .where(FlowRunRow.id == run_id, FlowRunRow.lease_owner == self.owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    async def resumable(self, limit: int = 100) -> list[int]:
+        async with self._sessions.begin() as session:
+            return await FlowRunRepository(session).resumable(self._clock.now(), limit)
+
+    async def reopen_failed(self, run_id: int) -> FlowRun | None:
+        """Put a failed run back to running with fresh attempts (the Retry button); None if not failed."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(FlowRunRow)
+                .where(FlowRunRow.id == run_id, FlowRunRow.status == RunStatus.FAILED.value)
+                .values(
+                    status=RunStatus.RUNNING.value,
+                    attempts=0,
+                    finished_at=None,
+                    lease_owner=None,
+                    lease_until=None,
+                    updated_at=self._clock.now(),
+                )
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                return None
+            return await FlowRunRepository(session).get(run_id)

@@ -1,0 +1,65 @@
+"""Fixtures shared by every test: a clean environment, a temporary database on each backend."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from dispatchbot.storage import migrate
+from dispatchbot.storage.engine import Database, open_database
+
+POSTGRES_URL_ENV = "TEST_POSTGRES_URL"
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    """No proxies (slack_sdk ignores NO_PROXY), no operator settings, no ./config.toml from the repo."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("DISPATCHBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[str]:
+    """A fresh, empty database on each backend; PostgreSQL only when TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/dispatchbot.db"
+        return
+    server = os.environ.get(POSTGRES_URL_ENV)
+    if not server:
+        pytest.skip(f"{POSTGRES_URL_ENV} is not set (scripts/test runs PostgreSQL tests when it is)")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    await _admin(server, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database, disposed after the test."""
+    db = open_database(database_url)
+    await migrate.upgrade(db)
+    yield db
+    await db.dispose()
+
+
+async def _admin(server_url: str, statement: str) -> None:
+    url = make_url(server_url)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password, database=url.database
+    )
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()

@@ -1,0 +1,197 @@
+"""Durable flow runs: steps run once, in order, survive a crash, retry, and fail loudly."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dispatchbot.clock import SystemClock
+from dispatchbot.domain import FlowRun, RunStatus
+from dispatchbot.errors import UserFacingError
+from dispatchbot.flows.runner import Flow, FlowRunner, RunContext, Step
+from dispatchbot.metrics import Metrics
+from dispatchbot.services.flow_runs import FlowRunService
+from dispatchbot.storage.engine import Database
+
+
+@dataclass
+class World:
+    """Stands in for the outside world a flow acts on: it records every side effect."""
+
+    effects: list[str] = field(default_factory=list)
+    failures_left: dict[str, int] = field(default_factory=dict)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def first(ctx: RunContext[World]) -> None:
+    if "first_done" in ctx.state:
+        return
+    ctx.deps.effects.append(f"first:{ctx.args['n']}")
+    await ctx.record(first_done=True)
+
+
+async def second(ctx: RunContext[World]) -> None:
+    remaining = ctx.deps.failures_left.get("second", 0)
+    if remaining:
+        ctx.deps.failures_left["second"] = remaining - 1
+        raise ConnectionError("slack is flaky")
+    if ctx.args.get("refuse"):
+        raise UserFacingError("That channel name is reserved.")
+    if ctx.args.get("wait"):
+        await ctx.deps.release.wait()
+    ctx.deps.effects.append(f"second:{ctx.args['n']}")
+
+
+FLOW = Flow[World](kind="probe", steps=(Step("first", first), Step("second", second)), title="Probing")
+
+
+def _runner(
+    database: Database, world: World, owner: str = "test-owner", lease: float = 30.0
+) -> FlowRunner[World]:
+    service = FlowRunService(database.sessions, SystemClock(), owner, lease)
+    runner: FlowRunner[World] = FlowRunner(
+        service, Metrics(), max_attempts=3, backoff_seconds=0.0, lease_seconds=lease
+    )
+    runner.bind(world)
+    runner.register(FLOW)
+    return runner
+
+
+async def _settled(runner: FlowRunner[World], run_id: int) -> FlowRun:
+    for _ in range(500):
+        run = await runner.get(run_id)
+        assert run is not None
+        if run.status is not RunStatus.RUNNING and runner.active_count == 0:
+            return run
+        await asyncio.sleep(0.01)
+    raise AssertionError("run did not settle")
+
+
+async def test_steps_run_in_order_and_once_per_key(database: Database) -> None:
+    world = World()
+    runner = _runner(database, world)
+    run = await runner.start(FLOW, "key-1", {"n": 1})
+    again = await runner.start(FLOW, "key-1", {"n": 1})
+    assert again.id == run.id
+    done = await _settled(runner, run.id)
+    assert done.status is RunStatus.SUCCEEDED
+    assert done.completed_steps == ("first", "second")
+    assert done.state == {"first_done": True}
+    assert world.effects == ["first:1", "second:1"]
+
+
+async def test_transient_failures_are_retried(database: Database) -> None:
+    world = World(failures_left={"second": 2})
+    runner = _runner(database, world)
+    run = await runner.start(FLOW, "key-2", {"n": 2})
+    done = await _settled(runner, run.id)
+    assert done.status is RunStatus.SUCCEEDED
+    assert done.attempts == 2
+    assert world.effects == ["first:2", "second:2"]
+
+
+async def test_persistent_failure_marks_failed_and_notifies(database: Database) -> None:
+    world = World(failures_left={"second": 99})
+    runner = _runner(database, world)
+    notices: list[tuple[int, str, str]] = []
+
+    async def notify(run: FlowRun, title: str, message: str) -> None:
+        notices.append((run.id, title, message))
+
+    runner.on_failure(notify)
+    run = await runner.start(FLOW, "key-3", {"n": 3})
+    done = await _settled(runner, run.id)
+    assert done.status is RunStatus.FAILED
+    assert done.attempts == 3
+    assert done.last_error == "ConnectionError: slack is flaky"
+    assert notices == [(run.id, "Probing", f"Something went wrong (error id {done.error_id}).")]
+
+    world.failures_left.clear()
+    retried = await runner.retry(run.id)
+    assert retried is not None
+    assert (await _settled(runner, run.id)).status is RunStatus.SUCCEEDED
+    assert world.effects == ["first:3", "second:3"]  # the first step is not repeated
+    assert await runner.retry(run.id) is None
+
+
+async def test_user_facing_error_fails_at_once_with_its_message(database: Database) -> None:
+    world = World()
+    runner = _runner(database, world)
+    notices: list[str] = []
+
+    async def notify(run: FlowRun, title: str, message: str) -> None:
+        notices.append(message)
+
+    runner.on_failure(notify)
+    run = await runner.start(FLOW, "key-4", {"n": 4, "refuse": True})
+    done = await _settled(runner, run.id)
+    assert done.status is RunStatus.FAILED
+    assert done.attempts == 1
+    assert notices == ["That channel name is reserved."]
+
+
+async def test_abandoned_run_is_resumed_from_its_next_step(database: Database) -> None:
+    world = World()
+    crashed = _runner(database, world, owner="crashed-replica", lease=0.2)
+    run, _ = await crashed._service.open("probe", "key-5", {"n": 5})
+    assert await crashed._service.claim(run.id) is not None
+    await crashed._service.record(run.id, {"first_done": True}, step="first")
+    world.effects.append("first:5")  # what the crashed process did before dying
+
+    survivor = _runner(database, world, owner="survivor")
+    assert await survivor.resume_pending() == 0  # the crashed replica's lease has not lapsed yet
+    await asyncio.sleep(0.25)
+    assert await survivor.resume_pending() == 1
+    done = await _settled(survivor, run.id)
+    assert done.status is RunStatus.SUCCEEDED
+    assert world.effects == ["first:5", "second:5"]
+
+
+async def test_two_replicas_never_work_the_same_run(database: Database) -> None:
+    world = World()
+    one, two = _runner(database, world, owner="one"), _runner(database, world, owner="two")
+    run, _ = await one._service.open("probe", "key-6", {"n": 6})
+    await asyncio.gather(one.resume_pending(), two.resume_pending(), one.resume_pending())
+    done = await _settled(one, run.id)
+    await _settled(two, run.id)
+    assert done.status is RunStatus.SUCCEEDED
+    assert world.effects == ["first:6", "second:6"]
+
+
+async def test_drain_hands_unfinished_runs_back(database: Database) -> None:
+    world = World()
+    runner = _runner(database, world)
+    run = await runner.start(FLOW, "key-7", {"n": 7, "wait": True})
+    for _ in range(200):
+        current = await runner.get(run.id)
+        assert current is not None
+        if "first" in current.completed_steps:
+            break
+        await asyncio.sleep(0.01)
+    await runner.drain(within=0.05)
+    left = await runner.get(run.id)
+    assert left is not None
+    assert left.status is RunStatus.RUNNING
+    assert left.lease_owner is None  # resumable at once by the next process
+
+    world.release.set()
+    successor = _runner(database, world, owner="successor")
+    assert await successor.resume_pending() == 1
+    assert (await _settled(successor, run.id)).status is RunStatus.SUCCEEDED
+    assert world.effects == ["first:7", "second:7"]
+
+
+@pytest.mark.parametrize("lease", [0.3])
+async def test_heartbeat_keeps_a_slow_step_leased(database: Database, lease: float) -> None:
+    world = World()
+    runner = _runner(database, world, lease=lease)
+    run = await runner.start(FLOW, "key-8", {"n": 8, "wait": True})
+    await asyncio.sleep(lease * 2)
+    other = _runner(database, world, owner="other", lease=lease)
+    assert await other.resume_pending() == 0
+    world.release.set()
+    assert (await _settled(runner, run.id)).status is RunStatus.SUCCEEDED
+    assert datetime.now(UTC) - timedelta(minutes=1) < run.created_at

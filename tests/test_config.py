@@ -1,0 +1,136 @@
+"""Configuration: file + environment, one clear line per problem, exit code 2 from the CLI."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from dispatchbot.cli import main
+from dispatchbot.config import Settings, load_settings, masked_dict, runtime_problems
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_example_config_loads_and_documents_every_key() -> None:
+    example = REPO / "config.example.toml"
+    settings = load_settings(example)
+    written = tomllib.loads(example.read_text())
+    for section, model in Settings.model_fields.items():
+        assert model.annotation is not None
+        assert set(written[section]) == set(type(getattr(settings, section)).model_fields), section
+
+
+def test_environment_overrides_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[http]\nport = 9000\n[log]\nlevel = "DEBUG"\n')
+    monkeypatch.setenv("DISPATCHBOT_HTTP__PORT", "9100")
+    monkeypatch.setenv("DISPATCHBOT_SLACK__API_URL", "http://127.0.0.1:1/api")
+    settings = load_settings(config)
+    assert settings.http.port == 9100
+    assert settings.log.level == "DEBUG"
+    assert settings.slack.api_url == "http://127.0.0.1:1/api/"
+
+
+def test_config_file_from_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "elsewhere.toml"
+    config.write_text('[database]\nurl = "sqlite+aiosqlite:///x.db"\n')
+    monkeypatch.setenv("DISPATCHBOT_CONFIG", str(config))
+    assert load_settings().database.url == "sqlite+aiosqlite:///x.db"
+
+
+def _run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.err
+
+
+def test_missing_tokens_stop_start_up_with_one_line_each(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _run_cli(["run"], capsys)
+    assert code == 2
+    assert "slack.bot_token: missing — set DISPATCHBOT_SLACK__BOT_TOKEN" in err
+    assert "slack.app_token: missing — set DISPATCHBOT_SLACK__APP_TOKEN" in err
+    assert "Traceback" not in err
+
+
+def test_app_token_where_bot_token_is_expected(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DISPATCHBOT_SLACK__BOT_TOKEN", "xapp-1-A1-1-abcdef")
+    monkeypatch.setenv("DISPATCHBOT_SLACK__APP_TOKEN", "xoxb-1-abcdef")
+    code, err = _run_cli(["run"], capsys)
+    assert code == 2
+    assert (
+        "slack.bot_token: expected a bot token starting with 'xoxb-' but got one starting with 'xapp-'" in err
+    )
+    assert "slack.app_token: expected an app-level token starting with 'xapp-'" in err
+    assert "abcdef" not in err  # only the prefix of a token is ever echoed
+
+
+def test_unknown_key_and_bad_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[slack]\nbot_tokn = "xoxb-1"\nmode = "carrier-pigeon"\n[http]\nport = "eighty"\n')
+    code, err = _run_cli(["--config", str(config), "run"], capsys)
+    assert code == 2
+    lines = [line.strip() for line in err.splitlines()[1:]]
+    assert any(line.startswith("slack.bot_tokn: unknown key") for line in lines)
+    assert any(line.startswith("slack.mode: Input should be 'socket' or 'http'") for line in lines)
+    assert any(line.startswith("http.port:") and "DISPATCHBOT_HTTP__PORT" in line for line in lines)
+    assert "Traceback" not in err
+
+
+def test_invalid_toml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[slack\nbot_token = \n")
+    code, err = _run_cli(["--config", str(config), "config", "show"], capsys)
+    assert code == 2
+    assert f"config file {config}: invalid TOML" in err
+    assert "Traceback" not in err
+
+
+def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _run_cli(["--config", str(tmp_path / "nope.toml"), "manifest"], capsys)
+    assert code == 2
+    assert "not found" in err
+
+
+def test_http_mode_needs_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISPATCHBOT_SLACK__MODE", "http")
+    monkeypatch.setenv("DISPATCHBOT_SLACK__BOT_TOKEN", "xoxb-1-abc")
+    problems = runtime_problems(load_settings())
+    assert problems == [
+        "slack.signing_secret: missing — set DISPATCHBOT_SLACK__SIGNING_SECRET (or signing_secret in the [slack] "
+        "table) to the Signing Secret from Basic Information, for HTTP mode"
+    ]
+
+
+def test_config_show_masks_secrets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DISPATCHBOT_SLACK__BOT_TOKEN", "xoxb-1-supersecret")
+    monkeypatch.setenv("DISPATCHBOT_DATABASE__URL", "postgresql+asyncpg://bot:hunter22@db/dispatchbot")
+    assert main(["config", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "supersecret" not in out
+    assert "hunter22" not in out
+    assert 'bot_token = "********"' in out
+    shown = tomllib.loads(out)
+    assert shown["database"]["url"] == "postgresql+asyncpg://bot:***@db/dispatchbot"
+
+
+def test_secrets_list_includes_database_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISPATCHBOT_SLACK__SIGNING_SECRET", "0123456789abcdef")
+    monkeypatch.setenv("DISPATCHBOT_DATABASE__URL", "postgresql+asyncpg://bot:hunter22@db/dispatchbot")
+    settings = load_settings()
+    assert set(settings.secrets()) == {"0123456789abcdef", "hunter22"}
+    assert masked_dict(settings)["slack"]["signing_secret"] == "********"
+
+
+def test_command_names_are_validated(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DISPATCHBOT_COMMANDS__REPORT_INCIDENT", "Report Incident")
+    code, err = _run_cli(["manifest"], capsys)
+    assert code == 2
+    assert "commands.report_incident: must start with '/'" in err
