@@ -100,8 +100,8 @@ def test_http_mode_needs_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("DISPATCHBOT_SLACK__BOT_TOKEN", "xoxb-1-abc")
     problems = runtime_problems(load_settings())
     assert problems == [
-        "slack.signing_secret: missing — set DISPATCHBOT_SLACK__SIGNING_SECRET (or signing_secret in the [slack] "
-        "table) to the Signing Secret from Basic Information, for HTTP mode"
+        "slack.signing_secret: missing — set DISPATCHBOT_SLACK__SIGNING_SECRET "
+        "(or signing_secret in the [slack] table) to the Signing Secret from Basic Information, for HTTP mode"
     ]
 
 

@@ -20,7 +20,8 @@ async def test_timestamps_round_trip_as_aware_utc(database: Database) -> None:
     async with database.sessions.begin() as session:
         stored = await session.scalar(select(DeliveryRow.received_at))
     assert stored == moment
-    assert stored is not None and stored.tzinfo == UTC
+    assert stored is not None
+    assert stored.tzinfo == UTC
 
 
 async def test_migrations_match_the_table_definitions(database: Database) -> None:
