@@ -1,0 +1,49 @@
+"""Test support that ships with dispatchbot, like ``structlog.testing``: a fake Slack.
+
+``FakeSlack`` is a local Slack (Web API, Socket Mode, HTTP events delivery, response URLs) that the real
+slack_sdk and slack-bolt talk to over 127.0.0.1, with workspace state to assert on, fault injection,
+and ``Person`` drivers that act as people do (slash commands, modals, buttons, posts, reactions).
+"""
+
+from dispatchbot.testing.slack.block_kit import ClientRefused
+from dispatchbot.testing.slack.delivery import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Ack
+from dispatchbot.testing.slack.driver import Person
+from dispatchbot.testing.slack.faults import Faults
+from dispatchbot.testing.slack.http_mode import HttpDelivery
+from dispatchbot.testing.slack.modal import View
+from dispatchbot.testing.slack.server import FakeSlack
+from dispatchbot.testing.slack.socket_mode import SocketMode
+from dispatchbot.testing.slack.state import (
+    Bookmark,
+    Channel,
+    Ephemeral,
+    Message,
+    Pin,
+    StoredView,
+    User,
+    Workspace,
+)
+from dispatchbot.testing.slack.web_api import ApiCall
+
+__all__ = [
+    "EVENTS_API",
+    "INTERACTIVE",
+    "SLASH_COMMANDS",
+    "Ack",
+    "ApiCall",
+    "Bookmark",
+    "Channel",
+    "ClientRefused",
+    "Ephemeral",
+    "FakeSlack",
+    "Faults",
+    "HttpDelivery",
+    "Message",
+    "Person",
+    "Pin",
+    "SocketMode",
+    "StoredView",
+    "User",
+    "View",
+    "Workspace",
+]
