@@ -8,11 +8,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dispatchbot.config import ConfigError, Settings, load_settings, masked_dict, runtime_problems
 from dispatchbot.errors import StartupError
 from dispatchbot.logs import configure_logging, get_logger
+
+if TYPE_CHECKING:
+    from dispatchbot.app import Extension
 
 EXIT_CONFIG = 2
 EXIT_STARTUP = 1
@@ -56,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(settings: Settings, _args: argparse.Namespace) -> int:
+    return run_daemon(settings)
+
+
+def run_daemon(settings: Settings, extensions: Sequence[Extension] = ()) -> int:
+    """What `dispatchbot run` does once the settings are loaded; returns the exit code."""
     problems = runtime_problems(settings)
     if problems:
         return _report_config(problems)
@@ -63,7 +71,7 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
     from dispatchbot.app import Bot
 
     try:
-        asyncio.run(Bot(settings).run_until_signalled())
+        asyncio.run(Bot(settings, extensions=extensions).run_until_signalled())
     except StartupError as exc:
         get_logger("dispatchbot").error("bot.startup_failed", reason=str(exc))
         print(f"dispatchbot: cannot start: {exc}", file=sys.stderr)

@@ -104,6 +104,10 @@ class SlackGateway:
     ) -> None:
         await self._call("chat_postEphemeral", channel=channel, user=user, text=text, blocks=blocks)
 
+    async def channel_info(self, channel: str) -> dict[str, Any]:
+        response = await self._call("conversations_info", channel=channel)
+        return dict(response["channel"])
+
     async def _call(self, method: str, **kwargs: Any) -> AsyncSlackResponse:
         arguments = {key: value for key, value in kwargs.items() if value is not None}
         try:

@@ -1,0 +1,53 @@
+"""The real bot, booted as `dispatchbot run` boots it, against the fake Slack workspace."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from dispatchbot.app import Bot, Running
+from dispatchbot.config import Settings
+from dispatchbot.testing import Channel, FakeSlack, User
+from tests.support import probe
+from tests.support.bot import bot_settings
+
+StartBot = Callable[[Settings], Awaitable[Running]]
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def alice(slack: FakeSlack) -> User:
+    return slack.add_user("alice", real_name="Alice Adams", email="alice@example.com", tz="Europe/Berlin")
+
+
+@pytest.fixture
+def general(slack: FakeSlack, alice: User) -> Channel:
+    return slack.add_channel("general", members=[alice.id, slack.bot_user_id])
+
+
+@pytest.fixture
+async def start_bot() -> AsyncIterator[StartBot]:
+    """Start bots with given settings (with the probe extension); all are stopped at teardown."""
+    bots: list[Bot] = []
+
+    async def start(settings: Settings) -> Running:
+        bot = Bot(settings, extensions=[probe.register])
+        bots.append(bot)
+        return await bot.start()
+
+    yield start
+    for bot in bots:
+        await bot.stop()
+
+
+@pytest.fixture
+async def bot(slack: FakeSlack, database_url: str, start_bot: StartBot) -> Running:
+    running = await start_bot(bot_settings(slack, database_url))
+    await slack.socket.wait_connected()
+    return running

@@ -1,0 +1,124 @@
+"""Boot the real bot against the fake Slack: in-process (`Bot.start`) or as a `dispatchbot run` process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from dispatchbot.config import (
+    DatabaseSettings,
+    HealthSettings,
+    HttpSettings,
+    RunsSettings,
+    Settings,
+    SlackMode,
+    SlackSettings,
+)
+from dispatchbot.testing import FakeSlack
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+REPO = Path(__file__).resolve().parents[2]
+
+FAST_RUNS = {
+    "lease_seconds": 1.0,
+    "sweep_interval_seconds": 0.3,
+    "retry_backoff_seconds": 0.05,
+    "max_attempts": 2,
+}
+
+
+def bot_settings(
+    fake: FakeSlack,
+    database_url: str,
+    *,
+    mode: SlackMode = SlackMode.SOCKET,
+    runs: dict[str, Any] | None = None,
+    health: dict[str, Any] | None = None,
+) -> Settings:
+    """Settings for a bot that talks only to `fake`, on a free port, with quick lease and sweep timings."""
+    return Settings(
+        slack=SlackSettings(
+            bot_token=fake.bot_token,
+            app_token=fake.app_token,
+            signing_secret=SIGNING_SECRET,
+            api_url=fake.api_url,
+            mode=mode,
+            ping_interval_seconds=1.0,
+        ),
+        database=DatabaseSettings(url=database_url),
+        http=HttpSettings(host="127.0.0.1", port=0),
+        runs=RunsSettings(**{**FAST_RUNS, **(runs or {})}),
+        health=HealthSettings(**(health or {})),
+    )
+
+
+def bot_environment(fake: FakeSlack, database_url: str, port: int, **overrides: str) -> dict[str, str]:
+    """The environment a `dispatchbot run` process needs to run against `fake`."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("DISPATCHBOT_") and "proxy" not in name.lower()
+    }
+    environment.update(
+        {
+            "PYTHONPATH": str(REPO),
+            "DISPATCHBOT_SLACK__BOT_TOKEN": fake.bot_token,
+            "DISPATCHBOT_SLACK__APP_TOKEN": fake.app_token,
+            "DISPATCHBOT_SLACK__API_URL": fake.api_url,
+            "DISPATCHBOT_SLACK__PING_INTERVAL_SECONDS": "1",
+            "DISPATCHBOT_DATABASE__URL": database_url,
+            "DISPATCHBOT_HTTP__HOST": "127.0.0.1",
+            "DISPATCHBOT_HTTP__PORT": str(port),
+            "DISPATCHBOT_LOG__FORMAT": "json",
+            **{f"DISPATCHBOT_RUNS__{key.upper()}": str(value) for key, value in FAST_RUNS.items()},
+        }
+    )
+    environment.update(overrides)
+    return environment
+
+
+class BotProcess:
+    """A bot in its own process: `dispatchbot run`, or the probe launcher (same code path plus the probe)."""
+
+    def __init__(self, environment: dict[str, str], *, probe: bool = True) -> None:
+        self._environment = environment
+        self._probe = probe
+        self.process: asyncio.subprocess.Process | None = None
+        self.stderr = b""
+
+    async def start(self) -> None:
+        command = (
+            [sys.executable, "-m", "tests.support.probe_bot"]
+            if self._probe
+            else [sys.executable, "-m", "dispatchbot", "run"]
+        )
+        self.process = await asyncio.create_subprocess_exec(
+            *command,
+            cwd=str(REPO),
+            env=self._environment,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+    async def wait(self, timeout: float = 30.0) -> int:
+        assert self.process is not None
+        _out, err = await asyncio.wait_for(self.process.communicate(), timeout)
+        self.stderr += err
+        return int(self.process.returncode or 0)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()  # SIGKILL: no cleanup at all, like kill -9 or an OOM kill
+
+    def terminate(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+
+    async def ensure_stopped(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.wait()
