@@ -104,9 +104,9 @@ class BotProcess:
             stderr=asyncio.subprocess.PIPE,
         )
 
-    async def wait(self, timeout: float = 30.0) -> int:
+    async def wait(self, within: float = 30.0) -> int:
         assert self.process is not None
-        _out, err = await asyncio.wait_for(self.process.communicate(), timeout)
+        _out, err = await asyncio.wait_for(self.process.communicate(), within)
         self.stderr += err
         return int(self.process.returncode or 0)
 

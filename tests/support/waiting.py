@@ -6,10 +6,10 @@ import asyncio
 from collections.abc import Callable
 
 
-async def eventually(condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
-    """Poll `condition` every 20 ms until it holds; fail with `what` after `timeout` seconds."""
+async def eventually(condition: Callable[[], bool], within: float = 10.0, what: str = "condition") -> None:
+    """Poll `condition` every 20 ms until it holds; fail with `what` after `within` seconds."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
