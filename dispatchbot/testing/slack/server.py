@@ -198,6 +198,10 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.api.calls if c.method == method]
 
+    def arrivals(self, method: str) -> int:
+        """How many `method` requests reached the fake, counting those still held by injected latency."""
+        return self.api.arrived.count(method)
+
     def messages(self, channel_id: str) -> list[Message]:
         """Every message in the channel, thread replies included, oldest first."""
         return list(self.workspace.messages.get(channel_id, []))

@@ -65,6 +65,7 @@ class WebApi:
         self.app_token = app_token
         self.open_socket = open_socket
         self.calls: list[ApiCall] = []
+        self.arrived: list[str] = []  # method names as requests arrive, before faults delay them
 
     def _authenticate(self, method: str, token: str | None) -> None:
         if not token:
@@ -79,6 +80,7 @@ class WebApi:
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        self.arrived.append(method)
         args = await _read_args(request)
         bearer = request.headers.get("Authorization", "")
         token = bearer.removeprefix("Bearer ").strip() if bearer.startswith("Bearer ") else None
