@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
+from dispatchbot.background import Background
 from dispatchbot.clock import Clock, SystemClock
 from dispatchbot.config import Settings, SlackMode, masked_dict
 from dispatchbot.deps import Deps
@@ -28,6 +29,7 @@ from dispatchbot.flows.runner import FlowRunner
 from dispatchbot.handlers import context as context_handlers
 from dispatchbot.handlers import deliveries as delivery_handlers
 from dispatchbot.handlers import errors as error_handlers
+from dispatchbot.handlers import fallback as fallback_handlers
 from dispatchbot.handlers import run_failures as run_failure_handlers
 from dispatchbot.logs import get_logger
 from dispatchbot.metrics import Metrics
@@ -101,6 +103,7 @@ class Bot:
             identity=identity,
             runs=runs,
             deliveries=DeliveryService(database.sessions, self._clock),
+            background=Background(),
         )
         runs.bind(deps)
         runs.on_failure(lambda run, title, message: run_failures.notify(deps, run, title, message))
@@ -108,13 +111,21 @@ class Bot:
         signing_secret = (
             settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else None
         )
-        bolt = AsyncApp(client=client, signing_secret=signing_secret, raise_error_for_unhandled_request=False)
+        # process_before_response: the ack leaves as soon as a handler returns (no 10 ms polling), so
+        # handlers hand slow work to deps.background or a flow run; see dispatchbot.background.
+        bolt = AsyncApp(
+            client=client,
+            signing_secret=signing_secret,
+            process_before_response=True,
+            raise_error_for_unhandled_request=False,
+        )
         in_flight = context_handlers.InFlight()
         context_handlers.register(bolt, deps, in_flight)
         for module in HANDLER_MODULES:
             module.register(bolt, deps)
         for extension in self._extensions:
             extension(bolt, deps)
+        fallback_handlers.register(bolt, deps)  # last: it matches everything the others did not
 
         socket_handler: InstrumentedSocketModeHandler | None = None
         watch: ConnectionWatch | None = None
@@ -173,8 +184,13 @@ class Bot:
         if running.socket is not None:
             await running.socket.close_async()  # type: ignore[no-untyped-call]
         running.scheduler.stop()
-        await running.in_flight.wait_idle(max(0.0, deadline - asyncio.get_running_loop().time()))
-        await running.deps.runs.drain(max(0.0, deadline - asyncio.get_running_loop().time()))
+
+        def remaining() -> float:
+            return max(0.0, deadline - asyncio.get_running_loop().time())
+
+        await running.in_flight.wait_idle(remaining())
+        await running.deps.background.drain(remaining())
+        await running.deps.runs.drain(remaining())
         await running.web_runner.cleanup()
         await running.deps.database.dispose()
         log.info("bot.stopped")

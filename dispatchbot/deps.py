@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dispatchbot.background import Background
 from dispatchbot.clock import Clock
 from dispatchbot.config import Settings
 from dispatchbot.flows.runner import FlowRunner
@@ -23,3 +24,4 @@ class Deps:
     identity: BotIdentity
     runs: FlowRunner[Deps]
     deliveries: DeliveryService
+    background: Background

@@ -7,7 +7,6 @@ sent through the response_url, an ephemeral message, or a DM, whichever works fi
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from typing import Any
 
@@ -37,19 +36,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 f"Something went wrong (error id {error_id}). "
                 "Please try again; if it keeps happening, tell the bot's operators."
             )
-        if response is None:  # already acknowledged: we are in the listener's own task
-            await tell_user(deps, body, message, respond)
-            return None
-        if body.get("type") == "view_submission" or "command" in body:
+        if response is not None and (body.get("type") == "view_submission" or "command" in body):
             return _answer_in_ack(error, body, message)
-        # Anything else is acked empty at once; the message follows without holding up the ack.
-        task = asyncio.create_task(tell_user(deps, body, message, respond))
-        _pending.add(task)
-        task.add_done_callback(_pending.discard)
-        return BoltResponse(status=200, body="")
-
-
-_pending: set[asyncio.Task[None]] = set()
+        # Otherwise the message follows on its own, without holding up the ack.
+        deps.background.spawn(tell_user(deps, body, message, respond), name="tell-user")
+        return BoltResponse(status=200, body="") if response is not None else None
 
 
 def _answer_in_ack(error: Exception, body: dict[str, Any], message: str) -> BoltResponse:

@@ -18,8 +18,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         run_id = int(body["actions"][0]["value"])
         run = await run_failures.retry(deps, run_id, body["user"]["id"])
-        title = deps.runs.title_of(run.kind) if run is not None else ""
-        await respond(
-            text=retry_started_text(title) if run is not None else RETRY_NOT_NEEDED_TEXT,
-            replace_original=True,
-        )
+        text = retry_started_text(deps.runs.title_of(run.kind)) if run is not None else RETRY_NOT_NEEDED_TEXT
+        deps.background.spawn(respond(text=text, replace_original=True), name="retry-respond")

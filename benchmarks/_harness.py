@@ -1,0 +1,54 @@
+"""Shared by the benchmarks: the fake Slack in this process, the bot as a real `dispatchbot run` process.
+
+Keeping them in separate processes matters: with both on one event loop the fake's own work would be
+counted as the bot's latency, which real Slack never adds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from dispatchbot.testing import FakeSlack
+
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def spawn_bot(slack: FakeSlack, directory: Path, port: int) -> asyncio.subprocess.Process:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("DISPATCHBOT_") and name not in PROXY_VARIABLES
+    }
+    environment.update(
+        DISPATCHBOT_SLACK__BOT_TOKEN=slack.bot_token,
+        DISPATCHBOT_SLACK__APP_TOKEN=slack.app_token,
+        DISPATCHBOT_SLACK__API_URL=slack.api_url,
+        DISPATCHBOT_DATABASE__URL=f"sqlite+aiosqlite:///{directory}/bench.db",
+        DISPATCHBOT_HTTP__HOST="127.0.0.1",
+        DISPATCHBOT_HTTP__PORT=str(port),
+        DISPATCHBOT_LOG__LEVEL="WARNING",
+    )
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "dispatchbot", "run", env=environment, stdout=asyncio.subprocess.DEVNULL
+    )
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> int:
+    process.send_signal(signal.SIGTERM)
+    return await asyncio.wait_for(process.wait(), 30)
