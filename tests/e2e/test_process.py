@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import AsyncIterator
 
@@ -84,6 +85,11 @@ async def test_run_serves_healthz_keeps_secrets_out_of_logs_and_stops_on_sigterm
     logs = process.stderr.decode()
     assert '"event": "bot.started"' in logs
     assert '"event": "bot.stopped"' in logs
+    interaction = next(json.loads(line) for line in logs.splitlines() if "request.unknown_command" in line)
+    assert interaction["user"] == alice.id
+    assert interaction["channel"] == general.id
+    assert interaction["envelope_id"]
+    assert interaction["command"] == "/dispatch-list-incidents"
     for secret in (slack.bot_token, slack.app_token, SIGNING_SECRET):
         assert secret not in logs
     assert "Traceback" not in logs
