@@ -15,7 +15,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from dispatchbot.commands import COMMANDS, Command
@@ -115,6 +123,119 @@ class CommandSettings(Section):
         return str(getattr(self, command.value))
 
 
+class IncidentTypeSettings(Section):
+    name: str = Field(min_length=1, max_length=60)
+    description: str = ""
+    default_visibility: Literal["open", "restricted"] = "open"
+    channel_description: str = Field(default="", max_length=250)
+
+
+class PrioritySettings(Section):
+    name: str = Field(min_length=1, max_length=60)
+    description: str = ""
+    tactical_report_reminder_hours: float = Field(default=24.0, gt=0)
+    executive_report_reminder_hours: float = Field(default=24.0, gt=0)
+    page_commander: bool = False
+    default: bool = False
+    order: int = 0
+
+
+class SeveritySettings(Section):
+    name: str = Field(min_length=1, max_length=60)
+    description: str = ""
+    allowed_for_stable: bool = True
+    default: bool = False
+    order: int = 0
+
+
+class RolePolicySettings(Section):
+    """Who takes a role for matching incidents; the first matching policy in file order wins."""
+
+    role: Literal["commander", "scribe", "liaison"]
+    user: str = Field(min_length=1, description="a Slack user id (U...) or an email address")
+    incident_types: list[str] = []
+    priorities: list[str] = []
+
+
+class NotificationSettings(Section):
+    """A Slack channel told about incidents; empty filters match everything. Restricted incidents never go."""
+
+    channel: str = Field(min_length=1, description="a channel id (C...)")
+    incident_types: list[str] = []
+    severities: list[str] = []
+    priorities: list[str] = []
+    statuses: list[Literal["active", "stable", "closed"]] = []
+
+
+class IncidentSettings(Section):
+    channel_name_template: str = "inc-{number}-{slug}"
+    private_channels: bool = False
+    archive_on_close: bool = True
+    observer_promotion_messages: int = Field(default=3, ge=1)
+    ban_threads: bool = False
+    after_hours_warning: bool = False
+    working_hours_start: int = Field(default=9, ge=0, le=23)
+    working_hours_end: int = Field(default=17, ge=1, le=24)
+    list_limit: int = Field(default=20, ge=1, le=40)
+
+    @field_validator("channel_name_template")
+    @classmethod
+    def _template_has_number(cls, value: str) -> str:
+        if "{number}" not in value:
+            raise ValueError("must contain {number} so every incident gets its own channel name")
+        try:
+            value.format(number=1, slug="x")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"only {{number}} and {{slug}} may be used ({exc})") from None
+        return value
+
+
+DEFAULT_INCIDENT_TYPES = [
+    IncidentTypeSettings(name="Default", description="Anything that is not one of the other types."),
+    IncidentTypeSettings(
+        name="Security",
+        description="A suspected or confirmed security breach.",
+        default_visibility="restricted",
+    ),
+]
+DEFAULT_PRIORITIES = [
+    PrioritySettings(
+        name="Low",
+        description="Business as usual; respond during working hours.",
+        tactical_report_reminder_hours=12,
+        executive_report_reminder_hours=48,
+        order=1,
+    ),
+    PrioritySettings(
+        name="Medium",
+        description="Noticeable impact; respond within the hour.",
+        tactical_report_reminder_hours=6,
+        executive_report_reminder_hours=24,
+        default=True,
+        order=2,
+    ),
+    PrioritySettings(
+        name="High",
+        description="Severe impact; all hands, now.",
+        tactical_report_reminder_hours=2,
+        executive_report_reminder_hours=6,
+        page_commander=True,
+        order=3,
+    ),
+]
+DEFAULT_SEVERITIES = [
+    SeveritySettings(name="Undetermined", description="Impact not known yet.", default=True, order=1),
+    SeveritySettings(name="Low", description="Minor impact on few users.", order=2),
+    SeveritySettings(name="Medium", description="Degraded service for many users.", order=3),
+    SeveritySettings(
+        name="High", description="Major outage or data at risk.", allowed_for_stable=False, order=4
+    ),
+    SeveritySettings(
+        name="Critical", description="Company-wide outage or breach.", allowed_for_stable=False, order=5
+    ),
+]
+
+
 class Settings(BaseSettings):
     """The whole configuration. Construct it with `load_settings`, which turns errors into `ConfigError`."""
 
@@ -132,6 +253,48 @@ class Settings(BaseSettings):
     health: HealthSettings = HealthSettings()
     runs: RunsSettings = RunsSettings()
     commands: CommandSettings = CommandSettings()
+    incidents: IncidentSettings = IncidentSettings()
+    incident_types: list[IncidentTypeSettings] = Field(default_factory=lambda: list(DEFAULT_INCIDENT_TYPES))
+    priorities: list[PrioritySettings] = Field(default_factory=lambda: list(DEFAULT_PRIORITIES))
+    severities: list[SeveritySettings] = Field(default_factory=lambda: list(DEFAULT_SEVERITIES))
+    role_policies: list[RolePolicySettings] = []
+    notifications: list[NotificationSettings] = []
+
+    @model_validator(mode="after")
+    def _catalog_is_consistent(self) -> Settings:
+        problems: list[str] = []
+        for label, entries in (
+            ("incident_types", self.incident_types),
+            ("priorities", self.priorities),
+            ("severities", self.severities),
+        ):
+            names = [entry.name for entry in entries]
+            if not names:
+                problems.append(f"{label}: at least one is needed")
+            duplicates = sorted({name for name in names if names.count(name) > 1})
+            if duplicates:
+                problems.append(f"{label}: duplicate names {duplicates}")
+        for label, entries in (("priorities", self.priorities), ("severities", self.severities)):
+            if sum(1 for entry in entries if entry.default) > 1:
+                problems.append(f"{label}: more than one is marked default = true")
+        known = {
+            "incident_types": {entry.name for entry in self.incident_types},
+            "priorities": {entry.name for entry in self.priorities},
+            "severities": {entry.name for entry in self.severities},
+        }
+        for index, policy in enumerate(self.role_policies):
+            for field_name in ("incident_types", "priorities"):
+                unknown = sorted(set(getattr(policy, field_name)) - known[field_name])
+                if unknown:
+                    problems.append(f"role_policies[{index}].{field_name}: unknown {unknown}")
+        for index, target in enumerate(self.notifications):
+            for field_name in ("incident_types", "severities", "priorities"):
+                unknown = sorted(set(getattr(target, field_name)) - known[field_name])
+                if unknown:
+                    problems.append(f"notifications[{index}].{field_name}: unknown {unknown}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -32,3 +32,172 @@ class FlowRun:
     lease_until: datetime | None
     created_at: datetime
     finished_at: datetime | None = field(default=None)
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    STABLE = "stable"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Visibility(StrEnum):
+    OPEN = "open"
+    RESTRICTED = "restricted"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Role(StrEnum):
+    """Incident roles. Commander and Scribe may run the sensitive commands."""
+
+    COMMANDER = "commander"
+    SCRIBE = "scribe"
+    LIAISON = "liaison"
+    REPORTER = "reporter"
+    PARTICIPANT = "participant"
+    OBSERVER = "observer"
+
+    @property
+    def label(self) -> str:
+        return "Incident Commander" if self is Role.COMMANDER else self.value.capitalize()
+
+
+SINGLE_HOLDER_ROLES = frozenset({Role.COMMANDER, Role.SCRIBE, Role.LIAISON, Role.REPORTER})
+"""Roles one person holds at a time: assigning one makes the previous holder step down."""
+
+MANAGING_ROLES = frozenset({Role.COMMANDER, Role.SCRIBE})
+
+
+@dataclass(frozen=True)
+class IncidentType:
+    name: str
+    description: str
+    default_visibility: Visibility
+    channel_description: str
+
+
+@dataclass(frozen=True)
+class Priority:
+    name: str
+    description: str
+    tactical_report_reminder_hours: float
+    executive_report_reminder_hours: float
+    page_commander: bool
+    default: bool
+    order: int
+
+
+@dataclass(frozen=True)
+class Severity:
+    name: str
+    description: str
+    allowed_for_stable: bool
+    default: bool
+    order: int
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    title: str
+    description: str
+    resolution: str
+    status: Status
+    incident_type: str
+    severity: str
+    priority: str
+    visibility: Visibility
+    reporter_id: str
+    commander_id: str
+    channel_id: str | None
+    channel_name: str | None
+    header_ts: str | None
+    created_at: datetime
+    stable_at: datetime | None
+    closed_at: datetime | None
+
+    @property
+    def reference(self) -> str:
+        """The human name people say out loud: INC-42."""
+        return f"INC-{self.id}"
+
+    @property
+    def restricted(self) -> bool:
+        return self.visibility is Visibility.RESTRICTED
+
+
+@dataclass(frozen=True)
+class Participant:
+    incident_id: int
+    user_id: str
+    roles: frozenset[Role]
+    active: bool
+    added_by: str | None
+    added_reason: str
+    joined_at: datetime
+    message_count: int
+    after_hours_notified: bool
+
+    @property
+    def manages(self) -> bool:
+        return bool(self.roles & MANAGING_ROLES)
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    id: int
+    incident_id: int
+    kind: str
+    description: str
+    actor_id: str | None
+    occurred_at: datetime
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IncidentDraft:
+    """What a reporter submits; the catalog names are already validated."""
+
+    title: str
+    description: str
+    incident_type: str
+    severity: str
+    priority: str
+    visibility: Visibility
+
+
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "resolution",
+    "status",
+    "incident_type",
+    "severity",
+    "priority",
+    "visibility",
+)
+"""Incident fields `/dispatch-update-incident` may change, in the order changes are reported."""
+
+
+@dataclass(frozen=True)
+class IncidentUpdate:
+    """The incident before and after one update, and which fields changed."""
+
+    before: Incident
+    after: Incident
+    changed: tuple[str, ...]
+
+    @property
+    def status_changed(self) -> bool:
+        return "status" in self.changed
+
+    @property
+    def notify_worthy(self) -> bool:
+        """Dispatch re-sends notifications only for these fields; so do we."""
+        return bool({"status", "incident_type", "severity", "priority"} & set(self.changed))

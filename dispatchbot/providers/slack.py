@@ -7,6 +7,7 @@ connections), instrumented per method and outcome. `SlackApiError` is translated
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from dispatchbot.errors import ProviderError
 from dispatchbot.metrics import Metrics
 
 RATE_LIMIT_RETRIES = 5
+MAX_CHANNEL_NAME = 80
+USER_CACHE_SECONDS = 300.0
 SERVER_ERROR_RETRIES = 2
 CONNECTION_ERROR_RETRIES = 3
 
@@ -73,12 +76,24 @@ class BotIdentity:
     url: str
 
 
+@dataclass(frozen=True)
+class SlackUser:
+    id: str
+    name: str
+    tz: str
+    is_bot: bool
+    deleted: bool
+
+
 class SlackGateway:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        self.bot_user_id = ""
+        self._users: dict[str, tuple[float, SlackUser]] = {}
 
     async def auth_test(self) -> BotIdentity:
         response = await self._call("auth_test")
+        self.bot_user_id = str(response.get("user_id", ""))
         return BotIdentity(
             team_id=str(response.get("team_id", "")),
             user_id=str(response.get("user_id", "")),
@@ -104,9 +119,148 @@ class SlackGateway:
     ) -> None:
         await self._call("chat_postEphemeral", channel=channel, user=user, text=text, blocks=blocks)
 
+    async def create_channel(self, name: str, *, private: bool, adopt_from: str) -> tuple[str, str]:
+        """Create a channel named `name` (or `name-2`, `-3`, ... when taken); returns (id, name).
+
+        A taken name that is an unarchived channel the bot itself created and whose purpose starts
+        with `adopt_from` is a leftover of our own interrupted attempt, so it is adopted, not doubled.
+        """
+        for attempt in range(1, 50):
+            candidate = (
+                name if attempt == 1 else f"{name[: MAX_CHANNEL_NAME - len(str(attempt)) - 1]}-{attempt}"
+            )
+            try:
+                response = await self._call("conversations_create", name=candidate, is_private=private)
+                return str(response["channel"]["id"]), candidate
+            except ProviderError as exc:
+                if exc.detail != "name_taken":
+                    raise
+            existing = await self._find_channel(candidate)
+            if existing is not None and self._is_our_leftover(existing, adopt_from):
+                return str(existing["id"]), candidate
+        raise ProviderError("slack", "name_taken")
+
+    async def invite(self, channel: str, users: list[str]) -> None:
+        """Invite people; those already in the channel are fine (Slack reports them as errors)."""
+        if not users:
+            return
+        try:
+            await self._call("conversations_invite", channel=channel, users=",".join(users), force=True)
+        except ProviderError as exc:
+            if exc.detail not in ("already_in_channel", "cant_invite_self"):
+                raise
+
+    async def set_topic(self, channel: str, topic: str) -> None:
+        await self._call("conversations_setTopic", channel=channel, topic=topic[:250])
+
+    async def set_purpose(self, channel: str, purpose: str) -> None:
+        await self._call("conversations_setPurpose", channel=channel, purpose=purpose[:250])
+
+    async def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        await self._call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks)
+
+    async def pin(self, channel: str, ts: str) -> None:
+        try:
+            await self._call("pins_add", channel=channel, timestamp=ts)
+        except ProviderError as exc:
+            if exc.detail != "already_pinned":
+                raise
+
+    async def archive(self, channel: str) -> None:
+        try:
+            await self._call("conversations_archive", channel=channel)
+        except ProviderError as exc:
+            if exc.detail != "already_archived":
+                raise
+
+    async def unarchive(self, channel: str) -> None:
+        try:
+            await self._call("conversations_unarchive", channel=channel)
+        except ProviderError as exc:
+            if exc.detail != "not_archived":
+                raise
+
+    async def members(self, channel: str) -> list[str]:
+        members: list[str] = []
+        cursor = None
+        while True:
+            response = await self._call("conversations_members", channel=channel, cursor=cursor, limit=1000)
+            found: list[str] = response.get("members") or []
+            members.extend(str(member) for member in found)
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return members
+
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        response = await self._call("views_open", trigger_id=trigger_id, view=view)
+        return str(response["view"]["id"])
+
+    async def update_view(self, view_id: str, view: dict[str, Any]) -> None:
+        await self._call("views_update", view_id=view_id, view=view)
+
+    async def publish_home(self, user: str, view: dict[str, Any]) -> None:
+        await self._call("views_publish", user_id=user, view=view)
+
+    async def permalink(self, channel: str, ts: str) -> str:
+        response = await self._call("chat_getPermalink", channel=channel, message_ts=ts)
+        return str(response["permalink"])
+
+    async def user(self, user_id: str) -> SlackUser:
+        """A profile, cached briefly: names and time zones rarely change, and lookups are rate-limited."""
+        cached = self._users.get(user_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        response = await self._call("users_info", user=user_id)
+        found = response["user"]
+        user = SlackUser(
+            id=str(found["id"]),
+            name=str(found.get("real_name") or found.get("name") or found["id"]),
+            tz=str(found.get("tz") or "UTC"),
+            is_bot=bool(found.get("is_bot")),
+            deleted=bool(found.get("deleted")),
+        )
+        self._users[user_id] = (time.monotonic() + USER_CACHE_SECONDS, user)
+        return user
+
+    async def user_id_for(self, who: str) -> str | None:
+        """A Slack user id from an id or an email address; None when nobody matches."""
+        if "@" not in who:
+            return who
+        try:
+            response = await self._call("users_lookupByEmail", email=who)
+        except ProviderError as exc:
+            if exc.detail == "users_not_found":
+                return None
+            raise
+        return str(response["user"]["id"])
+
     async def channel_info(self, channel: str) -> dict[str, Any]:
         response = await self._call("conversations_info", channel=channel)
         return dict(response["channel"])
+
+    async def _find_channel(self, name: str) -> dict[str, Any] | None:
+        cursor = None
+        while True:
+            response = await self._call(
+                "conversations_list", types="public_channel,private_channel", limit=1000, cursor=cursor
+            )
+            channels: list[dict[str, Any]] = response.get("channels") or []
+            for channel in channels:
+                if channel.get("name") == name:
+                    return channel
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    def _is_our_leftover(self, channel: dict[str, Any], adopt_from: str) -> bool:
+        purpose = str((channel.get("purpose") or {}).get("value", ""))
+        return (
+            channel.get("creator") == self.bot_user_id
+            and not channel.get("is_archived")
+            and (not purpose or purpose.startswith(adopt_from))
+        )
 
     async def _call(self, method: str, **kwargs: Any) -> AsyncSlackResponse:
         arguments = {key: value for key, value in kwargs.items() if value is not None}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from dispatchbot.storage.types import JSONDocument, UTCDateTime
@@ -48,3 +48,109 @@ class DeliveryRow(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CatalogEntryRow(Base):
+    """Incident types, priorities and severities as last seeded from the config (the source of truth)."""
+
+    __tablename__ = "catalog_entries"
+    __table_args__ = (UniqueConstraint("kind", "name", name="uq_catalog_entries_kind_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(60))
+    data: Mapped[dict[str, Any]]
+    enabled: Mapped[bool] = mapped_column(Boolean)
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    creation_key: Mapped[str] = mapped_column(String(255), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    incident_type: Mapped[str] = mapped_column(String(60))
+    severity: Mapped[str] = mapped_column(String(60))
+    priority: Mapped[str] = mapped_column(String(60))
+    visibility: Mapped[str] = mapped_column(String(16))
+    reporter_id: Mapped[str] = mapped_column(String(32))
+    commander_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    header_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    stable_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class ParticipantRow(Base):
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("incident_id", "user_id", name="uq_participants_incident_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    added_by: Mapped[str | None] = mapped_column(String(32))
+    added_reason: Mapped[str] = mapped_column(Text, default="")
+    joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    after_hours_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ParticipantRoleRow(Base):
+    """A role held from `assumed_at` until `renounced_at` (null while held); incident costs derive from it."""
+
+    __tablename__ = "participant_roles"
+    __table_args__ = (Index("ix_participant_roles_participant", "participant_id", "renounced_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    assumed_at: Mapped[datetime]
+    renounced_at: Mapped[datetime | None]
+
+
+class TimelineEventRow(Base):
+    __tablename__ = "timeline_events"
+    __table_args__ = (Index("ix_timeline_events_incident", "incident_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    occurred_at: Mapped[datetime]
+    details: Mapped[dict[str, Any]]
+    source_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+
+
+class SubscriptionRow(Base):
+    """People who asked (Subscribe button) to be DMed this incident's updates."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("incident_id", "user_id", name="uq_subscriptions_incident_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class NotificationMemberRow(Base):
+    """The incident's notifications group: Slack users and channels (emails kept for later providers)."""
+
+    __tablename__ = "notification_members"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "kind", "value", name="uq_notification_members_incident_kind_value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(255))

@@ -1,0 +1,229 @@
+"""Incident transactions: creation (with its participants and first timeline event), updates, listing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dispatchbot.clock import Clock
+from dispatchbot.domain import (
+    EDITABLE_FIELDS,
+    Incident,
+    IncidentDraft,
+    IncidentUpdate,
+    Role,
+    Status,
+    TimelineEvent,
+)
+from dispatchbot.errors import NotFound
+from dispatchbot.storage.incidents import (
+    IncidentRepository,
+    ParticipantRepository,
+    TimelineRepository,
+    incident_from_row,
+)
+from dispatchbot.storage.tables import ParticipantRow
+
+RECENTLY_CLOSED = timedelta(hours=24)
+
+_ROLE_REASONS = {
+    Role.REPORTER: "Reported the incident",
+    Role.COMMANDER: "Incident commander",
+    Role.SCRIBE: "Scribe by role policy",
+    Role.LIAISON: "Liaison by role policy",
+}
+
+
+class IncidentService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def create(
+        self, key: str, draft: IncidentDraft, reporter_id: str, holders: dict[Role, str]
+    ) -> Incident:
+        """The incident for creation `key`, made with its participants in one transaction (idempotent)."""
+        now = self._clock.now()
+        commander = holders.get(Role.COMMANDER, reporter_id)
+        async with self._sessions.begin() as session:
+            incidents = IncidentRepository(session)
+            row = await incidents.insert_if_absent(
+                {
+                    "creation_key": key,
+                    "title": draft.title,
+                    "description": draft.description,
+                    "resolution": "",
+                    "status": Status.ACTIVE.value,
+                    "incident_type": draft.incident_type,
+                    "severity": draft.severity,
+                    "priority": draft.priority,
+                    "visibility": draft.visibility.value,
+                    "reporter_id": reporter_id,
+                    "commander_id": commander,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            roles = {Role.REPORTER: reporter_id, **holders, Role.COMMANDER: commander}
+            await _add_creation_participants(session, row.id, reporter_id, roles, now)
+            await TimelineRepository(session).add(
+                row.id,
+                "created",
+                f"Incident reported by <@{reporter_id}>",
+                reporter_id,
+                now,
+                {
+                    "title": draft.title,
+                    "type": draft.incident_type,
+                    "severity": draft.severity,
+                    "priority": draft.priority,
+                    "visibility": draft.visibility.value,
+                },
+                source_key=f"created:{row.id}",
+            )
+            return incident_from_row(row)
+
+    async def get(self, incident_id: int) -> Incident:
+        async with self._sessions.begin() as session:
+            row = await IncidentRepository(session).row(incident_id)
+            if row is None:
+                raise NotFound(f"Incident INC-{incident_id} does not exist.")
+            return incident_from_row(row)
+
+    async def by_channel(self, channel_id: str) -> Incident | None:
+        async with self._sessions.begin() as session:
+            row = await IncidentRepository(session).by_channel(channel_id)
+            return incident_from_row(row) if row else None
+
+    async def set_channel(self, incident_id: int, channel_id: str, channel_name: str) -> Incident:
+        return await self._set(incident_id, channel_id=channel_id, channel_name=channel_name)
+
+    async def set_header(self, incident_id: int, header_ts: str) -> Incident:
+        return await self._set(incident_id, header_ts=header_ts)
+
+    async def update(self, incident_id: int, changes: dict[str, Any], actor_id: str) -> IncidentUpdate:
+        """Apply changes with a timeline event each; closing renounces roles, reopening restores them."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            row = await IncidentRepository(session).row(incident_id, for_update=True)
+            if row is None:
+                raise NotFound(f"Incident INC-{incident_id} does not exist.")
+            before = incident_from_row(row)
+            changed = tuple(
+                name
+                for name in EDITABLE_FIELDS
+                if name in changes and _plain(changes[name]) != getattr(row, name)
+            )
+            timeline = TimelineRepository(session)
+            for name in changed:
+                old, new = getattr(row, name), _plain(changes[name])
+                setattr(row, name, new)
+                await timeline.add(
+                    incident_id,
+                    f"{name}_changed",
+                    _change_text(name, old, new, actor_id),
+                    actor_id,
+                    now,
+                    {"field": name, "from": old, "to": new},
+                )
+            if "status" in changed:
+                await _apply_status(session, row, before.status, now)
+            row.updated_at = now
+            return IncidentUpdate(before=before, after=incident_from_row(row), changed=changed)
+
+    async def visible_to(self, user_id: str, limit: int) -> list[Incident]:
+        """Active, stable and recently closed incidents this person may see (restricted: if participant)."""
+        async with self._sessions.begin() as session:
+            rows = await IncidentRepository(session).visible_to(
+                user_id, closed_since=self._clock.now() - RECENTLY_CLOSED, limit=limit
+            )
+            return [incident_from_row(row) for row in rows]
+
+    async def add_event(
+        self,
+        incident_id: int,
+        kind: str,
+        description: str,
+        actor_id: str | None,
+        source_key: str | None = None,
+    ) -> bool:
+        async with self._sessions.begin() as session:
+            return await TimelineRepository(session).add(
+                incident_id, kind, description, actor_id, self._clock.now(), source_key=source_key
+            )
+
+    async def timeline(self, incident_id: int) -> list[TimelineEvent]:
+        async with self._sessions.begin() as session:
+            return await TimelineRepository(session).events(incident_id)
+
+    async def _set(self, incident_id: int, **values: Any) -> Incident:
+        async with self._sessions.begin() as session:
+            row = await IncidentRepository(session).row(incident_id, for_update=True)
+            if row is None:
+                raise NotFound(f"Incident INC-{incident_id} does not exist.")
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.updated_at = self._clock.now()
+            return incident_from_row(row)
+
+
+async def _add_creation_participants(
+    session: AsyncSession, incident_id: int, reporter_id: str, roles: dict[Role, str], now: Any
+) -> None:
+    participants = ParticipantRepository(session)
+    for role, user_id in roles.items():
+        row = await participants.row(incident_id, user_id)
+        if row is None:
+            row = ParticipantRow(
+                incident_id=incident_id,
+                user_id=user_id,
+                active=True,
+                added_by=None if user_id == reporter_id else reporter_id,
+                added_reason=_ROLE_REASONS.get(role, ""),
+                joined_at=now,
+                message_count=0,
+                after_hours_notified=False,
+            )
+            session.add(row)
+            await session.flush()
+        await participants.assume(row.id, role, now)
+
+
+async def _apply_status(session: AsyncSession, row: Any, previous: Status, now: Any) -> None:
+    status = Status(row.status)
+    participants = ParticipantRepository(session)
+    if status is Status.STABLE and row.stable_at is None:
+        row.stable_at = now
+    if status is Status.CLOSED:
+        row.stable_at = row.stable_at or now
+        row.closed_at = now
+        for participant in await participants.rows(row.id, active_only=True):
+            await participants.renounce(participant.id, None, now)
+    elif previous is Status.CLOSED:
+        row.closed_at = None
+        for participant in await participants.rows(row.id, active_only=True):
+            for role in await participants.last_roles(participant.id) or {Role.PARTICIPANT}:
+                await participants.assume(participant.id, role, now)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
+
+
+_FIELD_NAMES = {
+    "incident_type": "type",
+    "title": "title",
+    "description": "description",
+    "resolution": "resolution",
+}
+
+
+def _change_text(name: str, old: Any, new: Any, actor_id: str) -> str:
+    label = _FIELD_NAMES.get(name, name)
+    if name in ("title",):
+        return f"<@{actor_id}> changed the title to “{new}”"
+    if name in ("description", "resolution"):
+        return f"<@{actor_id}> updated the {label}"
+    return f"<@{actor_id}> changed the {label} from {str(old).capitalize()} to {str(new).capitalize()}"

@@ -1,0 +1,222 @@
+"""Participant transactions: who is in an incident, with which roles, since when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dispatchbot.clock import Clock
+from dispatchbot.domain import SINGLE_HOLDER_ROLES, Participant, Role
+from dispatchbot.storage.incidents import (
+    IncidentRepository,
+    ParticipantRepository,
+    TimelineRepository,
+    participant_from_row,
+)
+from dispatchbot.storage.inserts import insert_if_absent
+from dispatchbot.storage.tables import ParticipantRow, SubscriptionRow
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    participant: Participant
+    previous_holder: str | None
+    changed: bool
+
+
+class ParticipantService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def get(self, incident_id: int, user_id: str) -> Participant | None:
+        async with self._sessions.begin() as session:
+            repository = ParticipantRepository(session)
+            row = await repository.row(incident_id, user_id)
+            if row is None:
+                return None
+            return participant_from_row(row, (await repository.active_roles([row.id]))[row.id])
+
+    async def members(self, incident_id: int, *, active_only: bool = True) -> list[Participant]:
+        async with self._sessions.begin() as session:
+            repository = ParticipantRepository(session)
+            rows = await repository.rows(incident_id, active_only=active_only)
+            roles = await repository.active_roles([row.id for row in rows])
+            return [participant_from_row(row, roles[row.id]) for row in rows]
+
+    async def add(
+        self, incident_id: int, user_id: str, role: Role, *, added_by: str | None, reason: str
+    ) -> tuple[Participant, bool]:
+        """Add (or reactivate) a person with `role` unless already active; True when they were not active."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            repository = ParticipantRepository(session)
+            row = await repository.row(incident_id, user_id)
+            added = row is None or not row.active
+            if row is None:
+                row = ParticipantRow(
+                    incident_id=incident_id,
+                    user_id=user_id,
+                    active=True,
+                    added_by=added_by,
+                    added_reason=reason,
+                    joined_at=now,
+                    message_count=0,
+                    after_hours_notified=False,
+                )
+                session.add(row)
+                await session.flush()
+            elif not row.active:
+                row.active, row.left_at, row.added_by, row.added_reason = True, None, added_by, reason
+            roles = (await repository.active_roles([row.id]))[row.id]
+            if added and not roles:
+                await repository.assume(row.id, role, now)
+                roles = {role}
+                await TimelineRepository(session).add(
+                    incident_id, "participant_joined", f"<@{user_id}> joined as {role.label}", added_by, now
+                )
+            return participant_from_row(row, roles), added
+
+    async def assign_role(self, incident_id: int, user_id: str, role: Role, assigner_id: str) -> RoleChange:
+        """Give `role` to the person (added if needed); a one-holder role's previous holder steps down."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            repository = ParticipantRepository(session)
+            incident = await IncidentRepository(session).row(incident_id, for_update=True)
+            assert incident is not None
+            row = await repository.row(incident_id, user_id)
+            if row is None:
+                row = ParticipantRow(
+                    incident_id=incident_id,
+                    user_id=user_id,
+                    active=True,
+                    added_by=assigner_id,
+                    added_reason=f"Assigned {role.label}",
+                    joined_at=now,
+                    message_count=0,
+                    after_hours_notified=False,
+                )
+                session.add(row)
+                await session.flush()
+            row.active, row.left_at = True, None
+            previous: str | None = None
+            if role in SINGLE_HOLDER_ROLES:
+                holder = await repository.holder(incident_id, role)
+                if holder is not None and holder.id != row.id:
+                    previous = holder.user_id
+                    await repository.renounce(holder.id, [role], now)
+                    if not (await repository.active_roles([holder.id]))[holder.id]:
+                        await repository.assume(holder.id, Role.PARTICIPANT, now)
+            changed = await repository.assume(row.id, role, now)
+            if changed and role is not Role.OBSERVER:
+                await repository.renounce(row.id, [Role.PARTICIPANT, Role.OBSERVER], now)
+            if role is Role.COMMANDER:
+                incident.commander_id = user_id
+            if role is Role.REPORTER:
+                incident.reporter_id = user_id
+            if changed:
+                await TimelineRepository(session).add(
+                    incident_id,
+                    "role_assigned",
+                    f"<@{assigner_id}> assigned {role.label} to <@{user_id}>",
+                    assigner_id,
+                    now,
+                    {"role": role.value, "user": user_id, "previous": previous},
+                )
+            roles = (await repository.active_roles([row.id]))[row.id]
+            return RoleChange(participant_from_row(row, roles), previous, changed)
+
+    async def leave(self, incident_id: int, user_id: str) -> Participant | None:
+        """The person left the channel: their roles end and they are no longer active."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            repository = ParticipantRepository(session)
+            row = await repository.row(incident_id, user_id)
+            if row is None or not row.active:
+                return None
+            await repository.renounce(row.id, None, now)
+            row.active, row.left_at = False, now
+            await TimelineRepository(session).add(
+                incident_id, "participant_left", f"<@{user_id}> left the incident", user_id, now
+            )
+            return participant_from_row(row, set())
+
+    async def record_message(
+        self, incident_id: int, user_id: str, promote_after: int
+    ) -> tuple[Participant, bool]:
+        """Count a message; an Observer becomes a Participant after `promote_after` messages (True then)."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            repository = ParticipantRepository(session)
+            row = await repository.row(incident_id, user_id)
+            if row is None:
+                return await self._added_while_counting(session, incident_id, user_id), False
+            row.message_count += 1
+            roles = (await repository.active_roles([row.id]))[row.id]
+            promoted = roles == {Role.OBSERVER} and row.message_count >= promote_after
+            if promoted:
+                await repository.renounce(row.id, [Role.OBSERVER], now)
+                await repository.assume(row.id, Role.PARTICIPANT, now)
+                roles = {Role.PARTICIPANT}
+                await TimelineRepository(session).add(
+                    incident_id,
+                    "role_changed",
+                    f"<@{user_id}> went from Observer to Participant after taking part in the channel",
+                    None,
+                    now,
+                )
+            return participant_from_row(row, roles), promoted
+
+    async def mark_after_hours_notified(self, incident_id: int, user_id: str) -> bool:
+        """True only for the first call per person: the after-hours notice is sent once."""
+        async with self._sessions.begin() as session:
+            row = await ParticipantRepository(session).row(incident_id, user_id)
+            if row is None or row.after_hours_notified:
+                return False
+            row.after_hours_notified = True
+            return True
+
+    async def set_reason(self, incident_id: int, user_id: str, reason: str) -> Participant | None:
+        async with self._sessions.begin() as session:
+            repository = ParticipantRepository(session)
+            row = await repository.row(incident_id, user_id)
+            if row is None:
+                return None
+            row.added_reason = reason
+            return participant_from_row(row, (await repository.active_roles([row.id]))[row.id])
+
+    async def subscribe(self, incident_id: int, user_id: str) -> bool:
+        """True when newly subscribed."""
+        async with self._sessions.begin() as session:
+            values = {"incident_id": incident_id, "user_id": user_id, "created_at": self._clock.now()}
+            return await insert_if_absent(session, SubscriptionRow.__table__, values)  # type: ignore[arg-type]
+
+    async def subscribers(self, incident_id: int) -> list[str]:
+        async with self._sessions.begin() as session:
+            rows = await session.scalars(
+                select(SubscriptionRow.user_id).where(SubscriptionRow.incident_id == incident_id)
+            )
+            return list(rows)
+
+    async def _added_while_counting(
+        self, session: AsyncSession, incident_id: int, user_id: str
+    ) -> Participant:
+        """A member we never saw join (e.g. in the channel before the bot): they become an Observer."""
+        now = self._clock.now()
+        repository = ParticipantRepository(session)
+        row = ParticipantRow(
+            incident_id=incident_id,
+            user_id=user_id,
+            active=True,
+            added_by=None,
+            added_reason="Posted in the incident channel",
+            joined_at=now,
+            message_count=1,
+            after_hours_notified=False,
+        )
+        session.add(row)
+        await session.flush()
+        await repository.assume(row.id, Role.OBSERVER, now)
+        return participant_from_row(row, {Role.OBSERVER})
