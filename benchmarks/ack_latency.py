@@ -17,7 +17,7 @@ from _harness import free_port, percentile, spawn_bot, stop_bot
 
 from dispatchbot.testing import FakeSlack
 
-COMMAND = "/dispatch-list-incidents"
+COMMAND = "/dispatch-engage-oncall"
 
 
 async def main(commands: int, rounds: int) -> None:

@@ -20,24 +20,30 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
 from dispatchbot.background import Background
+from dispatchbot.catalog import Catalog
 from dispatchbot.clock import Clock, SystemClock
 from dispatchbot.config import Settings, SlackMode, masked_dict
 from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError, StartupError
 from dispatchbot.flows import run_failures
+from dispatchbot.flows.create_incident import CREATE_INCIDENT
 from dispatchbot.flows.runner import FlowRunner
 from dispatchbot.handlers import context as context_handlers
 from dispatchbot.handlers import deliveries as delivery_handlers
 from dispatchbot.handlers import errors as error_handlers
 from dispatchbot.handlers import fallback as fallback_handlers
+from dispatchbot.handlers import report_incident as report_incident_handlers
 from dispatchbot.handlers import run_failures as run_failure_handlers
 from dispatchbot.logs import get_logger
 from dispatchbot.metrics import Metrics
 from dispatchbot.providers.slack import BotIdentity, SlackGateway, build_web_client
 from dispatchbot.scheduler.jobs import maintenance_jobs
 from dispatchbot.scheduler.service import Scheduler
+from dispatchbot.services.catalog import seed_catalog
 from dispatchbot.services.deliveries import DeliveryService
 from dispatchbot.services.flow_runs import FlowRunService
+from dispatchbot.services.incidents import IncidentService
+from dispatchbot.services.participants import ParticipantService
 from dispatchbot.socket_mode import ConnectionWatch, InstrumentedSocketModeHandler
 from dispatchbot.storage import migrate
 from dispatchbot.storage.engine import Database, open_database
@@ -48,7 +54,9 @@ log = get_logger(__name__)
 Extension = Callable[[AsyncApp, Deps], None]
 """Registers more handlers and flows, the same way the built-in `handlers/*.register` do."""
 
-HANDLER_MODULES = (error_handlers, delivery_handlers, run_failure_handlers)
+HANDLER_MODULES = (error_handlers, delivery_handlers, run_failure_handlers, report_incident_handlers)
+FLOWS = (CREATE_INCIDENT,)
+"""Durable flows, registered before start-up resumes unfinished runs of them."""
 
 
 @dataclass
@@ -81,6 +89,8 @@ class Bot:
         settings = self.settings
         database = self._database = open_database(settings.database.url)
         await _prepare_schema(database, settings)
+        catalog = Catalog.from_settings(settings)
+        await seed_catalog(database.sessions, catalog)
         metrics = Metrics()
         bot_token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else ""
         client = build_web_client(token=bot_token, base_url=settings.slack.api_url, metrics=metrics)
@@ -104,8 +114,13 @@ class Bot:
             runs=runs,
             deliveries=DeliveryService(database.sessions, self._clock),
             background=Background(),
+            catalog=catalog,
+            incidents=IncidentService(database.sessions, self._clock),
+            participants=ParticipantService(database.sessions, self._clock),
         )
         runs.bind(deps)
+        for flow in FLOWS:
+            runs.register(flow)
         runs.on_failure(lambda run, title, message: run_failures.notify(deps, run, title, message))
 
         signing_secret = (

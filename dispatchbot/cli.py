@@ -133,10 +133,12 @@ def _report_config(problems: list[str]) -> int:
 
 
 def _to_toml(data: dict[str, Any]) -> str:
-    """Sections of scalars, which is all our settings are; values rendered as TOML literals."""
+    """Tables and arrays of tables of scalars and lists: all our settings are (JSON literals are TOML)."""
     lines: list[str] = []
     for section, values in data.items():
-        lines.append(f"[{section}]")
-        lines.extend(f"{key} = {json.dumps(value)}" for key, value in values.items())
-        lines.append("")
+        tables = values if isinstance(values, list) else [values]
+        for table in tables:
+            lines.append(f"[[{section}]]" if isinstance(values, list) else f"[{section}]")
+            lines.extend(f"{key} = {json.dumps(value)}" for key, value in table.items())
+            lines.append("")
     return "\n".join(lines).rstrip() + "\n"

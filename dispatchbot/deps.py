@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dispatchbot.background import Background
+from dispatchbot.catalog import Catalog
 from dispatchbot.clock import Clock
 from dispatchbot.config import Settings
 from dispatchbot.flows.runner import FlowRunner
 from dispatchbot.metrics import Metrics
 from dispatchbot.providers.slack import BotIdentity, SlackGateway
 from dispatchbot.services.deliveries import DeliveryService
+from dispatchbot.services.incidents import IncidentService
+from dispatchbot.services.participants import ParticipantService
 from dispatchbot.storage.engine import Database
 
 
@@ -25,3 +28,6 @@ class Deps:
     runs: FlowRunner[Deps]
     deliveries: DeliveryService
     background: Background
+    catalog: Catalog
+    incidents: IncidentService
+    participants: ParticipantService

@@ -5,5 +5,37 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+class CallbackId(StrEnum):
+    REPORT_INCIDENT = "report_incident"
+    REPORT_INCIDENT_SHORTCUT = "report_incident_shortcut"
+    REPORT_PROGRESS = "report_incident_progress"
+    UPDATE_INCIDENT = "update_incident"
+    ASSIGN_ROLE = "assign_role"
+    UPDATE_PARTICIPANT = "update_participant"
+    NOTIFICATIONS_GROUP = "notifications_group"
+
+
 class ActionId(StrEnum):
     RETRY_FLOW_RUN = "flow_run_retry"
+    OPEN_REPORT = "open_report_incident"
+    OPEN_UPDATE = "open_update_incident"
+    OPEN_ASSIGN_ROLE = "open_assign_role"
+    JOIN_INCIDENT = "join_incident"
+    SUBSCRIBE = "subscribe_incident"
+
+
+class BlockId(StrEnum):
+    TITLE = "title"
+    DESCRIPTION = "description"
+    RESOLUTION = "resolution"
+    STATUS = "status"
+    INCIDENT_TYPE = "incident_type"
+    SEVERITY = "severity"
+    PRIORITY = "priority"
+    VISIBILITY = "visibility"
+    PERSON = "person"
+    ROLE = "role"
+    REASON = "reason"
+    MEMBERS = "members"
+    CHANNELS = "channels"
+    EMAILS = "emails"

@@ -6,9 +6,8 @@ from typing import Any
 
 from dispatchbot.commands import COMMANDS
 from dispatchbot.config import Settings, SlackMode
+from dispatchbot.ids import CallbackId
 from dispatchbot.web import SLACK_EVENTS_PATH
-
-REPORT_INCIDENT_SHORTCUT = "report_incident_shortcut"
 
 BOT_SCOPES = (
     "app_mentions:read",
@@ -85,7 +84,7 @@ def build_manifest(settings: Settings) -> dict[str, Any]:
                 {
                     "name": "Report an incident",
                     "type": "message",
-                    "callback_id": REPORT_INCIDENT_SHORTCUT,
+                    "callback_id": CallbackId.REPORT_INCIDENT_SHORTCUT.value,
                     "description": "Report an incident about this message",
                 }
             ],

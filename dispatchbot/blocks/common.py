@@ -39,3 +39,169 @@ def notice_modal(title: str, text: str) -> dict[str, Any]:
         blocks=[section(text)],
     )
     return view.to_dict()
+
+
+HEADER_TEXT_LIMIT = 150
+PLAIN_INPUT_LIMIT = 3000
+OPTION_TEXT_LIMIT = 75
+MAX_OPTIONS = 100
+MESSAGE_BLOCK_LIMIT = 50
+MODAL_BLOCK_LIMIT = 100
+PRIVATE_METADATA_LIMIT = 3000
+
+
+def plain(text: str, limit: int = PLAIN_INPUT_LIMIT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": plain(text, HEADER_TEXT_LIMIT)}
+
+
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT)}]}
+
+
+def divider() -> dict[str, Any]:
+    return {"type": "divider"}
+
+
+def fields(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """A section of up to 10 `*label*\\nvalue` fields (Slack's limit), each within 2,000 characters."""
+    return {
+        "type": "section",
+        "fields": [
+            {"type": "mrkdwn", "text": clip(f"*{label}*\n{value}", 2000)} for label, value in pairs[:10]
+        ],
+    }
+
+
+def option(text: str, value: str | None = None) -> dict[str, Any]:
+    return {"text": plain(text, OPTION_TEXT_LIMIT), "value": (value if value is not None else text)[:150]}
+
+
+def text_input(
+    block_id: str,
+    label: str,
+    *,
+    initial: str = "",
+    multiline: bool = False,
+    max_length: int = PLAIN_INPUT_LIMIT,
+    placeholder: str = "",
+    optional: bool = False,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": block_id,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+
+
+def select_input(
+    block_id: str,
+    label: str,
+    choices: list[tuple[str, str]],
+    *,
+    initial: str | None = None,
+    optional: bool = False,
+) -> dict[str, Any]:
+    """A static select of (text, value) choices, `initial` preselected by value."""
+    options = [option(text, value) for text, value in choices[:MAX_OPTIONS]]
+    element: dict[str, Any] = {"type": "static_select", "action_id": block_id, "options": options}
+    chosen = next((entry for entry in options if entry["value"] == initial), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+
+
+def users_input(
+    block_id: str,
+    label: str,
+    *,
+    multi: bool = False,
+    initial: list[str] | None = None,
+    optional: bool = False,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "multi_users_select" if multi else "users_select",
+        "action_id": block_id,
+    }
+    if initial:
+        element["initial_users" if multi else "initial_user"] = initial if multi else initial[0]
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+
+
+def channels_input(
+    block_id: str, label: str, *, initial: list[str] | None = None, optional: bool = True
+) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "multi_conversations_select", "action_id": block_id}
+    if initial:
+        element["initial_conversations"] = initial
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+
+
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[dict[str, Any]],
+    *,
+    submit: str | None = None,
+    close: str = "Cancel",
+    private_metadata: str = "",
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, MODAL_TITLE_LIMIT),
+        "close": plain(close, MODAL_TITLE_LIMIT),
+        "blocks": blocks[:MODAL_BLOCK_LIMIT],
+        "private_metadata": private_metadata[:PRIVATE_METADATA_LIMIT],
+    }
+    if submit:
+        view["submit"] = plain(submit, MODAL_TITLE_LIMIT)
+    return view
+
+
+def state_value(values: dict[str, Any], block_id: str) -> Any:
+    """The submitted value of an input whose action_id equals its block_id, in the shape Slack sends."""
+    entry = (values.get(block_id) or {}).get(block_id) or {}
+    kind = entry.get("type")
+    if kind == "static_select":
+        return (entry.get("selected_option") or {}).get("value")
+    if kind == "users_select":
+        return entry.get("selected_user")
+    if kind == "multi_users_select":
+        return list(entry.get("selected_users") or [])
+    if kind in ("multi_conversations_select", "multi_channels_select"):
+        return list(entry.get("selected_conversations") or entry.get("selected_channels") or [])
+    return entry.get("value") or ""

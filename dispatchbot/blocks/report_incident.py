@@ -1,0 +1,131 @@
+"""The "Report Incident" modal, its parser, and the modals shown while and after the incident is created."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dispatchbot.blocks.common import (
+    context,
+    fields,
+    modal,
+    section,
+    select_input,
+    state_value,
+    text_input,
+)
+from dispatchbot.catalog import Catalog
+from dispatchbot.domain import Incident, IncidentDraft, Visibility
+from dispatchbot.errors import InvalidForm
+from dispatchbot.ids import BlockId, CallbackId
+
+TITLE_LIMIT = 150  # it heads the pinned message, whose header block holds 150 characters
+DESCRIPTION_LIMIT = 2900  # leaves room in a 3,000-character section for the label
+TYPE_DEFAULT = "type-default"
+
+
+def report_modal(catalog: Catalog, *, description: str = "") -> dict[str, Any]:
+    blocks = [
+        context(
+            "If you suspect an incident and need help, fill in what you know. You can change all of it later."
+        ),
+        text_input(
+            BlockId.TITLE, "Title", max_length=TITLE_LIMIT, placeholder="A short title, e.g. Checkout errors"
+        ),
+        text_input(
+            BlockId.DESCRIPTION,
+            "Description",
+            initial=description,
+            multiline=True,
+            max_length=DESCRIPTION_LIMIT,
+            placeholder="What is happening, since when, who is affected?",
+            optional=True,
+        ),
+        select_input(
+            BlockId.INCIDENT_TYPE,
+            "Type",
+            [(t.name, t.name) for t in catalog.incident_types],
+            initial=catalog.default_incident_type.name,
+        ),
+        select_input(
+            BlockId.SEVERITY,
+            "Severity",
+            [(s.name, s.name) for s in catalog.severities],
+            initial=catalog.default_severity.name,
+        ),
+        select_input(
+            BlockId.PRIORITY,
+            "Priority",
+            [(p.name, p.name) for p in catalog.priorities],
+            initial=catalog.default_priority.name,
+        ),
+        select_input(
+            BlockId.VISIBILITY,
+            "Visibility",
+            [
+                ("Default for the type", TYPE_DEFAULT),
+                ("Open", Visibility.OPEN.value),
+                ("Restricted (participants only)", Visibility.RESTRICTED.value),
+            ],
+            initial=TYPE_DEFAULT,
+        ),
+    ]
+    return modal(CallbackId.REPORT_INCIDENT, "Report Incident", blocks, submit="Report")
+
+
+def read_report_form(values: dict[str, Any], catalog: Catalog) -> IncidentDraft:
+    """The draft, or `InvalidForm` with a message per field (shown inline by Slack)."""
+    errors: dict[str, str] = {}
+    title = str(state_value(values, BlockId.TITLE)).strip()
+    description = str(state_value(values, BlockId.DESCRIPTION)).strip()
+    if not title:
+        errors[BlockId.TITLE] = "Give the incident a short title."
+    elif len(title) > TITLE_LIMIT:
+        errors[BlockId.TITLE] = f"Keep the title within {TITLE_LIMIT} characters (it has {len(title)})."
+    if len(description) > DESCRIPTION_LIMIT:
+        errors[BlockId.DESCRIPTION] = (
+            f"Keep the description within {DESCRIPTION_LIMIT} characters (it has {len(description)})."
+        )
+    incident_type = catalog.incident_type(str(state_value(values, BlockId.INCIDENT_TYPE) or ""))
+    if incident_type is None:
+        errors[BlockId.INCIDENT_TYPE] = "Choose one of the incident types."
+    severity = catalog.severity(str(state_value(values, BlockId.SEVERITY) or catalog.default_severity.name))
+    if severity is None:
+        errors[BlockId.SEVERITY] = "Choose one of the severities."
+    priority = catalog.priority(str(state_value(values, BlockId.PRIORITY) or catalog.default_priority.name))
+    if priority is None:
+        errors[BlockId.PRIORITY] = "Choose one of the priorities."
+    if errors or incident_type is None or severity is None or priority is None:
+        raise InvalidForm(errors)
+    chosen = state_value(values, BlockId.VISIBILITY) or TYPE_DEFAULT
+    visibility = incident_type.default_visibility if chosen == TYPE_DEFAULT else Visibility(chosen)
+    return IncidentDraft(title, description, incident_type.name, severity.name, priority.name, visibility)
+
+
+def creating_modal(draft: IncidentDraft) -> dict[str, Any]:
+    return modal(
+        CallbackId.REPORT_PROGRESS,
+        "Report Incident",
+        [section(f":hourglass_flowing_sand: Creating your incident *{draft.title}*…")],
+        close="Close",
+    )
+
+
+def created_modal(incident: Incident) -> dict[str, Any]:
+    return modal(
+        CallbackId.REPORT_PROGRESS,
+        "Incident Reported",
+        [
+            section(f":white_check_mark: *{incident.reference}* is open: join <#{incident.channel_id}>."),
+            fields(
+                [
+                    ("Title", incident.title),
+                    ("Commander", f"<@{incident.commander_id}>"),
+                    ("Type", incident.incident_type),
+                    ("Severity", incident.severity),
+                    ("Priority", incident.priority),
+                    ("Visibility", incident.visibility.label),
+                ]
+            ),
+        ],
+        close="Close",
+    )

@@ -1,0 +1,198 @@
+"""Use case: turn a submitted report into a ready incident channel, crash-safely.
+
+A durable run keyed by the modal's view id. Steps: record the incident (one transaction, idempotent by
+the run key), create the channel (adopting our own leftover after a crash), set the channel up, then
+announce. Independent Slack calls within a step run concurrently, so the channel is usable after
+about four sequential calls; each sub-action's result is recorded so a retry only redoes what is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from dispatchbot.blocks import incident as incident_blocks
+from dispatchbot.blocks.report_incident import created_modal
+from dispatchbot.channel_names import channel_name
+from dispatchbot.deps import Deps
+from dispatchbot.domain import Incident, IncidentDraft, Role, Visibility
+from dispatchbot.errors import ProviderError
+from dispatchbot.flows.run_failures import REQUESTED_BY
+from dispatchbot.flows.runner import Flow, RunContext, Step
+from dispatchbot.logs import get_logger
+
+log = get_logger(__name__)
+
+POLICY_ROLES = (Role.COMMANDER, Role.SCRIBE, Role.LIAISON)
+
+Action = Callable[[], Awaitable[None]]
+
+
+def run_args(draft: IncidentDraft, reporter_id: str, view_id: str | None) -> dict[str, Any]:
+    return {
+        "title": draft.title,
+        "description": draft.description,
+        "incident_type": draft.incident_type,
+        "severity": draft.severity,
+        "priority": draft.priority,
+        "visibility": draft.visibility.value,
+        REQUESTED_BY: reporter_id,
+        "view_id": view_id,
+    }
+
+
+async def record(ctx: RunContext[Deps]) -> None:
+    if "incident_id" in ctx.state:
+        return
+    args = ctx.args
+    draft = IncidentDraft(
+        args["title"],
+        args["description"],
+        args["incident_type"],
+        args["severity"],
+        args["priority"],
+        Visibility(args["visibility"]),
+    )
+    holders = await _policy_holders(ctx.deps, draft)
+    incident = await ctx.deps.incidents.create(ctx.key, draft, args[REQUESTED_BY], holders)
+    await ctx.record(incident_id=incident.id)
+
+
+async def create_channel(ctx: RunContext[Deps]) -> None:
+    if "channel_id" in ctx.state:
+        return
+    deps = ctx.deps
+    incident = await deps.incidents.get(ctx.state["incident_id"])
+    if incident.channel_id is None:
+        settings = deps.settings.incidents
+        name = channel_name(settings.channel_name_template, incident.id, incident.title)
+        private = incident.restricted or settings.private_channels
+        channel_id, final_name = await deps.slack.create_channel(
+            name, private=private, adopt_from=incident.reference
+        )
+        incident = await deps.incidents.set_channel(incident.id, channel_id, final_name)
+    await ctx.record(channel_id=incident.channel_id)
+
+
+async def set_up_channel(ctx: RunContext[Deps]) -> None:
+    deps = ctx.deps
+    incident = await deps.incidents.get(ctx.state["incident_id"])
+    channel = ctx.state["channel_id"]
+    people = [
+        p.user_id for p in await deps.participants.members(incident.id) if p.user_id != deps.identity.user_id
+    ]
+    incident_type = deps.catalog.incident_type(incident.incident_type)
+    description = incident_type.channel_description if incident_type else ""
+
+    async def set_topic() -> None:
+        commander = await deps.slack.user(incident.commander_id)
+        await deps.slack.set_topic(channel, incident_blocks.topic(incident, commander.name))
+
+    async def post_header() -> None:
+        ts = incident.header_ts
+        if ts is None:
+            text, blocks = incident_blocks.header_message(incident)
+            ts = await deps.slack.post_message(channel, text, blocks)
+            await deps.incidents.set_header(incident.id, ts)
+        await deps.slack.pin(channel, ts)
+
+    actions: dict[str, Action] = {
+        "topic": set_topic,
+        "purpose": lambda: deps.slack.set_purpose(channel, incident_blocks.purpose(incident, description)),
+        "invited": lambda: deps.slack.invite(channel, people),
+        "header": post_header,
+    }
+    await _together(ctx, actions)
+
+
+async def announce(ctx: RunContext[Deps]) -> None:
+    deps = ctx.deps
+    incident = await deps.incidents.get(ctx.state["incident_id"])
+    people = [
+        p.user_id for p in await deps.participants.members(incident.id) if p.user_id != deps.identity.user_id
+    ]
+    actions: dict[str, Action] = {
+        f"welcomed:{user}": partial(_welcome, deps, incident, user) for user in people
+    }
+    actions["tips"] = partial(_help_tips, deps, incident)
+    for channel in deps.catalog.notification_channels(incident):
+        actions[f"notified:{channel}"] = partial(_notify, deps, incident, channel)
+    if ctx.args.get("view_id"):
+        actions["confirmed"] = partial(_confirm, deps, incident, ctx.args["view_id"])
+    await _together(ctx, actions)
+
+
+CREATE_INCIDENT = Flow[Deps](
+    kind="create_incident",
+    steps=(
+        Step("record", record),
+        Step("channel", create_channel),
+        Step("set_up", set_up_channel),
+        Step("announce", announce),
+    ),
+    title="Creating your incident",
+)
+
+
+async def _policy_holders(deps: Deps, draft: IncidentDraft) -> dict[Role, str]:
+    """Role holders from the configured policies; a policy naming nobody we can find is skipped (logged)."""
+    holders: dict[Role, str] = {}
+    for role in POLICY_ROLES:
+        who = deps.catalog.policy_holder(role, draft.incident_type, draft.priority)
+        if who is None:
+            continue
+        user_id = await deps.slack.user_id_for(who)
+        if user_id is None:
+            log.warning("role_policy.unknown_user", role=role.value, user=who)
+            continue
+        holders[role] = user_id
+    return holders
+
+
+async def _welcome(deps: Deps, incident: Incident, user: str) -> None:
+    text, blocks = incident_blocks.welcome(incident)
+    assert incident.channel_id is not None
+    try:
+        await deps.slack.post_ephemeral(incident.channel_id, user, text, blocks)
+    except ProviderError as exc:
+        log.warning("incident.welcome_failed", user=user, error=exc.detail)
+
+
+async def _help_tips(deps: Deps, incident: Incident) -> None:
+    text, blocks = incident_blocks.help_tips(incident, deps.settings.commands)
+    await deps.slack.post_message(incident.commander_id, text, blocks)
+
+
+async def _notify(deps: Deps, incident: Incident, channel: str) -> None:
+    text, blocks = incident_blocks.notification(incident, event="New incident")
+    try:
+        await deps.slack.post_message(channel, text, blocks)
+    except ProviderError as exc:
+        # A misconfigured notification channel must not hold up the incident itself.
+        log.warning("incident.notification_failed", channel=channel, error=exc.detail)
+
+
+async def _confirm(deps: Deps, incident: Incident, view_id: str) -> None:
+    try:
+        await deps.slack.update_view(view_id, created_modal(incident))
+    except ProviderError as exc:
+        log.info("incident.confirmation_not_shown", error=exc.detail)  # the reporter closed the modal
+
+
+async def _together(ctx: RunContext[Deps], actions: dict[str, Action]) -> None:
+    """Run the actions not yet recorded at once; record each success (once, after all end), then raise."""
+    names = [name for name in actions if name not in ctx.state]
+    results = await asyncio.gather(*(actions[name]() for name in names), return_exceptions=True)
+    done: dict[str, Any] = {}
+    failure: BaseException | None = None
+    for name, result in zip(names, results, strict=True):
+        if isinstance(result, BaseException):
+            failure = failure or result
+        else:
+            done[name] = True
+    if done:
+        await ctx.record(**done)
+    if failure is not None:
+        raise failure
