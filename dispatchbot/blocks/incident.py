@@ -50,7 +50,7 @@ def header_message(incident: Incident) -> tuple[str, list[dict[str, Any]]]:
     """The one pinned message that always shows the incident as it is now (edited in place)."""
     text = f"{incident.reference}: {incident.title} ({incident.status.label})"
     blocks = [
-        header(f"{incident.reference}: {incident.title}"),
+        {**header(f"{incident.reference}: {incident.title}"), "block_id": header_block_id(incident.id)},
         summary_fields(incident),
         section(f"*Description*\n{incident.description or '_No description yet._'}"),
     ]
@@ -64,6 +64,11 @@ def header_message(incident: Incident) -> tuple[str, list[dict[str, Any]]]:
         )
     )
     return text, blocks
+
+
+def header_block_id(incident_id: int) -> str:
+    """Marks the header message, so a resumed creation can find one it posted before a crash."""
+    return f"incident-header-{incident_id}"
 
 
 def welcome(incident: Incident) -> tuple[str, list[dict[str, Any]]]:

@@ -92,9 +92,14 @@ async def set_up_channel(ctx: RunContext[Deps]) -> None:
 
     async def post_header() -> None:
         ts = incident.header_ts
+        if ts is None and ctx.state.get("header_attempted"):
+            # A crash may have struck while the post was in flight: look before posting a second one.
+            ts = await deps.slack.find_message(channel, incident_blocks.header_block_id(incident.id))
         if ts is None:
+            await ctx.record(header_attempted=True)
             text, blocks = incident_blocks.header_message(incident)
             ts = await deps.slack.post_message(channel, text, blocks)
+        if incident.header_ts is None:
             await deps.incidents.set_header(incident.id, ts)
         await deps.slack.pin(channel, ts)
 

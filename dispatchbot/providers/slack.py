@@ -236,6 +236,16 @@ class SlackGateway:
             raise
         return str(response["user"]["id"])
 
+    async def find_message(self, channel: str, block_id: str, *, limit: int = 100) -> str | None:
+        """The ts of the bot's recent message whose first block has `block_id`, if there is one."""
+        response = await self._call("conversations_history", channel=channel, limit=limit)
+        messages: list[dict[str, Any]] = response.get("messages") or []
+        for message in messages:
+            blocks = message.get("blocks") or [{}]
+            if message.get("user") == self.bot_user_id and blocks[0].get("block_id") == block_id:
+                return str(message["ts"])
+        return None
+
     async def channel_info(self, channel: str) -> dict[str, Any]:
         response = await self._call("conversations_info", channel=channel)
         return dict(response["channel"])

@@ -1,0 +1,36 @@
+"""Keep an incident's channel telling the truth: the pinned header and the topic follow every change."""
+
+from __future__ import annotations
+
+import asyncio
+
+from dispatchbot.blocks import incident as incident_blocks
+from dispatchbot.deps import Deps
+from dispatchbot.domain import Incident
+from dispatchbot.errors import ProviderError
+from dispatchbot.logs import get_logger
+
+log = get_logger(__name__)
+
+
+async def refresh(deps: Deps, incident: Incident) -> None:
+    """Edit the pinned header in place and reset the topic (concurrently); the archive skips both."""
+    if incident.channel_id is None:
+        return
+    channel = incident.channel_id
+
+    async def header() -> None:
+        if incident.header_ts:
+            text, blocks = incident_blocks.header_message(incident)
+            await deps.slack.update_message(channel, incident.header_ts, text, blocks)
+
+    async def topic() -> None:
+        commander = await deps.slack.user(incident.commander_id)
+        await deps.slack.set_topic(channel, incident_blocks.topic(incident, commander.name))
+
+    results = await asyncio.gather(header(), topic(), return_exceptions=True)
+    for result in results:
+        if isinstance(result, ProviderError):
+            log.warning("incident.refresh_failed", incident=incident.reference, error=result.detail)
+        elif isinstance(result, BaseException):
+            raise result

@@ -1,0 +1,38 @@
+"""Tell the people who asked to know: notification channels, subscribers and the notifications group.
+
+Restricted incidents never leave their channel: no notification channel, no subscriber outside it.
+A target that fails (a deleted channel, a deactivated person) is logged and skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from dispatchbot.blocks import incident as incident_blocks
+from dispatchbot.deps import Deps
+from dispatchbot.domain import Incident
+from dispatchbot.errors import ProviderError
+from dispatchbot.logs import get_logger
+
+log = get_logger(__name__)
+
+
+async def notification_targets(deps: Deps, incident: Incident) -> list[str]:
+    """Channel ids and user ids to tell about `incident`, without duplicates."""
+    if incident.restricted:
+        return []
+    targets = list(deps.catalog.notification_channels(incident))
+    targets += await deps.participants.subscribers(incident.id)
+    return list(dict.fromkeys(targets))
+
+
+async def send(deps: Deps, incident: Incident, event: str) -> None:
+    text, blocks = incident_blocks.notification(incident, event=event)
+
+    async def deliver(target: str) -> None:
+        try:
+            await deps.slack.post_message(target, text, blocks)
+        except ProviderError as exc:
+            log.warning("notification.failed", target=target, incident=incident.reference, error=exc.detail)
+
+    await asyncio.gather(*(deliver(target) for target in await notification_targets(deps, incident)))
