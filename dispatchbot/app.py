@@ -26,8 +26,17 @@ from dispatchbot.config import Settings, SlackMode, masked_dict
 from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError, StartupError
 from dispatchbot.flows import run_failures
-from dispatchbot.flows.create_incident import CREATE_INCIDENT
 from dispatchbot.flows.runner import FlowRunner
+from dispatchbot.handlers import (
+    app_home,
+    assign_role,
+    channel_events,
+    join_subscribe,
+    list_incidents,
+    notifications_group,
+    participants,
+    update_incident,
+)
 from dispatchbot.handlers import context as context_handlers
 from dispatchbot.handlers import deliveries as delivery_handlers
 from dispatchbot.handlers import errors as error_handlers
@@ -43,6 +52,7 @@ from dispatchbot.services.catalog import seed_catalog
 from dispatchbot.services.deliveries import DeliveryService
 from dispatchbot.services.flow_runs import FlowRunService
 from dispatchbot.services.incidents import IncidentService
+from dispatchbot.services.notification_group import NotificationGroupService
 from dispatchbot.services.participants import ParticipantService
 from dispatchbot.socket_mode import ConnectionWatch, InstrumentedSocketModeHandler
 from dispatchbot.storage import migrate
@@ -54,9 +64,21 @@ log = get_logger(__name__)
 Extension = Callable[[AsyncApp, Deps], None]
 """Registers more handlers and flows, the same way the built-in `handlers/*.register` do."""
 
-HANDLER_MODULES = (error_handlers, delivery_handlers, run_failure_handlers, report_incident_handlers)
-FLOWS = (CREATE_INCIDENT,)
-"""Durable flows, registered before start-up resumes unfinished runs of them."""
+HANDLER_MODULES = (
+    error_handlers,
+    delivery_handlers,
+    run_failure_handlers,
+    report_incident_handlers,
+    update_incident,
+    assign_role,
+    participants,
+    channel_events,
+    list_incidents,
+    app_home,
+    join_subscribe,
+    notifications_group,
+)
+"""Each registers its listeners and the durable flows it starts (before start-up resumes their runs)."""
 
 
 @dataclass
@@ -117,10 +139,9 @@ class Bot:
             catalog=catalog,
             incidents=IncidentService(database.sessions, self._clock),
             participants=ParticipantService(database.sessions, self._clock),
+            notification_group=NotificationGroupService(database.sessions),
         )
         runs.bind(deps)
-        for flow in FLOWS:
-            runs.register(flow)
         runs.on_failure(lambda run, title, message: run_failures.notify(deps, run, title, message))
 
         signing_secret = (

@@ -13,6 +13,7 @@ from dispatchbot.metrics import Metrics
 from dispatchbot.providers.slack import BotIdentity, SlackGateway
 from dispatchbot.services.deliveries import DeliveryService
 from dispatchbot.services.incidents import IncidentService
+from dispatchbot.services.notification_group import NotificationGroupService
 from dispatchbot.services.participants import ParticipantService
 from dispatchbot.storage.engine import Database
 
@@ -31,3 +32,4 @@ class Deps:
     catalog: Catalog
     incidents: IncidentService
     participants: ParticipantService
+    notification_group: NotificationGroupService

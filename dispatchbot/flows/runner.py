@@ -115,6 +115,9 @@ class FlowRunner(Generic[DepsT]):
     async def get(self, run_id: int) -> FlowRun | None:
         return await self._service.get(run_id)
 
+    async def get_by_key(self, kind: str, key: str) -> FlowRun | None:
+        return await self._service.by_key(kind, key)
+
     async def retry(self, run_id: int) -> FlowRun | None:
         """Start a failed run again from its first unfinished step; None when it is not failed."""
         run = await self._service.reopen_failed(run_id)

@@ -9,10 +9,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from dispatchbot.blocks.report_incident import creating_modal, read_report_form
 from dispatchbot.deps import Deps
 from dispatchbot.flows import report_incident
+from dispatchbot.flows.create_incident import CREATE_INCIDENT
 from dispatchbot.ids import ActionId, CallbackId
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
+    deps.runs.register(CREATE_INCIDENT)
+
     @app.command(deps.settings.commands.report_incident)
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()

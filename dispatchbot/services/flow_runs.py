@@ -36,6 +36,10 @@ class FlowRunService:
         assert run is not None
         return run, created
 
+    async def by_key(self, kind: str, key: str) -> FlowRun | None:
+        async with self._sessions.begin() as session:
+            return await FlowRunRepository(session).by_key(kind, key)
+
     async def get(self, run_id: int) -> FlowRun | None:
         async with self._sessions.begin() as session:
             return await FlowRunRepository(session).get(run_id)

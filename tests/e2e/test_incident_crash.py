@@ -70,7 +70,11 @@ async def test_creation_survives_kill_at_every_step(
     assert [c.name for c in channels] == ["inc-1-payments-down"]
     channel = channels[0]
     await eventually(lambda: bool(channel.pins), what="the pinned header")
-    headers = [m for m in slack.messages(channel.id) if m.blocks and m.blocks[0].get("block_id") == "incident-header-1"]
+    headers = [
+        m
+        for m in slack.messages(channel.id)
+        if m.blocks and m.blocks[0].get("block_id") == "incident-header-1"
+    ]
     assert len(headers) == 1
     assert [pin.ts for pin in channel.pins] == [headers[0].ts]
     assert alice.id in channel.members
@@ -80,7 +84,9 @@ async def test_creation_survives_kill_at_every_step(
     database = open_database(database_url)
     try:
         async with database.engine.connect() as connection:
-            incidents = (await connection.exec_driver_sql("SELECT channel_id, header_ts FROM incidents")).all()
+            incidents = (
+                await connection.exec_driver_sql("SELECT channel_id, header_ts FROM incidents")
+            ).all()
             runs = (await connection.exec_driver_sql("SELECT status FROM flow_runs")).all()
     finally:
         await database.dispose()
