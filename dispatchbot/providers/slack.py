@@ -1,20 +1,20 @@
 """The Slack Web API gateway: every call the bot makes to Slack goes through here.
 
-One `AsyncWebClient` with the SDK's retry handlers (429 honouring Retry-After, 5xx, dropped
-connections), instrumented per method and outcome. `SlackApiError` is translated once, into our
-`ProviderError`, so flows never see SDK types.
+One `AsyncWebClient` with the SDK's retry handlers (5xx, dropped connections) and our per-method
+pacing of 429s (honouring Retry-After), instrumented per method and outcome. `SlackApiError` is
+translated once, into our `ProviderError`, so flows never see SDK types.
 """
 
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,8 +22,8 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from dispatchbot.errors import ProviderError
 from dispatchbot.metrics import Metrics
+from dispatchbot.providers.rate_limits import MethodPacer
 
-RATE_LIMIT_RETRIES = 5
 MAX_CHANNEL_NAME = 80
 USER_CACHE_SECONDS = 300.0
 SERVER_ERROR_RETRIES = 2
@@ -36,10 +36,17 @@ class InstrumentedWebClient(AsyncWebClient):
     def __init__(self, *, metrics: Metrics, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._metrics = metrics
+        self._pacers: dict[str, MethodPacer] = defaultdict(MethodPacer)
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        def limited() -> None:
+            self._metrics.api_calls.labels(api_method, "ratelimited").inc()
+
+        async def send() -> AsyncSlackResponse:
+            return await AsyncWebClient.api_call(self, api_method, **kwargs)
+
         try:
-            response = await super().api_call(api_method, **kwargs)
+            response = await self._pacers[api_method].call(send, limited)
         except SlackApiError as exc:
             self._metrics.api_calls.labels(api_method, str(exc.response.get("error", "error"))).inc()
             raise
@@ -59,8 +66,8 @@ def build_web_client(
         base_url=base_url,
         timeout=timeout,
         retry_handlers=[
+            # Rate limits are paced per method by MethodPacer (see rate_limits.py), not retried per caller.
             AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_ERROR_RETRIES),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
             AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
         ],
     )
@@ -115,9 +122,17 @@ class SlackGateway:
         return str(response["ts"])
 
     async def post_ephemeral(
-        self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
     ) -> None:
-        await self._call("chat_postEphemeral", channel=channel, user=user, text=text, blocks=blocks)
+        """Show a message to one person; with `thread_ts` it appears in that thread."""
+        await self._call(
+            "chat_postEphemeral", channel=channel, user=user, text=text, blocks=blocks, thread_ts=thread_ts
+        )
 
     async def create_channel(self, name: str, *, private: bool, adopt_from: str) -> tuple[str, str]:
         """Create a channel named `name` (or `name-2`, `-3`, ... when taken); returns (id, name).

@@ -24,7 +24,8 @@ _APP_TOKEN_METHODS = {"apps.connections.open"}
 
 @dataclass(frozen=True)
 class ApiCall:
-    """One Web API request as the fake saw it, whatever its outcome. ``at`` is ``time.monotonic()``."""
+    """One Web API request as the fake saw it, whatever its outcome. ``at`` (answered) and ``started``
+    (arrived, before injected latency) are ``time.monotonic()``."""
 
     method: str
     args: dict[str, Any]
@@ -32,6 +33,7 @@ class ApiCall:
     status: int
     error: str | None
     at: float
+    started: float = 0.0
 
 
 async def _read_args(request: web.Request) -> dict[str, Any]:
@@ -80,6 +82,7 @@ class WebApi:
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        started = time.monotonic()
         self.arrived.append(method)
         args = await _read_args(request)
         bearer = request.headers.get("Authorization", "")
@@ -90,7 +93,7 @@ class WebApi:
         if fault is not None:
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             return self._answer(
-                method, args, token, {"ok": False, "error": fault.error}, fault.status, headers
+                method, args, token, {"ok": False, "error": fault.error}, fault.status, headers, started
             )
         try:
             handler = HANDLERS.get(method)
@@ -101,7 +104,7 @@ class WebApi:
             body: JSON = {"ok": True, **result}
         except ApiError as exc:
             body = {"ok": False, "error": exc.error, **exc.extra}
-        return self._answer(method, args, token, body, 200, {})
+        return self._answer(method, args, token, body, 200, {}, started)
 
     def _answer(
         self,
@@ -111,7 +114,8 @@ class WebApi:
         body: JSON,
         status: int,
         headers: dict[str, str],
+        started: float,
     ) -> web.Response:
         error = None if body.get("ok") else str(body.get("error"))
-        self.calls.append(ApiCall(method, args, token, status, error, time.monotonic()))
+        self.calls.append(ApiCall(method, args, token, status, error, time.monotonic(), started))
         return web.json_response(body, status=status, headers=headers, dumps=json.dumps)
