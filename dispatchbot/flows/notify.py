@@ -1,6 +1,7 @@
 """Tell the people who asked to know: notification channels, subscribers and the notifications group.
 
-Restricted incidents never leave their channel: no notification channel, no subscriber outside it.
+Restricted incidents never leave their channel: no notification channel and no subscriber; of the
+notifications group only the people who are its participants are told.
 A target that fails (a deleted channel, a deactivated person) is logged and skipped, never fatal.
 """
 
@@ -13,16 +14,25 @@ from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident
 from dispatchbot.errors import ProviderError
 from dispatchbot.logs import get_logger
+from dispatchbot.services.notification_group import MemberKind
 
 log = get_logger(__name__)
 
 
 async def notification_targets(deps: Deps, incident: Incident) -> list[str]:
-    """Channel ids and user ids to tell about `incident`, without duplicates."""
+    """Channel ids and user ids to tell about `incident`, without duplicates.
+
+    For a restricted incident only the group's people who are active participants right now remain
+    (someone may have left since they were added).
+    """
+    group = await deps.notification_group.members(incident.id)
     if incident.restricted:
-        return []
+        participants = {participant.user_id for participant in await deps.participants.members(incident.id)}
+        return [user for user in dict.fromkeys(group[MemberKind.USER]) if user in participants]
     targets = list(deps.catalog.notification_channels(incident))
+    targets += group[MemberKind.CHANNEL]
     targets += await deps.participants.subscribers(incident.id)
+    targets += group[MemberKind.USER]
     return list(dict.fromkeys(targets))
 
 

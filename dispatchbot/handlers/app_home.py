@@ -1,11 +1,18 @@
-"""Slack surface for app home (being built)."""
+"""The App Home tab: published afresh every time someone opens it, so it never shows a stale list."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from dispatchbot.deps import Deps
+from dispatchbot.flows import app_home
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    """Registers nothing yet."""
+    @app.event("app_home_opened")
+    async def on_home_opened(event: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return  # the Messages tab: nothing to publish
+        deps.background.spawn(app_home.publish(deps, event["user"]), name="publish-home")

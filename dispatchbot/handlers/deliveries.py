@@ -7,6 +7,8 @@ the database's unique constraint decides, across replicas, who handles it. A rep
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -29,7 +31,13 @@ def delivery_key(body: dict[str, Any]) -> tuple[str, timedelta | None] | None:
     kind = body.get("type")
     if kind == "view_submission":
         view = body.get("view") or {}
-        return f"view:{view.get('id')}:{view.get('hash')}", None
+        key = f"view:{view.get('id')}:{view.get('hash')}"
+        # Slack keeps the hash after inline errors, so a corrected resubmission differs only in its values.
+        values = (view.get("state") or {}).get("values")
+        if values:
+            digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
+            key = f"{key}:{digest}"
+        return key, None
     if kind == "block_actions":
         actions = body.get("actions") or [{}]
         action = actions[0]

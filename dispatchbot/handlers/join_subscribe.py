@@ -1,11 +1,54 @@
-"""Slack surface for join subscribe (being built)."""
+"""The Join and Subscribe buttons (on notifications, the pinned header and App Home).
+
+Refusals are decided before the ack (the global error handler answers them); the invite and the answer
+follow in the background, through the response_url when there is one (a DM from App Home).
+"""
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from collections.abc import Awaitable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from dispatchbot.deps import Deps
+from dispatchbot.errors import NotFound
+from dispatchbot.flows import app_home, join_subscribe
+from dispatchbot.handlers.errors import tell_user
+from dispatchbot.ids import ActionId
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    """Registers nothing yet."""
+    @app.action(ActionId.JOIN_INCIDENT)
+    async def on_join(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        user = body["user"]["id"]
+        incident = await join_subscribe.joinable(deps, incident_id(action), user)
+        await ack()
+        deps.background.spawn(
+            _answer(deps, body, respond, join_subscribe.join(deps, incident, user)), name="join-incident"
+        )
+
+    @app.action(ActionId.SUBSCRIBE)
+    async def on_subscribe(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        text = await join_subscribe.subscribe(deps, incident_id(action), body["user"]["id"])
+        await ack()
+        deps.background.spawn(tell_user(deps, body, text, respond), name="subscribe-answer")
+
+
+def incident_id(action: dict[str, Any]) -> int:
+    """The button's incident id; a tampered value gets the same answer as an invisible incident."""
+    try:
+        return int(action.get("value", ""))
+    except ValueError:
+        raise NotFound("That incident does not exist or is not visible to you.") from None
+
+
+async def _answer(deps: Deps, body: dict[str, Any], respond: AsyncRespond, work: Awaitable[str]) -> None:
+    text = await work
+    await tell_user(deps, body, text, respond)
+    if (body.get("view") or {}).get("type") == "home":
+        await app_home.publish(deps, body["user"]["id"])  # the incident moves to "Your open incidents"

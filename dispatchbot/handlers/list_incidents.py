@@ -1,11 +1,18 @@
-"""Slack surface for list incidents (being built)."""
+"""`/dispatch-list-incidents [filter text]`: answered in the ack, as an ephemeral list (works anywhere)."""
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from typing import Any
 
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
+from dispatchbot.flows import list_incidents
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    """Registers nothing yet."""
+    @app.command(deps.settings.commands.name(Command.LIST_INCIDENTS))
+    async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
+        text, blocks = await list_incidents.answer(deps, body["user_id"], body.get("text", ""))
+        await ack(response_type="ephemeral", text=text, blocks=blocks)

@@ -1,11 +1,40 @@
-"""Slack surface for participants (being built)."""
+"""Participants: `/dispatch-list-participants` and `/dispatch-update-participant` with its modal."""
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from typing import Any
 
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from dispatchbot.blocks.participants import read_reason_form
+from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
+from dispatchbot.flows import participants
+from dispatchbot.ids import CallbackId
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    """Registers nothing yet."""
+    list_command = deps.settings.commands.name(Command.LIST_PARTICIPANTS)
+    update_command = deps.settings.commands.name(Command.UPDATE_PARTICIPANT)
+
+    @app.command(list_command)
+    async def on_list(ack: AsyncAck, body: dict[str, Any]) -> None:
+        text, blocks = await participants.listing(deps, body["channel_id"], body["user_id"], list_command)
+        await ack(response_type="ephemeral", text=text, blocks=blocks)
+
+    @app.command(update_command)
+    async def on_update(ack: AsyncAck, body: dict[str, Any]) -> None:
+        incident, caller = await participants.update_form_for(
+            deps, body["channel_id"], body["user_id"], update_command
+        )
+        await ack()
+        deps.background.spawn(
+            participants.open_update_form(deps, body["trigger_id"], incident, caller),
+            name="open-update-participant",
+        )
+
+    @app.view(CallbackId.UPDATE_PARTICIPANT)
+    async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        form = read_reason_form(view)  # InvalidForm → inline errors
+        answer = await participants.update_reason(deps, form, body["user"]["id"])
+        await ack(response_action="update", view=answer)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import String, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
@@ -16,6 +18,7 @@ from dispatchbot.domain import (
     Role,
     Status,
     TimelineEvent,
+    Visibility,
 )
 from dispatchbot.errors import NotFound
 from dispatchbot.storage.incidents import (
@@ -24,7 +27,7 @@ from dispatchbot.storage.incidents import (
     TimelineRepository,
     incident_from_row,
 )
-from dispatchbot.storage.tables import ParticipantRow
+from dispatchbot.storage.tables import IncidentRow, ParticipantRow, TimelineEventRow
 
 RECENTLY_CLOSED = timedelta(hours=24)
 
@@ -103,14 +106,24 @@ class IncidentService:
     async def set_header(self, incident_id: int, header_ts: str) -> Incident:
         return await self._set(incident_id, header_ts=header_ts)
 
-    async def update(self, incident_id: int, changes: dict[str, Any], actor_id: str) -> IncidentUpdate:
-        """Apply changes with a timeline event each; closing renounces roles, reopening restores them."""
+    async def update(
+        self, incident_id: int, changes: dict[str, Any], actor_id: str, *, key: str | None = None
+    ) -> IncidentUpdate:
+        """Apply changes with a timeline event each; closing renounces roles, reopening restores them.
+
+        With a `key` (a flow run's) the update is applied once: called again, say after a crash, it
+        changes nothing and returns what the first call changed, read back from that call's events.
+        """
         now = self._clock.now()
         async with self._sessions.begin() as session:
             row = await IncidentRepository(session).row(incident_id, for_update=True)
             if row is None:
                 raise NotFound(f"Incident INC-{incident_id} does not exist.")
             before = incident_from_row(row)
+            sources = {name: f"update:{key}:{name}" for name in EDITABLE_FIELDS} if key else {}
+            earlier = await _events_from(session, list(sources.values()))
+            if earlier:
+                return _replayed(before, earlier)
             changed = tuple(
                 name
                 for name in EDITABLE_FIELDS
@@ -127,6 +140,7 @@ class IncidentService:
                     actor_id,
                     now,
                     {"field": name, "from": old, "to": new},
+                    source_key=sources.get(name),
                 )
             if "status" in changed:
                 await _apply_status(session, row, before.status, now)
@@ -140,6 +154,68 @@ class IncidentService:
                 user_id, closed_since=self._clock.now() - RECENTLY_CLOSED, limit=limit
             )
             return [incident_from_row(row) for row in rows]
+
+    async def listing(
+        self,
+        user_id: str,
+        *,
+        limit: int,
+        search: str = "",
+        open_only: bool = False,
+        participating: bool | None = None,
+    ) -> tuple[list[Incident], int]:
+        """Like `visible_to`, narrowed, with the number that matched in all (so a bounded list can say
+        what it left out).
+
+        `search` is a case-insensitive substring of the title, the reference (INC-n) or the type;
+        `open_only` leaves out the recently closed; `participating` keeps only incidents where this person
+        is (True) or is not (False) an active participant.
+        """
+        member = (
+            select(ParticipantRow.incident_id)
+            .where(ParticipantRow.user_id == user_id, ParticipantRow.active.is_(True))
+            .scalar_subquery()
+        )
+        since = self._clock.now() - RECENTLY_CLOSED
+        conditions = [
+            or_(IncidentRow.visibility == Visibility.OPEN.value, IncidentRow.id.in_(member)),
+            IncidentRow.status.in_([Status.ACTIVE.value, Status.STABLE.value])
+            if open_only
+            else or_(IncidentRow.status != Status.CLOSED.value, IncidentRow.closed_at >= since),
+        ]
+        if participating is not None:
+            conditions.append(IncidentRow.id.in_(member) if participating else IncidentRow.id.not_in(member))
+        needle = search.strip().lower()
+        if needle:
+            reference = literal("inc-", String) + cast(IncidentRow.id, String)
+            conditions.append(
+                or_(
+                    func.lower(IncidentRow.title).contains(needle, autoescape=True),
+                    func.lower(IncidentRow.incident_type).contains(needle, autoescape=True),
+                    reference.contains(needle, autoescape=True),
+                )
+            )
+        async with self._sessions.begin() as session:
+            total = await session.scalar(select(func.count()).select_from(IncidentRow).where(*conditions))
+            rows = await session.scalars(
+                select(IncidentRow).where(*conditions).order_by(IncidentRow.id.desc()).limit(limit)
+            )
+            return [incident_from_row(row) for row in rows], int(total or 0)
+
+    async def roles_of(self, user_id: str, incident_ids: list[int]) -> dict[int, frozenset[Role]]:
+        """This person's active roles in each of these incidents, in one transaction, for lists."""
+        async with self._sessions.begin() as session:
+            rows = list(
+                await session.scalars(
+                    select(ParticipantRow).where(
+                        ParticipantRow.user_id == user_id,
+                        ParticipantRow.incident_id.in_(incident_ids),
+                        ParticipantRow.active.is_(True),
+                    )
+                )
+            )
+            roles = await ParticipantRepository(session).active_roles([row.id for row in rows])
+            return {row.incident_id: frozenset(roles[row.id]) for row in rows}
 
     async def add_event(
         self,
@@ -210,6 +286,30 @@ async def _apply_status(session: AsyncSession, row: Any, previous: Status, now: 
 
 def _plain(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
+
+
+async def _events_from(session: AsyncSession, source_keys: list[str]) -> list[TimelineEventRow]:
+    if not source_keys:
+        return []
+    return list(
+        await session.scalars(select(TimelineEventRow).where(TimelineEventRow.source_key.in_(source_keys)))
+    )
+
+
+def _replayed(current: Incident, events: list[TimelineEventRow]) -> IncidentUpdate:
+    """The update a keyed call already made, from its events (each holds a field's old and new value)."""
+    old = {event.details["field"]: _typed(event.details["field"], event.details["from"]) for event in events}
+    new = {event.details["field"]: _typed(event.details["field"], event.details["to"]) for event in events}
+    changed = tuple(name for name in EDITABLE_FIELDS if name in old)
+    return IncidentUpdate(before=replace(current, **old), after=replace(current, **new), changed=changed)
+
+
+def _typed(name: str, value: Any) -> Any:
+    if name == "status":
+        return Status(value)
+    if name == "visibility":
+        return Visibility(value)
+    return value
 
 
 _FIELD_NAMES = {

@@ -178,6 +178,15 @@ class ParticipantService:
             row.after_hours_notified = True
             return True
 
+    async def last_roles(self, incident_id: int, user_id: str) -> set[Role]:
+        """The roles an active participant gave up last: on a closed incident, those held at close."""
+        async with self._sessions.begin() as session:
+            repository = ParticipantRepository(session)
+            row = await repository.row(incident_id, user_id)
+            if row is None or not row.active:
+                return set()
+            return await repository.last_roles(row.id)
+
     async def set_reason(self, incident_id: int, user_id: str, reason: str) -> Participant | None:
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)

@@ -57,7 +57,3 @@ def register(app: AsyncApp, deps: Deps) -> None:
     @app.command("/probe-crash")
     async def on_crash() -> None:
         raise RuntimeError("handler bug")
-
-    @app.event("app_home_opened")
-    async def on_home(event: dict[str, Any]) -> None:
-        await deps.slack.post_message(event["user"], "probe saw app_home_opened")

@@ -76,6 +76,11 @@ class Faults:
             _Countdown(times, FaultResponse(status, "internal_error"))
         )
 
+    def error(self, method: str, error: str, times: int = 1) -> None:
+        """The next ``times`` calls answer ``{"ok": false, "error": error}``, as Slack does when it refuses
+        (e.g. ``not_in_channel`` when a bot token tries ``conversations.unarchive``)."""
+        self._countdowns.setdefault(method, []).append(_Countdown(times, FaultResponse(200, error)))
+
     def clear(self) -> None:
         self._latency.clear()
         self._countdowns.clear()
