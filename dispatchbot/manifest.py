@@ -37,6 +37,8 @@ BOT_SCOPES = (
 
 BOT_EVENTS = (
     "app_home_opened",
+    "channel_unarchive",
+    "group_unarchive",
     "member_joined_channel",
     "member_left_channel",
     "message.channels",

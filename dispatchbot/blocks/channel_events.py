@@ -32,3 +32,13 @@ def after_hours_notice(incident: Incident, commander_tz: str, start_hour: int, e
         f"hours (weekdays {start_hour:02d}:00 to {end_hour:02d}:00, {commander_tz} time). "
         f"The current priority of {incident.reference} is *{incident.priority}*."
     )
+
+
+def back_in_channel(incident: Incident) -> tuple[str, list[dict[str, Any]]]:
+    text = f"{incident.reference} is open again"
+    return text, [
+        section(
+            f":arrows_counterclockwise: *{incident.reference}* is {incident.status.label.lower()} again. "
+            "I have invited its participants back; the pinned message shows where it stands."
+        )
+    ]

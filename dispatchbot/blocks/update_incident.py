@@ -196,7 +196,8 @@ def unarchive_by_hand(incident: Incident) -> Message:
         section(
             f"*{incident.reference}* is reopened as *{incident.status.label}*, but Slack does not let apps "
             f"unarchive channels, so <#{incident.channel_id}> is still archived. To bring it back, open it "
-            "in Slack, choose *Unarchive* in its settings, then invite me and the participants again."
+            "in Slack and choose *Unarchive* in its settings (and `/invite` me if I am no longer in it): "
+            "I will invite the participants again and update the pinned message."
         )
     ]
 

@@ -24,6 +24,7 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Role, Status
 from dispatchbot.errors import ProviderError
+from dispatchbot.flows import incident_channel
 from dispatchbot.logs import get_logger
 
 log = get_logger(__name__)
@@ -66,6 +67,9 @@ def is_person_message(event: dict[str, Any], bot_user_id: str) -> bool:
 async def member_joined(deps: Deps, event: dict[str, Any]) -> None:
     """A newcomer becomes an Observer, added by whoever invited them (or the commander)."""
     user_id = str(event["user"])
+    if user_id == deps.identity.user_id:
+        await channel_restored(deps, event)
+        return
     incident = await _incident(deps, event, user_id)
     if incident is None or await _is_bot(deps, user_id):
         return
@@ -83,6 +87,22 @@ async def member_joined(deps: Deps, event: dict[str, Any]) -> None:
     if added and incident.channel_id is not None:
         text, welcome = incident_blocks.welcome(incident)
         await _tell(deps, incident.channel_id, user_id, text, welcome)
+
+
+async def channel_restored(deps: Deps, event: dict[str, Any]) -> None:
+    """Someone unarchived a reopened incident's channel by hand (Slack lets only people do that):
+    finish the reopen by inviting the participants and refreshing the header. Slack says so with a
+    `channel_unarchive` event, or, when the bot had been removed, with the bot's own join."""
+    incident = await _incident(deps, event, "")
+    if incident is None or incident.channel_id is None:
+        return
+    people = [
+        p.user_id for p in await deps.participants.members(incident.id) if p.user_id != deps.identity.user_id
+    ]
+    await deps.slack.invite(incident.channel_id, people)
+    await incident_channel.refresh(deps, incident)
+    text, notice = blocks.back_in_channel(incident)
+    await deps.slack.post_message(incident.channel_id, text, notice)
 
 
 async def member_left(deps: Deps, event: dict[str, Any]) -> None:

@@ -25,6 +25,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_joined(event: dict[str, Any]) -> None:
         handle(event, channel_events.member_joined(deps, event), "member-joined")
 
+    @app.event("channel_unarchive")
+    @app.event("group_unarchive")
+    async def on_unarchived(event: dict[str, Any]) -> None:
+        handle(event, channel_events.channel_restored(deps, event), "channel-unarchived")
+
     @app.event("member_left_channel")
     async def on_left(event: dict[str, Any]) -> None:
         handle(event, channel_events.member_left(deps, event), "member-left")

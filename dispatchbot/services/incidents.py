@@ -250,20 +250,13 @@ async def _add_creation_participants(
 ) -> None:
     participants = ParticipantRepository(session)
     for role, user_id in roles.items():
-        row = await participants.row(incident_id, user_id)
-        if row is None:
-            row = ParticipantRow(
-                incident_id=incident_id,
-                user_id=user_id,
-                active=True,
-                added_by=None if user_id == reporter_id else reporter_id,
-                added_reason=_ROLE_REASONS.get(role, ""),
-                joined_at=now,
-                message_count=0,
-                after_hours_notified=False,
-            )
-            session.add(row)
-            await session.flush()
+        row, _created = await participants.ensure(
+            incident_id,
+            user_id,
+            added_by=None if user_id == reporter_id else reporter_id,
+            reason=_ROLE_REASONS.get(role, ""),
+            now=now,
+        )
         await participants.assume(row.id, role, now)
 
 

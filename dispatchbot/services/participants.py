@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
@@ -53,22 +53,11 @@ class ParticipantService:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
-            row = await repository.row(incident_id, user_id)
-            added = row is None or not row.active
-            if row is None:
-                row = ParticipantRow(
-                    incident_id=incident_id,
-                    user_id=user_id,
-                    active=True,
-                    added_by=added_by,
-                    added_reason=reason,
-                    joined_at=now,
-                    message_count=0,
-                    after_hours_notified=False,
-                )
-                session.add(row)
-                await session.flush()
-            elif not row.active:
+            row, created = await repository.ensure(
+                incident_id, user_id, added_by=added_by, reason=reason, now=now
+            )
+            added = created or not row.active
+            if not row.active:
                 row.active, row.left_at, row.added_by, row.added_reason = True, None, added_by, reason
             roles = (await repository.active_roles([row.id]))[row.id]
             if added and not roles:
@@ -86,20 +75,9 @@ class ParticipantService:
             repository = ParticipantRepository(session)
             incident = await IncidentRepository(session).row(incident_id, for_update=True)
             assert incident is not None
-            row = await repository.row(incident_id, user_id)
-            if row is None:
-                row = ParticipantRow(
-                    incident_id=incident_id,
-                    user_id=user_id,
-                    active=True,
-                    added_by=assigner_id,
-                    added_reason=f"Assigned {role.label}",
-                    joined_at=now,
-                    message_count=0,
-                    after_hours_notified=False,
-                )
-                session.add(row)
-                await session.flush()
+            row, _created = await repository.ensure(
+                incident_id, user_id, added_by=assigner_id, reason=f"Assigned {role.label}", now=now
+            )
             row.active, row.left_at = True, None
             previous: str | None = None
             if role in SINGLE_HOLDER_ROLES:
@@ -133,7 +111,7 @@ class ParticipantService:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
-            row = await repository.row(incident_id, user_id)
+            row = await repository.row(incident_id, user_id, for_update=True)
             if row is None or not row.active:
                 return None
             await repository.renounce(row.id, None, now)
@@ -150,12 +128,12 @@ class ParticipantService:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
-            row = await repository.row(incident_id, user_id)
+            row = await repository.row(incident_id, user_id, for_update=True)
             if row is None:
                 return await self._added_while_counting(session, incident_id, user_id), False
             row.message_count += 1
             roles = (await repository.active_roles([row.id]))[row.id]
-            promoted = roles == {Role.OBSERVER} and row.message_count >= promote_after
+            promoted = roles == {Role.OBSERVER} and row.message_count >= promote_after  # row is locked: once
             if promoted:
                 await repository.renounce(row.id, [Role.OBSERVER], now)
                 await repository.assume(row.id, Role.PARTICIPANT, now)
@@ -172,11 +150,16 @@ class ParticipantService:
     async def mark_after_hours_notified(self, incident_id: int, user_id: str) -> bool:
         """True only for the first call per person: the after-hours notice is sent once."""
         async with self._sessions.begin() as session:
-            row = await ParticipantRepository(session).row(incident_id, user_id)
-            if row is None or row.after_hours_notified:
-                return False
-            row.after_hours_notified = True
-            return True
+            result = await session.execute(
+                update(ParticipantRow)
+                .where(
+                    ParticipantRow.incident_id == incident_id,
+                    ParticipantRow.user_id == user_id,
+                    ParticipantRow.after_hours_notified.is_(False),
+                )
+                .values(after_hours_notified=True)
+            )
+            return bool(getattr(result, "rowcount", 0) == 1)
 
     async def last_roles(self, incident_id: int, user_id: str) -> set[Role]:
         """The roles an active participant gave up last: on a closed incident, those held at close."""
@@ -190,7 +173,7 @@ class ParticipantService:
     async def set_reason(self, incident_id: int, user_id: str, reason: str) -> Participant | None:
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
-            row = await repository.row(incident_id, user_id)
+            row = await repository.row(incident_id, user_id, for_update=True)
             if row is None:
                 return None
             row.added_reason = reason
@@ -215,17 +198,8 @@ class ParticipantService:
         """A member we never saw join (e.g. in the channel before the bot): they become an Observer."""
         now = self._clock.now()
         repository = ParticipantRepository(session)
-        row = ParticipantRow(
-            incident_id=incident_id,
-            user_id=user_id,
-            active=True,
-            added_by=None,
-            added_reason="Posted in the incident channel",
-            joined_at=now,
-            message_count=1,
-            after_hours_notified=False,
+        row, _created = await repository.ensure(
+            incident_id, user_id, added_by=None, reason="Posted in the incident channel", now=now, messages=1
         )
-        session.add(row)
-        await session.flush()
         await repository.assume(row.id, Role.OBSERVER, now)
         return participant_from_row(row, {Role.OBSERVER})

@@ -64,12 +64,42 @@ class ParticipantRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def row(self, incident_id: int, user_id: str) -> ParticipantRow | None:
-        return await self._session.scalar(
-            select(ParticipantRow).where(
-                ParticipantRow.incident_id == incident_id, ParticipantRow.user_id == user_id
-            )
+    async def row(self, incident_id: int, user_id: str, *, for_update: bool = False) -> ParticipantRow | None:
+        """The participant row; `for_update` locks it (PostgreSQL) for a read-then-write."""
+        statement = select(ParticipantRow).where(
+            ParticipantRow.incident_id == incident_id, ParticipantRow.user_id == user_id
         )
+        return await self._session.scalar(statement.with_for_update() if for_update else statement)
+
+    async def ensure(
+        self,
+        incident_id: int,
+        user_id: str,
+        *,
+        added_by: str | None,
+        reason: str,
+        now: datetime,
+        messages: int = 0,
+    ) -> tuple[ParticipantRow, bool]:
+        """The person's row, created (active) unless it exists; True when created here.
+
+        Insert-or-nothing, then read under lock: two replicas adding the same person at once both
+        succeed, and only one of them creates the row.
+        """
+        values = {
+            "incident_id": incident_id,
+            "user_id": user_id,
+            "active": True,
+            "added_by": added_by,
+            "added_reason": reason,
+            "joined_at": now,
+            "message_count": messages,
+            "after_hours_notified": False,
+        }
+        created = await insert_if_absent(self._session, ParticipantRow.__table__, values)  # type: ignore[arg-type]
+        row = await self.row(incident_id, user_id, for_update=True)
+        assert row is not None
+        return row, created
 
     async def rows(self, incident_id: int, *, active_only: bool) -> list[ParticipantRow]:
         statement = select(ParticipantRow).where(ParticipantRow.incident_id == incident_id)

@@ -62,3 +62,12 @@ async def test_server_errors_latency_and_clear(fake: FakeSlack, client: AsyncWeb
     fake.faults.server_error("*", times=5)
     fake.faults.clear()
     assert (await client.auth_test())["ok"]
+
+
+async def test_injected_api_error(fake: FakeSlack, client: AsyncWebClient) -> None:
+    general = fake.add_channel("general", members=[fake.bot_user_id])
+    fake.faults.error("chat.postMessage", "channel_not_found")
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_postMessage(channel=general.id, text="first")
+    assert refused.value.response["error"] == "channel_not_found"
+    assert (await client.chat_postMessage(channel=general.id, text="second"))["ok"]

@@ -111,7 +111,9 @@ async def test_channel_lifecycle_and_membership(fake: FakeSlack, client: AsyncWe
     assert await error_of(client.conversations_archive(channel=channel)) == "already_archived"
     assert await error_of(client.chat_postMessage(channel=channel, text="x")) == "is_archived"
     assert await error_of(client.conversations_invite(channel=channel, users=bob.id)) == "is_archived"
-    await client.conversations_unarchive(channel=channel)
+    # Slack's documented limitation: bot tokens cannot unarchive; a person does it from the channel.
+    assert await error_of(client.conversations_unarchive(channel=channel)) == "not_in_channel"
+    await fake.as_user(alice).unarchive(channel)
     assert await error_of(client.conversations_unarchive(channel=channel)) == "not_archived"
 
     await client.conversations_leave(channel=channel)

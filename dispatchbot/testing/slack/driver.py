@@ -264,6 +264,33 @@ class Person:
             event["inviter"] = inviter.id
         return await self._event(where, event)
 
+    async def unarchive(self, channel: str) -> Ack | None:
+        """Unarchive from the channel's settings, as only a person can; Slack adds them to it and tells
+        members with a ``channel_unarchive`` (``group_unarchive`` for private channels) event."""
+        where = self._channel(channel)
+        where.archived = False
+        if self.id not in where.members:
+            where.members.append(self.id)
+        kind = "group_unarchive" if where.is_private else "channel_unarchive"
+        return await self._event(where, {"type": kind, "channel": where.id, "user": self.id})
+
+    async def invite(self, channel: str, user: User | str) -> Ack | None:
+        """`/invite` someone (the app too, by its bot user id): they join with this person as inviter."""
+        where = self._channel(channel)
+        invitee = user if isinstance(user, str) else user.id
+        if invitee in where.members:
+            return None
+        where.members.append(invitee)
+        event: JSON = {
+            "type": "member_joined_channel",
+            "user": invitee,
+            "channel": where.id,
+            "channel_type": "G" if where.is_private else "C",
+            "team": self.workspace.team_id,
+            "inviter": self.id,
+        }
+        return await self._event(where, event)
+
     async def leave(self, channel: str) -> Ack | None:
         where = self._channel(channel)
         if self.id not in where.members:

@@ -78,7 +78,7 @@ class Faults:
 
     def error(self, method: str, error: str, times: int = 1) -> None:
         """The next ``times`` calls answer ``{"ok": false, "error": error}``, as Slack does when it refuses
-        (e.g. ``not_in_channel`` when a bot token tries ``conversations.unarchive``)."""
+        (e.g. ``channel_not_found`` for a channel deleted meanwhile)."""
         self._countdowns.setdefault(method, []).append(_Countdown(times, FaultResponse(200, error)))
 
     def clear(self) -> None:

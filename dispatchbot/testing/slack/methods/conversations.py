@@ -161,11 +161,11 @@ def archive(ctx: Context, args: Args) -> JSON:
 
 
 def unarchive(ctx: Context, args: Args) -> JSON:
+    """Slack's documented limitation: bot tokens cannot unarchive (a person has to, see Person.unarchive)."""
     channel = _not_im(ctx.channel(args.required("channel", "channel_not_found")))
     if not channel.archived:
         raise ApiError("not_archived")
-    channel.archived = False
-    return {}
+    raise ApiError("not_in_channel")
 
 
 def set_topic(ctx: Context, args: Args) -> JSON:
