@@ -44,7 +44,7 @@ COMMANDS: dict[Command, CommandInfo] = {
     Command.LIST_INCIDENTS: CommandInfo(
         "/dispatch-list-incidents", "List current incidents", "[filter text]"
     ),
-    Command.UPDATE_INCIDENT: CommandInfo("/dispatch-update-incident", "Update this incident"),
+    Command.UPDATE_INCIDENT: CommandInfo("/dispatch-update-incident", "Update this incident", "[INC-42]"),
     Command.ASSIGN_ROLE: CommandInfo("/dispatch-assign-role", "Assign a role in this incident"),
     Command.LIST_PARTICIPANTS: CommandInfo(
         "/dispatch-list-participants", "List this incident's participants"

@@ -15,7 +15,7 @@ THREAD_WARNING = (
 
 def commander_added_back(user_id: str, assign_command: str) -> tuple[str, list[dict[str, Any]]]:
     text = (
-        f"<@{user_id}> was added back. The incident commander cannot leave an active incident; "
+        f"<@{user_id}> was added back. The incident commander cannot leave an open incident; "
         f"hand over with {assign_command} first."
     )
     return text, [section(f":leftwards_arrow_with_hook: {text}")]

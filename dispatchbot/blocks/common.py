@@ -100,13 +100,7 @@ def text_input(
         element["initial_value"] = initial[:max_length]
     if placeholder:
         element["placeholder"] = plain(placeholder, 150)
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
+    return _input(block_id, label, element, optional)
 
 
 def select_input(
@@ -123,13 +117,7 @@ def select_input(
     chosen = next((entry for entry in options if entry["value"] == initial), None)
     if chosen is not None:
         element["initial_option"] = chosen
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
+    return _input(block_id, label, element, optional)
 
 
 def users_input(
@@ -146,13 +134,7 @@ def users_input(
     }
     if initial:
         element["initial_users" if multi else "initial_user"] = initial if multi else initial[0]
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
+    return _input(block_id, label, element, optional)
 
 
 def channels_input(
@@ -161,6 +143,11 @@ def channels_input(
     element: dict[str, Any] = {"type": "multi_conversations_select", "action_id": block_id}
     if initial:
         element["initial_conversations"] = initial
+    return _input(block_id, label, element, optional)
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], optional: bool) -> dict[str, Any]:
+    """An input block whose element's action_id equals its block_id (what `state_value` reads)."""
     return {
         "type": "input",
         "block_id": block_id,

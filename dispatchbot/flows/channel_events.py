@@ -106,12 +106,12 @@ async def channel_restored(deps: Deps, event: dict[str, Any]) -> None:
 
 
 async def member_left(deps: Deps, event: dict[str, Any]) -> None:
-    """Leaving renounces one's roles; the commander of an active incident is invited straight back."""
+    """Leaving renounces one's roles; the commander of an open incident is invited straight back."""
     user_id = str(event["user"])
     incident = await _incident(deps, event, user_id)
     if incident is None or incident.channel_id is None:
         return
-    if user_id == incident.commander_id and incident.status is Status.ACTIVE:
+    if user_id == incident.commander_id:  # `_incident` already left out closed incidents
         await deps.slack.invite(incident.channel_id, [user_id])
         command = deps.settings.commands.name(Command.ASSIGN_ROLE)
         text, notice = blocks.commander_added_back(user_id, command)

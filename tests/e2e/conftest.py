@@ -10,7 +10,7 @@ from dispatchbot.app import Bot, Running
 from dispatchbot.config import Settings
 from dispatchbot.testing import Channel, FakeSlack, User
 from tests.support import probe
-from tests.support.bot import bot_settings
+from tests.support.bot import BotProcess, bot_settings
 
 StartBot = Callable[[Settings], Awaitable[Running]]
 
@@ -44,6 +44,15 @@ async def start_bot() -> AsyncIterator[StartBot]:
     yield start
     for bot in bots:
         await bot.stop()
+
+
+@pytest.fixture
+async def processes() -> AsyncIterator[list[BotProcess]]:
+    """Bot processes a test starts; any still running at teardown are killed."""
+    started: list[BotProcess] = []
+    yield started
+    for process in started:
+        await process.ensure_stopped()
 
 
 @pytest.fixture

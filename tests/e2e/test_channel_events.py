@@ -170,7 +170,7 @@ async def test_the_commander_cannot_leave_an_active_incident(
     await slack.as_user(alice).leave(channel.id)
 
     notice = (
-        f"<@{alice.id}> was added back. The incident commander cannot leave an active incident; "
+        f"<@{alice.id}> was added back. The incident commander cannot leave an open incident; "
         "hand over with /dispatch-assign-role first."
     )
     await eventually(lambda: notice in [m.text for m in slack.messages(channel.id)], what="the notice")

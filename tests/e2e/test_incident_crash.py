@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
 from dispatchbot.storage.engine import open_database
 from dispatchbot.testing import Channel, FakeSlack, User
-from tests.e2e.test_process import free_port
-from tests.support.bot import BotProcess, bot_environment
+from tests.support.bot import BotProcess, bot_environment, free_port
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
 HELD_SECONDS = 1.0  # the fake finishes the killed request after this, as Slack would
-
-
-@pytest.fixture
-async def processes() -> AsyncIterator[list[BotProcess]]:
-    started: list[BotProcess] = []
-    yield started
-    for process in started:
-        await process.ensure_stopped()
 
 
 async def _start(processes: list[BotProcess], environment: dict[str, str], slack: FakeSlack) -> BotProcess:

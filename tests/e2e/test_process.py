@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
 from dispatchbot.storage.engine import open_database
 from dispatchbot.testing import Channel, FakeSlack, User
-from tests.support.bot import SIGNING_SECRET, BotProcess, bot_environment
+from tests.support.bot import SIGNING_SECRET, BotProcess, bot_environment, free_port
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-async def processes() -> AsyncIterator[list[BotProcess]]:
-    started: list[BotProcess] = []
-    yield started
-    for process in started:
-        await process.ensure_stopped()
 
 
 async def _spawn(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,13 @@ def bot_environment(fake: FakeSlack, database_url: str, port: int, **overrides: 
     )
     environment.update(overrides)
     return environment
+
+
+def free_port() -> int:
+    """A port free right now, for a bot process that cannot report the one it bound."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class BotProcess:
