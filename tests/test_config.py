@@ -146,3 +146,15 @@ def test_command_names_are_validated(
     code, err = _run_cli(["manifest"], capsys)
     assert code == 2
     assert "commands.report_incident: must start with '/'" in err
+
+
+def test_db_upgrade_and_current(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DISPATCHBOT_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+    assert main(["db", "current"]) == 0
+    assert "empty — behind" in capsys.readouterr().out
+    assert main(["db", "upgrade"]) == 0
+    assert capsys.readouterr().out.startswith("database at revision ")
+    assert main(["db", "current"]) == 0
+    assert "up to date" in capsys.readouterr().out

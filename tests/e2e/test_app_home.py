@@ -98,3 +98,14 @@ async def test_report_button_opens_the_report_form(bot: Running, slack: FakeSlac
     await View(person, home.id).click("Report an incident")
     view = await person.wait_for_view(callback_id="report_incident")
     assert view.title == "Report Incident"
+
+
+async def test_home_report_button_opens_the_report_form(
+    bot: Running, slack: FakeSlack, alice: User, general: Channel
+) -> None:
+    await open_home(slack, alice, "Report an incident")
+    home = slack.home_view(alice.id)
+    assert home is not None
+    await View(slack.as_user(alice), home.id).click("Report an incident")
+    form = await slack.as_user(alice).wait_for_view(callback_id="report_incident")
+    assert form.title == "Report Incident"

@@ -154,3 +154,39 @@ async def test_rate_limited_channel_creation_still_completes(
     await report(slack.as_user(alice), general)
     await eventually(lambda: len(incident_channels(slack)) == 1, within=15, what="the channel after 429s")
     assert [call.status for call in slack.calls_to("conversations.create")] == [429, 429, 200]
+
+
+async def test_a_taken_channel_name_gets_a_suffix(
+    bot: Running, slack: FakeSlack, alice: User, general: Channel
+) -> None:
+    someone_elses = slack.add_channel("inc-1-db-latency", members=[alice.id])
+    await report(slack.as_user(alice), general)
+    await eventually(lambda: len(incident_channels(slack)) == 2, what="the incident channel")
+    created = next(c for c in incident_channels(slack) if c.id != someone_elses.id)
+    assert created.name == "inc-1-db-latency-2"
+    assert slack.messages(someone_elses.id) == []
+
+
+async def test_a_slack_refusal_keeps_the_incident_and_offers_a_retry(
+    bot: Running, slack: FakeSlack, alice: User, general: Channel
+) -> None:
+    slack.faults.error("conversations.create", "restricted_action", times=10)
+    await report(slack.as_user(alice), general)
+    await eventually(lambda: len(slack.dms(alice.id)) == 1, what="the failure notice")
+    notice = slack.dms(alice.id)[0]
+    assert notice.text.startswith(":warning: *Creating your incident* could not be finished.")
+    assert await incident_count(bot) == 1  # the record is kept whatever Slack said
+    assert incident_channels(slack) == []
+
+    slack.faults.clear()
+    await slack.as_user(alice).click(notice, "Retry")
+    await eventually(lambda: len(incident_channels(slack)) == 1, what="the channel after the retry")
+    await eventually(lambda: bool(incident_channels(slack)[0].pins), what="the header after the retry")
+    assert await incident_count(bot) == 1
+
+
+async def test_report_from_a_channel_the_bot_is_not_in(bot: Running, slack: FakeSlack, alice: User) -> None:
+    random = slack.add_channel("random", members=[alice.id])
+    await report(slack.as_user(alice), random)
+    await eventually(lambda: len(incident_channels(slack)) == 1, what="the incident channel")
+    assert slack.messages(random.id) == []
