@@ -16,10 +16,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
-from dispatchbot.background import Background
+from dispatchbot.background import Background, InFlight
 from dispatchbot.catalog import Catalog
 from dispatchbot.clock import Clock, SystemClock
 from dispatchbot.config import Settings, SlackMode, masked_dict
@@ -90,7 +91,7 @@ class Running:
     web_runner: web.AppRunner
     web_state: WebState
     scheduler: Scheduler
-    in_flight: context_handlers.InFlight
+    in_flight: InFlight
     socket: InstrumentedSocketModeHandler | None
     watch: ConnectionWatch | None
     port: int
@@ -105,6 +106,7 @@ class Bot:
         self._clock = clock or SystemClock()
         self.running: Running | None = None
         self._database: Database | None = None
+        self._http: aiohttp.ClientSession | None = None
 
     async def start(self) -> Running:
         """Bring the bot up; raises `StartupError` with an operator-readable reason."""
@@ -115,16 +117,21 @@ class Bot:
         await seed_catalog(database.sessions, catalog)
         metrics = Metrics()
         bot_token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else ""
-        client = build_web_client(token=bot_token, base_url=settings.slack.api_url, metrics=metrics)
+        self._http = aiohttp.ClientSession()
+        client = build_web_client(
+            token=bot_token, base_url=settings.slack.api_url, metrics=metrics, session=self._http
+        )
         slack = SlackGateway(client)
         identity = await _check_bot_token(slack, settings)
         owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        in_flight = InFlight()
         runs: FlowRunner[Deps] = FlowRunner(
             FlowRunService(database.sessions, self._clock, owner, settings.runs.lease_seconds),
             metrics,
             max_attempts=settings.runs.max_attempts,
             backoff_seconds=settings.runs.retry_backoff_seconds,
             lease_seconds=settings.runs.lease_seconds,
+            before_each_run=in_flight.acks_first,
         )
         deps = Deps(
             settings=settings,
@@ -135,7 +142,7 @@ class Bot:
             identity=identity,
             runs=runs,
             deliveries=DeliveryService(database.sessions, self._clock),
-            background=Background(),
+            background=Background(in_flight),
             catalog=catalog,
             incidents=IncidentService(database.sessions, self._clock),
             participants=ParticipantService(database.sessions, self._clock),
@@ -155,7 +162,6 @@ class Bot:
             process_before_response=True,
             raise_error_for_unhandled_request=False,
         )
-        in_flight = context_handlers.InFlight()
         context_handlers.register(bolt, deps, in_flight)
         for module in HANDLER_MODULES:
             module.register(bolt, deps)
@@ -208,9 +214,10 @@ class Bot:
     async def stop(self) -> None:
         """Graceful stop: refuse new requests, finish in-flight work (bounded), then close everything."""
         running = self.running
-        if running is None:
+        if running is None:  # start-up failed part-way: release what it had opened
             if self._database is not None:
                 await self._database.dispose()
+            await self._close_http()
             return
         self.running = None
         deadline = asyncio.get_running_loop().time() + self.settings.runs.shutdown_timeout_seconds
@@ -229,7 +236,13 @@ class Bot:
         await running.deps.runs.drain(remaining())
         await running.web_runner.cleanup()
         await running.deps.database.dispose()
+        await self._close_http()
         log.info("bot.stopped")
+
+    async def _close_http(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     async def run_until_signalled(self) -> None:
         """`dispatchbot run`: start, then wait for SIGTERM or SIGINT and stop gracefully."""

@@ -18,9 +18,41 @@ from dispatchbot.logs import get_logger
 log = get_logger(__name__)
 
 
-class Background:
+ACK_PRIORITY_SECONDS = 0.25
+"""How long post-ack work may wait for pending acks; bounded so a busy bot never starves it."""
+
+
+class InFlight:
+    """Counts requests between arrival and acknowledgement: graceful stop waits for them, and work
+    that can wait (post-ack work, flow runs) lets a burst's acks go out first."""
+
     def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self, within: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), within)
+
+    async def acks_first(self) -> None:
+        """Let pending acks go out before this work competes with them for the event loop."""
+        await self.wait_idle(ACK_PRIORITY_SECONDS)
+
+
+class Background:
+    def __init__(self, in_flight: InFlight) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight = in_flight
 
     def spawn(self, work: Coroutine[Any, Any, object], name: str) -> None:
         """Run `work` on its own; an exception is logged with an error id, never lost silently."""
@@ -43,9 +75,9 @@ class Background:
     def count(self) -> int:
         return len(self._tasks)
 
-    @staticmethod
-    async def _guarded(work: Coroutine[Any, Any, object], name: str) -> None:
+    async def _guarded(self, work: Coroutine[Any, Any, object], name: str) -> None:
         try:
+            await self._in_flight.acks_first()
             await work
         except Exception:
             log.exception("background.failed", task=name, error_id=secrets.token_hex(4))

@@ -73,6 +73,7 @@ class FlowRunner(Generic[DepsT]):
         max_attempts: int,
         backoff_seconds: float,
         lease_seconds: float,
+        before_each_run: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._service = service
         self._deps: DepsT | None = None
@@ -84,6 +85,7 @@ class FlowRunner(Generic[DepsT]):
         self._active: dict[int, asyncio.Task[None]] = {}
         self._notify_failure: FailureNotifier | None = None
         self._accepting = True
+        self._before_each_run = before_each_run
 
     def bind(self, deps: DepsT) -> None:
         """Give steps their dependencies (which include this runner, hence not in the constructor)."""
@@ -159,6 +161,8 @@ class FlowRunner(Generic[DepsT]):
         task.add_done_callback(lambda _task: self._active.pop(run_id, None))
 
     async def _execute(self, run_id: int) -> None:
+        if self._before_each_run is not None:
+            await self._before_each_run()
         run = await self._service.claim(run_id)
         if run is None:
             return  # another process holds it, or it already ended

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,30 +9,9 @@ import structlog
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
+from dispatchbot.background import InFlight
 from dispatchbot.deps import Deps
 from dispatchbot.logs import interaction_context
-
-
-class InFlight:
-    """Counts requests between arrival and acknowledgement, so a graceful stop can wait for them."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    def enter(self) -> None:
-        self.count += 1
-        self._idle.clear()
-
-    def leave(self) -> None:
-        self.count -= 1
-        if self.count == 0:
-            self._idle.set()
-
-    async def wait_idle(self, within: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), within)
 
 
 def register(app: AsyncApp, deps: Deps, in_flight: InFlight) -> None:

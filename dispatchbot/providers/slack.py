@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -58,12 +59,20 @@ class InstrumentedWebClient(AsyncWebClient):
 
 
 def build_web_client(
-    *, token: str, base_url: str, metrics: Metrics, timeout: int = 30
+    *,
+    token: str,
+    base_url: str,
+    metrics: Metrics,
+    session: aiohttp.ClientSession | None = None,
+    timeout: int = 30,
 ) -> InstrumentedWebClient:
+    """The bot's one client. Given a `session`, calls reuse its kept-alive connections (without one the
+    SDK opens a new session, and a new TCP/TLS connection, per call); the caller closes it."""
     return InstrumentedWebClient(
         metrics=metrics,
         token=token,
         base_url=base_url,
+        session=session,
         timeout=timeout,
         retry_handlers=[
             # Rate limits are paced per method by MethodPacer (see rate_limits.py), not retried per caller.
