@@ -190,6 +190,26 @@ class IncidentSettings(Section):
         return value
 
 
+class TimelineSettings(Section):
+    reaction: str = Field(default="stopwatch", description="emoji name that adds a message to the timeline")
+    page_size: int = Field(default=20, ge=5, le=40)
+
+    @field_validator("reaction")
+    @classmethod
+    def _bare_emoji_name(cls, value: str) -> str:
+        return value.strip(":")
+
+
+class SchedulerSettings(Section):
+    reminder_tick_seconds: float = Field(default=30.0, gt=0)
+    leader_retry_seconds: float = Field(default=2.0, gt=0)
+
+
+class TaskSettings(Section):
+    default_due_hours: float = Field(default=24.0, gt=0)
+    overdue_reminder_hours: float = Field(default=24.0, gt=0)
+
+
 DEFAULT_INCIDENT_TYPES = [
     IncidentTypeSettings(name="Default", description="Anything that is not one of the other types."),
     IncidentTypeSettings(
@@ -254,6 +274,9 @@ class Settings(BaseSettings):
     runs: RunsSettings = RunsSettings()
     commands: CommandSettings = CommandSettings()
     incidents: IncidentSettings = IncidentSettings()
+    timeline: TimelineSettings = TimelineSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    tasks: TaskSettings = TaskSettings()
     incident_types: list[IncidentTypeSettings] = Field(default_factory=lambda: list(DEFAULT_INCIDENT_TYPES))
     priorities: list[PrioritySettings] = Field(default_factory=lambda: list(DEFAULT_PRIORITIES))
     severities: list[SeveritySettings] = Field(default_factory=lambda: list(DEFAULT_SEVERITIES))

@@ -201,3 +201,63 @@ class IncidentUpdate:
     def notify_worthy(self) -> bool:
         """Dispatch re-sends notifications only for these fields; so do we."""
         return bool({"status", "incident_type", "severity", "priority"} & set(self.changed))
+
+
+class ReportKind(StrEnum):
+    TACTICAL = "tactical"
+    EXECUTIVE = "executive"
+
+    @property
+    def label(self) -> str:
+        return f"{self.value.capitalize()} report"
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    incident_id: int
+    kind: ReportKind
+    author_id: str
+    details: dict[str, str]
+    created_at: datetime
+    message_ts: str | None
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    incident_id: int
+    creator_id: str
+    description: str
+    assignees: tuple[str, ...]
+    status: TaskStatus
+    due_at: datetime
+    created_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    message_ts: str | None
+
+
+class ReminderKind(StrEnum):
+    TACTICAL_REPORT = "tactical_report"
+    EXECUTIVE_REPORT = "executive_report"
+    TASK_OVERDUE = "task_overdue"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder is a row: due at `due_at`, claimed by one replica, sent, then re-armed or done."""
+
+    id: int
+    kind: ReminderKind
+    incident_id: int
+    subject: str
+    recipient: str
+    due_at: datetime
+    sent_count: int
+    last_sent_at: datetime | None
