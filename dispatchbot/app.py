@@ -36,6 +36,9 @@ from dispatchbot.handlers import (
     list_incidents,
     notifications_group,
     participants,
+    reports,
+    tasks,
+    timeline,
     update_incident,
 )
 from dispatchbot.handlers import context as context_handlers
@@ -78,6 +81,9 @@ HANDLER_MODULES = (
     app_home,
     join_subscribe,
     notifications_group,
+    timeline,
+    reports,
+    tasks,
 )
 """Each registers its listeners and the durable flows it starts (before start-up resumes their runs)."""
 
