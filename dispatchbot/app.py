@@ -50,7 +50,8 @@ from dispatchbot.handlers import run_failures as run_failure_handlers
 from dispatchbot.logs import get_logger
 from dispatchbot.metrics import Metrics
 from dispatchbot.providers.slack import BotIdentity, SlackGateway, build_web_client
-from dispatchbot.scheduler.jobs import maintenance_jobs
+from dispatchbot.scheduler.jobs import all_jobs
+from dispatchbot.scheduler.leader import leadership_for
 from dispatchbot.scheduler.service import Scheduler
 from dispatchbot.services.catalog import seed_catalog
 from dispatchbot.services.deliveries import DeliveryService
@@ -58,6 +59,10 @@ from dispatchbot.services.flow_runs import FlowRunService
 from dispatchbot.services.incidents import IncidentService
 from dispatchbot.services.notification_group import NotificationGroupService
 from dispatchbot.services.participants import ParticipantService
+from dispatchbot.services.reminders import ReminderService
+from dispatchbot.services.reports import ReportService
+from dispatchbot.services.scheduler_jobs import JobStateService
+from dispatchbot.services.tasks import TaskService
 from dispatchbot.socket_mode import ConnectionWatch, InstrumentedSocketModeHandler
 from dispatchbot.storage import migrate
 from dispatchbot.storage.engine import Database, open_database
@@ -89,6 +94,16 @@ HANDLER_MODULES = (
 
 
 @dataclass
+class Assembled:
+    """The bot put together but not yet serving (what `scheduler run` needs too)."""
+
+    deps: Deps
+    bolt: AsyncApp
+    in_flight: InFlight
+    scheduler: Scheduler
+
+
+@dataclass
 class Running:
     """What a started bot holds, so it can be stopped in the right order."""
 
@@ -116,6 +131,68 @@ class Bot:
 
     async def start(self) -> Running:
         """Bring the bot up; raises `StartupError` with an operator-readable reason."""
+        assembled = await self.assemble()
+        settings, deps, bolt, in_flight = self.settings, assembled.deps, assembled.bolt, assembled.in_flight
+        metrics, database = deps.metrics, deps.database
+        socket_handler: InstrumentedSocketModeHandler | None = None
+        watch: ConnectionWatch | None = None
+        if settings.slack.mode is SlackMode.SOCKET:
+            app_token = settings.slack.app_token.get_secret_value() if settings.slack.app_token else ""
+            socket_handler = InstrumentedSocketModeHandler(
+                bolt, app_token=app_token, ping_interval=settings.slack.ping_interval_seconds, metrics=metrics
+            )
+            watch = ConnectionWatch(socket_handler, self._clock, metrics)
+
+        web_state = WebState()
+        web_app = build_web_app(
+            database=database,
+            metrics=metrics,
+            slack_status=lambda: _slack_status(settings, watch, self._clock),
+            bolt_app=bolt if settings.slack.mode is SlackMode.HTTP else None,
+            state=web_state,
+        )
+        web_runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
+        await web_runner.setup()
+        site = web.TCPSite(web_runner, settings.http.host, settings.http.port)
+        await site.start()
+        port = _bound_port(site)
+
+        if socket_handler is not None and watch is not None:
+            await _connect_socket(socket_handler)
+            await watch.check()
+            watch.start()
+        await assembled.scheduler.start()
+        resumed = await deps.runs.resume_pending()
+        self.running = Running(
+            deps, bolt, web_runner, web_state, assembled.scheduler, in_flight, socket_handler, watch, port
+        )
+        log.info(
+            "bot.started",
+            mode=settings.slack.mode.value,
+            http_port=port,
+            team=deps.identity.team_id,
+            leader=assembled.scheduler.is_leader,
+            resumed_runs=resumed,
+        )
+        return self.running
+
+    async def run_job(self, name: str) -> None:
+        """`dispatchbot scheduler run JOB`: one tick now, whoever leads (reminder claims stay exclusive)."""
+        assembled = await self.assemble()
+        try:
+            job = next((job for job in assembled.scheduler.jobs if job.name == name), None)
+            if job is None:
+                known = ", ".join(job.name for job in assembled.scheduler.jobs)
+                raise StartupError(f"no scheduler job {name!r}; the jobs are: {known}")
+            await assembled.scheduler.run(job, force=True)
+        finally:
+            await assembled.deps.background.drain(self.settings.runs.shutdown_timeout_seconds)
+            await assembled.deps.runs.drain(self.settings.runs.shutdown_timeout_seconds)
+            await assembled.deps.database.dispose()
+            await self._close_http()
+
+    async def assemble(self) -> Assembled:
+        """Everything but the transports: schema, Slack client (token checked), services, handlers, jobs."""
         settings = self.settings
         database = self._database = open_database(settings.database.url)
         await _prepare_schema(database, settings)
@@ -153,6 +230,9 @@ class Bot:
             incidents=IncidentService(database.sessions, self._clock),
             participants=ParticipantService(database.sessions, self._clock),
             notification_group=NotificationGroupService(database.sessions),
+            reminders=ReminderService(database.sessions, self._clock, owner),
+            reports=ReportService(database.sessions, self._clock),
+            tasks=TaskService(database.sessions, self._clock),
         )
         runs.bind(deps)
         runs.on_failure(lambda run, title, message: run_failures.notify(deps, run, title, message))
@@ -175,47 +255,11 @@ class Bot:
             extension(bolt, deps)
         fallback_handlers.register(bolt, deps)  # last: it matches everything the others did not
 
-        socket_handler: InstrumentedSocketModeHandler | None = None
-        watch: ConnectionWatch | None = None
-        if settings.slack.mode is SlackMode.SOCKET:
-            app_token = settings.slack.app_token.get_secret_value() if settings.slack.app_token else ""
-            socket_handler = InstrumentedSocketModeHandler(
-                bolt, app_token=app_token, ping_interval=settings.slack.ping_interval_seconds, metrics=metrics
-            )
-            watch = ConnectionWatch(socket_handler, self._clock, metrics)
-
-        web_state = WebState()
-        web_app = build_web_app(
-            database=database,
-            metrics=metrics,
-            slack_status=lambda: _slack_status(settings, watch, self._clock),
-            bolt_app=bolt if settings.slack.mode is SlackMode.HTTP else None,
-            state=web_state,
+        leadership = leadership_for(database, settings.scheduler.leader_retry_seconds)
+        scheduler = Scheduler(
+            all_jobs(deps), self._clock, leadership, JobStateService(database.sessions, self._clock), owner
         )
-        web_runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
-        await web_runner.setup()
-        site = web.TCPSite(web_runner, settings.http.host, settings.http.port)
-        await site.start()
-        port = _bound_port(site)
-
-        if socket_handler is not None and watch is not None:
-            await _connect_socket(socket_handler)
-            await watch.check()
-            watch.start()
-        scheduler = Scheduler(maintenance_jobs(deps), self._clock)
-        scheduler.start()
-        resumed = await runs.resume_pending()
-        self.running = Running(
-            deps, bolt, web_runner, web_state, scheduler, in_flight, socket_handler, watch, port
-        )
-        log.info(
-            "bot.started",
-            mode=settings.slack.mode.value,
-            http_port=port,
-            team=identity.team_id,
-            resumed_runs=resumed,
-        )
-        return self.running
+        return Assembled(deps, bolt, in_flight, scheduler)
 
     async def stop(self) -> None:
         """Graceful stop: refuse new requests, finish in-flight work (bounded), then close everything."""
@@ -232,7 +276,7 @@ class Bot:
             await running.watch.stop()
         if running.socket is not None:
             await running.socket.close_async()  # type: ignore[no-untyped-call]
-        running.scheduler.stop()
+        await running.scheduler.stop()
 
         def remaining() -> float:
             return max(0.0, deadline - asyncio.get_running_loop().time())

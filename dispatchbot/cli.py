@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("manifest", help="print the Slack app manifest (JSON)").set_defaults(
         handler=_manifest
     )
+    scheduler = commands.add_parser("scheduler", help="scheduled jobs").add_subparsers(metavar="ACTION")
+    scheduler.add_parser("list", help="jobs, periods, last and next runs, leader").set_defaults(
+        handler=_scheduler_list
+    )
+    run_job = scheduler.add_parser("run", help="run one tick of a job now")
+    run_job.add_argument("job")
+    run_job.set_defaults(handler=_scheduler_run)
     return parser
 
 
@@ -123,6 +131,65 @@ def _manifest(settings: Settings, _args: argparse.Namespace) -> int:
 
     print(json.dumps(build_manifest(settings), indent=2))
     return 0
+
+
+def _scheduler_list(settings: Settings, _args: argparse.Namespace) -> int:
+    from dispatchbot.clock import SystemClock
+    from dispatchbot.scheduler.jobs import job_specs
+    from dispatchbot.services.scheduler_jobs import JobState, JobStateService
+    from dispatchbot.storage.engine import open_database
+
+    async def states() -> tuple[dict[str, JobState], str]:
+        database = open_database(settings.database.url)
+        try:
+            return await JobStateService(database.sessions, SystemClock()).all(), database.dialect
+        finally:
+            await database.dispose()
+
+    found, dialect = asyncio.run(states())
+    print(f"{'job':22} {'every':>8}  {'leader only':11}  {'last run (UTC)':19}  {'next run (UTC)':19}  error")
+    leaders: set[str] = set()
+    for spec in job_specs(settings):
+        state = found.get(spec.name)
+        last = state.last_started_at if state else None
+        upcoming = last + spec.every if last else None
+        if state and state.leader:
+            leaders.add(state.leader)
+        only = "yes" if spec.leader_only else "no"
+        error = (state.last_error if state else None) or "-"
+        print(
+            f"{spec.name:22} {_duration(spec.every.total_seconds()):>8}  {only:11}  "
+            f"{_when(last):19}  {_when(upcoming):19}  {error}"
+        )
+    if dialect == "sqlite":
+        print("leader: this single replica (SQLite)")
+    else:
+        print(f"leader: {', '.join(sorted(leaders)) or 'none yet'} (the last to run leader-only jobs)")
+    return 0
+
+
+def _scheduler_run(settings: Settings, args: argparse.Namespace) -> int:
+    problems = runtime_problems(settings)
+    if problems:
+        return _report_config(problems)
+    configure_logging(level=settings.log.level, fmt=settings.log.format, secrets=settings.secrets())
+    from dispatchbot.app import Bot
+
+    try:
+        asyncio.run(Bot(settings).run_job(args.job))
+    except StartupError as exc:
+        print(f"dispatchbot: {exc}", file=sys.stderr)
+        return EXIT_STARTUP
+    print(f"ran {args.job}")
+    return 0
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:g}h" if seconds >= 3600 else f"{seconds:g}s"
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
 
 
 def _report_config(problems: list[str]) -> int:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from dispatchbot.background import Background
 from dispatchbot.catalog import Catalog
 from dispatchbot.clock import Clock
 from dispatchbot.config import Settings
+from dispatchbot.domain import Incident, Reminder, ReminderKind
 from dispatchbot.flows.runner import FlowRunner
 from dispatchbot.metrics import Metrics
 from dispatchbot.providers.slack import BotIdentity, SlackGateway
@@ -15,7 +18,13 @@ from dispatchbot.services.deliveries import DeliveryService
 from dispatchbot.services.incidents import IncidentService
 from dispatchbot.services.notification_group import NotificationGroupService
 from dispatchbot.services.participants import ParticipantService
+from dispatchbot.services.reminders import ReminderService
+from dispatchbot.services.reports import ReportService
+from dispatchbot.services.tasks import TaskService
 from dispatchbot.storage.engine import Database
+
+ReminderSender = Callable[["Deps", Reminder, Incident], Awaitable[datetime | None]]
+"""Sends one due reminder; returns when it is due again, or None when it is done."""
 
 
 @dataclass(frozen=True)
@@ -33,3 +42,8 @@ class Deps:
     incidents: IncidentService
     participants: ParticipantService
     notification_group: NotificationGroupService
+    reminders: ReminderService
+    reports: ReportService
+    tasks: TaskService
+    reminder_senders: dict[ReminderKind, ReminderSender] = field(default_factory=dict)
+    """Filled by the feature modules that schedule reminders (reports, tasks) when they register."""

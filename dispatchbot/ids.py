@@ -13,6 +13,12 @@ class CallbackId(StrEnum):
     ASSIGN_ROLE = "assign_role"
     UPDATE_PARTICIPANT = "update_participant"
     NOTIFICATIONS_GROUP = "notifications_group"
+    REPORT_TACTICAL = "report_tactical"
+    REPORT_EXECUTIVE = "report_executive"
+    ADD_TIMELINE_EVENT = "add_timeline_event"
+    TIMELINE = "timeline"
+    CREATE_TASK = "create_task"
+    TASKS = "tasks"
 
 
 class ActionId(StrEnum):
@@ -22,6 +28,13 @@ class ActionId(StrEnum):
     OPEN_ASSIGN_ROLE = "open_assign_role"
     JOIN_INCIDENT = "join_incident"
     SUBSCRIBE = "subscribe_incident"
+    WRITE_REPORT = "write_report"
+    SNOOZE_REPORT_REMINDER = "snooze_report_reminder"
+    OPEN_TIMELINE = "open_timeline"
+    TIMELINE_PREVIOUS = "timeline_previous"
+    TIMELINE_NEXT = "timeline_next"
+    RESOLVE_TASK = "task_resolve"
+    REOPEN_TASK = "task_reopen"
 
 
 class BlockId(StrEnum):
@@ -39,3 +52,13 @@ class BlockId(StrEnum):
     MEMBERS = "members"
     CHANNELS = "channels"
     EMAILS = "emails"
+    CONDITIONS = "conditions"
+    ACTIONS = "actions"
+    NEEDS = "needs"
+    CURRENT_STATUS = "current_status"
+    OVERVIEW = "overview"
+    NEXT_STEPS = "next_steps"
+    DATE = "date"
+    TIME = "time"
+    TIMEZONE = "timezone"
+    ASSIGNEES = "assignees"

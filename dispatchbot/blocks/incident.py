@@ -60,6 +60,7 @@ def header_message(incident: Incident) -> tuple[str, list[dict[str, Any]]]:
         buttons(
             ("Update incident", ActionId.OPEN_UPDATE, str(incident.id)),
             ("Assign role", ActionId.OPEN_ASSIGN_ROLE, str(incident.id)),
+            ("Timeline", ActionId.OPEN_TIMELINE, str(incident.id)),
             ("Join", ActionId.JOIN_INCIDENT, str(incident.id)),
         )
     )

@@ -101,6 +101,18 @@ class SlackUser:
     deleted: bool
 
 
+@dataclass(frozen=True)
+class SlackMessage:
+    """One message as read back from a channel: `user` is empty for an integration's post, and
+    `reactions` counts the people per emoji name."""
+
+    channel: str
+    ts: str
+    user: str
+    text: str
+    reactions: dict[str, int]
+
+
 class SlackGateway:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
@@ -192,6 +204,14 @@ class SlackGateway:
             if exc.detail != "already_pinned":
                 raise
 
+    async def unpin(self, channel: str, ts: str) -> None:
+        """Unpin; a message no longer pinned (or deleted) is what we wanted anyway."""
+        try:
+            await self._call("pins_remove", channel=channel, timestamp=ts)
+        except ProviderError as exc:
+            if exc.detail not in ("no_pin", "message_not_found"):
+                raise
+
     async def archive(self, channel: str) -> None:
         try:
             await self._call("conversations_archive", channel=channel)
@@ -270,6 +290,36 @@ class SlackGateway:
                 return str(message["ts"])
         return None
 
+    async def message(self, channel: str, ts: str) -> SlackMessage | None:
+        """The message at `ts`, None if it is gone. `conversations.history` holds top-level messages
+        only, so a thread reply is looked up through `conversations.replies`."""
+        response = await self._call(
+            "conversations_history", channel=channel, latest=ts, inclusive=True, limit=1
+        )
+        found = _with_ts(response.get("messages") or [], ts)
+        if found is None:
+            try:
+                response = await self._call(
+                    "conversations_replies", channel=channel, ts=ts, oldest=ts, latest=ts, inclusive=True
+                )
+            except ProviderError as exc:
+                if exc.detail in ("thread_not_found", "message_not_found"):
+                    return None
+                raise
+            found = _with_ts(response.get("messages") or [], ts)
+        if found is None:
+            return None
+        return SlackMessage(
+            channel=channel,
+            ts=ts,
+            user=str(found.get("user") or ""),
+            text=str(found.get("text") or ""),
+            reactions={
+                str(entry.get("name")): int(entry.get("count") or len(entry.get("users") or []))
+                for entry in found.get("reactions") or []
+            },
+        )
+
     async def channel_info(self, channel: str) -> dict[str, Any]:
         response = await self._call("conversations_info", channel=channel)
         return dict(response["channel"])
@@ -302,3 +352,7 @@ class SlackGateway:
             return await getattr(self.client, method)(**arguments)  # type: ignore[no-any-return]
         except SlackApiError as exc:
             raise ProviderError("slack", str(exc.response.get("error", "unknown_error"))) from exc
+
+
+def _with_ts(messages: list[dict[str, Any]], ts: str) -> dict[str, Any] | None:
+    return next((message for message in messages if message.get("ts") == ts), None)

@@ -1,46 +1,94 @@
-"""Scheduled jobs as plain `tick(now)` coroutines, so tests call them with any time and never sleep."""
+"""Scheduled jobs as plain `tick(now)` coroutines, so tests call them with any time and never sleep.
+
+Which jobs exist and how often they run comes from the settings alone (`job_specs`), so
+`dispatchbot scheduler list` can describe them without connecting to Slack; `all_jobs` pairs each
+spec with its tick for the running bot.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from dispatchbot.config import Settings
 from dispatchbot.deps import Deps
+from dispatchbot.domain import Reminder
 from dispatchbot.logs import get_logger
+from dispatchbot.services.reminders import Outcome
 
 log = get_logger(__name__)
 
 Tick = Callable[[datetime], Awaitable[None]]
 
+SEND_CONCURRENCY = 20
+"""Reminders sent at once per tick: enough to clear a backlog fast, few enough to stay polite to Slack."""
+
 
 @dataclass(frozen=True)
-class Job:
+class JobSpec:
     name: str
     every: timedelta
+    leader_only: bool  # False: safe on every replica at once (its work is fenced by leases)
+
+
+@dataclass(frozen=True)
+class Job(JobSpec):
     tick: Tick
-    leader_only: bool  # False: safe on every replica at once (its work is fenced by leases or is idempotent)
 
 
-def maintenance_jobs(deps: Deps) -> list[Job]:
-    runs = deps.settings.runs
-
-    async def sweep_flow_runs(now: datetime) -> None:
-        started = await deps.runs.resume_pending()
-        if started:
-            log.info("flow_runs.resumed", count=started)
-
-    async def prune_deliveries(now: datetime) -> None:
-        removed = await deps.deliveries.prune(now - timedelta(hours=runs.delivery_retention_hours))
-        if removed:
-            log.info("deliveries.pruned", count=removed)
-
+def job_specs(settings: Settings) -> list[JobSpec]:
     return [
-        Job(
-            "sweep_flow_runs",
-            timedelta(seconds=runs.sweep_interval_seconds),
-            sweep_flow_runs,
-            leader_only=False,
-        ),
-        Job("prune_deliveries", timedelta(hours=1), prune_deliveries, leader_only=False),
+        JobSpec("send_due_reminders", timedelta(seconds=settings.scheduler.reminder_tick_seconds), True),
+        JobSpec("sweep_flow_runs", timedelta(seconds=settings.runs.sweep_interval_seconds), False),
+        JobSpec("prune_deliveries", timedelta(hours=1), True),
     ]
+
+
+def all_jobs(deps: Deps) -> list[Job]:
+    ticks: dict[str, Tick] = {
+        "send_due_reminders": lambda now: send_due_reminders(deps),
+        "sweep_flow_runs": lambda now: sweep_flow_runs(deps),
+        "prune_deliveries": lambda now: prune_deliveries(deps, now),
+    }
+    return [
+        Job(spec.name, spec.every, spec.leader_only, ticks[spec.name]) for spec in job_specs(deps.settings)
+    ]
+
+
+async def send_due_reminders(deps: Deps) -> None:
+    """Claim what is due (one statement), send concurrently, record every outcome (one statement)."""
+    claimed = await deps.reminders.claim_due()
+    if not claimed:
+        return
+    incidents = await deps.incidents.many({reminder.incident_id for reminder in claimed})
+    gate = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    async def send(reminder: Reminder) -> Outcome:
+        sender = deps.reminder_senders[reminder.kind]
+        async with gate:
+            return Outcome(reminder.id, await sender(deps, reminder, incidents[reminder.incident_id]))
+
+    results = await asyncio.gather(*(send(reminder) for reminder in claimed), return_exceptions=True)
+    outcomes = [result for result in results if isinstance(result, Outcome)]
+    failed = []
+    for reminder, result in zip(claimed, results, strict=True):
+        if isinstance(result, BaseException):
+            failed.append(reminder.id)
+            log.error("reminder.send_failed", reminder=reminder.id, kind=reminder.kind.value, exc_info=result)
+    await deps.reminders.finish(outcomes)
+    await deps.reminders.release(failed)
+    log.info("reminders.sent", count=len(outcomes), failed=len(failed))
+
+
+async def sweep_flow_runs(deps: Deps) -> None:
+    started = await deps.runs.resume_pending()
+    if started:
+        log.info("flow_runs.resumed", count=started)
+
+
+async def prune_deliveries(deps: Deps, now: datetime) -> None:
+    removed = await deps.deliveries.prune(now - timedelta(hours=deps.settings.runs.delivery_retention_hours))
+    if removed:
+        log.info("deliveries.pruned", count=removed)

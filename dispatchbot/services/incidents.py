@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, cast, func, literal, or_, select
@@ -94,6 +94,14 @@ class IncidentService:
             if row is None:
                 raise NotFound(f"Incident INC-{incident_id} does not exist.")
             return incident_from_row(row)
+
+    async def many(self, incident_ids: set[int]) -> dict[int, Incident]:
+        """Several incidents in one query (a scheduler tick must not make a round trip per incident)."""
+        if not incident_ids:
+            return {}
+        async with self._sessions.begin() as session:
+            rows = await session.scalars(select(IncidentRow).where(IncidentRow.id.in_(incident_ids)))
+            return {row.id: incident_from_row(row) for row in rows}
 
     async def by_channel(self, channel_id: str) -> Incident | None:
         async with self._sessions.begin() as session:
@@ -224,11 +232,26 @@ class IncidentService:
         description: str,
         actor_id: str | None,
         source_key: str | None = None,
+        *,
+        occurred_at: datetime | None = None,
+        details: dict[str, Any] | None = None,
     ) -> bool:
+        """Append an event (at `occurred_at`, default now); False when `source_key` was recorded before."""
         async with self._sessions.begin() as session:
             return await TimelineRepository(session).add(
-                incident_id, kind, description, actor_id, self._clock.now(), source_key=source_key
+                incident_id,
+                kind,
+                description,
+                actor_id,
+                occurred_at or self._clock.now(),
+                details,
+                source_key=source_key,
             )
+
+    async def remove_event(self, source_key: str) -> bool:
+        """Forget the event recorded from `source_key` (e.g. a message whose reaction was taken back)."""
+        async with self._sessions.begin() as session:
+            return await TimelineRepository(session).remove(source_key)
 
     async def timeline(self, incident_id: int) -> list[TimelineEvent]:
         async with self._sessions.begin() as session:
@@ -319,4 +342,10 @@ def _change_text(name: str, old: Any, new: Any, actor_id: str) -> str:
         return f"<@{actor_id}> changed the title to “{new}”"
     if name in ("description", "resolution"):
         return f"<@{actor_id}> updated the {label}"
-    return f"<@{actor_id}> changed the {label} from {str(old).capitalize()} to {str(new).capitalize()}"
+    return f"<@{actor_id}> changed the {label} from {_shown(name, old)} to {_shown(name, new)}"
+
+
+def _shown(name: str, value: Any) -> str:
+    """Status and visibility by their labels; catalog names (severity "SEV-1") exactly as configured."""
+    typed = _typed(name, value)
+    return str(typed.label if hasattr(typed, "label") else typed)

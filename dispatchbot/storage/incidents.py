@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatchbot.domain import Incident, Participant, Role, Status, TimelineEvent, Visibility
@@ -200,6 +200,12 @@ class TimelineRepository:
             "source_key": source_key,
         }
         return await insert_if_absent(self._session, TimelineEventRow.__table__, values)  # type: ignore[arg-type]
+
+    async def remove(self, source_key: str) -> bool:
+        result = await self._session.execute(
+            delete(TimelineEventRow).where(TimelineEventRow.source_key == source_key)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def events(self, incident_id: int) -> list[TimelineEvent]:
         rows = await self._session.scalars(

@@ -57,6 +57,7 @@ async def test_report_creates_a_ready_incident_channel(
     assert [b["text"]["text"] for b in header.blocks[-1]["elements"]] == [
         "Update incident",
         "Assign role",
+        "Timeline",
         "Join",
     ]
 

@@ -98,15 +98,20 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.stderr = b""
 
+    cwd = str(REPO)
+
+    @staticmethod
+    def command_for(*args: str) -> list[str]:
+        """`dispatchbot ARGS` as a command line for this interpreter."""
+        return [sys.executable, "-m", "dispatchbot", *args]
+
     async def start(self) -> None:
         command = (
-            [sys.executable, "-m", "tests.support.probe_bot"]
-            if self._probe
-            else [sys.executable, "-m", "dispatchbot", "run"]
+            [sys.executable, "-m", "tests.support.probe_bot"] if self._probe else self.command_for("run")
         )
         self.process = await asyncio.create_subprocess_exec(
             *command,
-            cwd=str(REPO),
+            cwd=self.cwd,
             env=self._environment,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,

@@ -1,0 +1,260 @@
+"""The timeline: the "Add Timeline Event" modal and its parser, the channel confirmation, and the
+paginated timeline modal. Pure: domain in, Block Kit out; view state in, typed form out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dispatchbot.blocks.common import (
+    PLAIN_INPUT_LIMIT,
+    buttons,
+    context,
+    header,
+    modal,
+    plain,
+    section,
+    select_input,
+    state_value,
+    text_input,
+)
+from dispatchbot.domain import Incident, TimelineEvent
+from dispatchbot.errors import InvalidForm
+from dispatchbot.ids import ActionId, BlockId, CallbackId
+
+DESCRIPTION_LIMIT = PLAIN_INPUT_LIMIT
+FUTURE_TOLERANCE = timedelta(minutes=1)
+"""A time picked to the minute may be a little ahead of our clock without being made up."""
+
+_DATE = re.compile(r"\bDATE\s+(\d{4}-\d{1,2}-\d{1,2})\b")
+_TIME = re.compile(r"\bTIME\s+(\d{1,2}:\d{2})\b")
+_DESC = re.compile(r"^\s*DESC\b")
+ParsedT = TypeVar("ParsedT")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """What the command text says: the description, and a date and time when it names them."""
+
+    description: str
+    date: date | None
+    time: time | None
+
+
+@dataclass(frozen=True)
+class EventForm:
+    """A submitted event: what happened and when, already converted to UTC."""
+
+    description: str
+    occurred_at: datetime
+    timezone: str
+
+
+def parse_command_text(text: str) -> Prefill:
+    """`DB failover DATE 2026-11-20 TIME 14:05` → description, date, time. Dispatch's `DESC` prefix is
+    accepted too. A DATE or TIME that is not a real date or time stays in the description, unparsed."""
+    remaining = _DESC.sub("", text, count=1)
+    day = moment = None
+    match = _DATE.search(remaining)
+    if match:
+        day = _parsed(date.fromisoformat, _padded_date(match.group(1)))
+        if day is not None:
+            remaining = remaining[: match.start()] + remaining[match.end() :]
+    match = _TIME.search(remaining)
+    if match:
+        moment = _parsed(time.fromisoformat, match.group(1).zfill(5))
+        if moment is not None:
+            remaining = remaining[: match.start()] + remaining[match.end() :]
+    return Prefill(" ".join(remaining.split()), day, moment)
+
+
+def add_event_modal(incident: Incident, prefill: Prefill, user_tz: str, now: datetime) -> dict[str, Any]:
+    """The form, prefilled from the command text; a date or time it did not name is now, in the
+    person's Slack time zone (which is also the preselected time zone)."""
+    local_now = now.astimezone(zone_or_utc(user_tz))
+    zones = (
+        [("UTC", "UTC")]
+        if user_tz == "UTC"
+        else [(f"My Slack time zone ({user_tz})", user_tz), ("UTC", "UTC")]
+    )
+    blocks = [
+        context(f"Add an event to the timeline of *{incident.reference}*. The channel sees what you add."),
+        text_input(
+            BlockId.DESCRIPTION,
+            "Description",
+            initial=prefill.description,
+            multiline=True,
+            max_length=DESCRIPTION_LIMIT,
+            placeholder="What happened?",
+        ),
+        _picker(
+            BlockId.DATE, "Date", "datepicker", "initial_date", (prefill.date or local_now.date()).isoformat()
+        ),
+        _picker(
+            BlockId.TIME,
+            "Time",
+            "timepicker",
+            "initial_time",
+            (prefill.time or local_now.time()).strftime("%H:%M"),
+        ),
+        select_input(BlockId.TIMEZONE, "Timezone", zones, initial=user_tz),
+    ]
+    return modal(
+        CallbackId.ADD_TIMELINE_EVENT,
+        "Add Timeline Event",
+        blocks,
+        submit="Add",
+        private_metadata=str(incident.id),
+    )
+
+
+def read_event_form(values: dict[str, Any], now: datetime) -> EventForm:
+    """The event, or `InvalidForm` with a message per field (a time in the future is refused: the
+    timeline records what happened, and a typo in the date should not pass as a plan)."""
+    errors: dict[str, str] = {}
+    description = str(state_value(values, BlockId.DESCRIPTION)).strip()
+    if not description:
+        errors[BlockId.DESCRIPTION] = "Say what happened."
+    elif len(description) > DESCRIPTION_LIMIT:
+        errors[BlockId.DESCRIPTION] = f"Keep this within {DESCRIPTION_LIMIT} characters."
+    day = _parsed(date.fromisoformat, _picked(values, BlockId.DATE, "selected_date"))
+    if day is None:
+        errors[BlockId.DATE] = "Pick the day it happened."
+    moment = _parsed(time.fromisoformat, _picked(values, BlockId.TIME, "selected_time"))
+    if moment is None:
+        errors[BlockId.TIME] = "Pick the time it happened."
+    timezone = str(state_value(values, BlockId.TIMEZONE) or "")
+    zone = _zone(timezone)
+    if zone is None:
+        errors[BlockId.TIMEZONE] = "Choose a time zone."
+    if errors or day is None or moment is None or zone is None:
+        raise InvalidForm(errors)
+    occurred_at = datetime.combine(day, moment, tzinfo=zone).astimezone(UTC)
+    if occurred_at > now + FUTURE_TOLERANCE:
+        local_now = now.astimezone(zone)
+        field = BlockId.DATE if day > local_now.date() else BlockId.TIME
+        raise InvalidForm(
+            {field: f"That is in the future: it is {local_now:%Y-%m-%d %H:%M} in {timezone} now."}
+        )
+    return EventForm(description, occurred_at, timezone)
+
+
+def confirmation(actor_id: str, form: EventForm) -> tuple[str, list[dict[str, Any]]]:
+    """The channel hears what was added (Dispatch stayed silent, and its users asked for this)."""
+    text = f"<@{actor_id}> added to the timeline: {when(form.occurred_at)}, {form.description}"
+    return text, [section(f":stopwatch: {text}")]
+
+
+def when(moment: datetime) -> str:
+    """A time every reader sees in their own time zone; the fallback (notifications, old clients) is UTC."""
+    fallback = format_utc(moment) + " UTC"
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def format_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def mentioned_users(text: str) -> list[str]:
+    """User ids mentioned as `<@U…>` in a message, each once, in order."""
+    return list(dict.fromkeys(_MENTION.findall(text)))
+
+
+def with_names(text: str, names: dict[str, str]) -> str:
+    """`<@U…>` replaced by `@Name`: the timeline outlives the workspace (exports, reviews)."""
+    return _MENTION.sub(lambda match: f"@{names.get(match.group(1), match.group(1))}", text)
+
+
+def timeline_modal(
+    incident: Incident, events: list[TimelineEvent], *, page: int | None, page_size: int, hint: str
+) -> dict[str, Any]:
+    """One page of the timeline, oldest first; `page` None opens the last (the most recent events).
+    One section per event keeps every text within 3,000 characters; page_size ≤ 40 keeps the
+    modal far below 100 blocks."""
+    pages = max(1, -(-len(events) // page_size))
+    shown_page = pages - 1 if page is None else min(max(page, 0), pages - 1)
+    shown = events[shown_page * page_size : (shown_page + 1) * page_size]
+    blocks = [
+        header(f"{incident.reference}: {incident.title}"),
+        context(
+            f"{len(events)} event{'' if len(events) == 1 else 's'} · page {shown_page + 1} of {pages} · "
+            "times in UTC, oldest first"
+        ),
+        *([section(event_line(event)) for event in shown] or [section("_Nothing on the timeline yet._")]),
+    ]
+    navigation = []
+    if shown_page > 0:
+        navigation.append(("Previous", ActionId.TIMELINE_PREVIOUS, f"{incident.id}:{shown_page - 1}"))
+    if shown_page < pages - 1:
+        navigation.append(("Next", ActionId.TIMELINE_NEXT, f"{incident.id}:{shown_page + 1}"))
+    if navigation:
+        blocks.append(buttons(*navigation))
+    blocks.append(context(hint))
+    return modal(
+        CallbackId.TIMELINE,
+        f"{incident.reference} timeline",
+        blocks,
+        close="Close",
+        private_metadata=str(incident.id),
+    )
+
+
+def read_page_value(value: str) -> tuple[int, int]:
+    """The (incident id, page) a Previous/Next button carries."""
+    incident_id, _, page = value.partition(":")
+    return int(incident_id), int(page or 0)
+
+
+def event_line(event: TimelineEvent) -> str:
+    """`time · actor · text`; the actor is left out when the text already names them."""
+    parts = [f"*{format_utc(event.occurred_at)}*"]
+    if event.actor_id and f"<@{event.actor_id}>" not in event.description:
+        parts.append(f"<@{event.actor_id}>")
+    text = event.description
+    link = event.details.get("permalink")
+    if link:
+        text = f"{text} (<{link}|message>)"
+    parts.append(text)
+    return " · ".join(parts)
+
+
+def zone_or_utc(name: str) -> ZoneInfo:
+    return _zone(name) or ZoneInfo("UTC")
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _picker(block_id: str, label: str, kind: str, initial_key: str, initial: str) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": {"type": kind, "action_id": block_id, initial_key: initial},
+        "optional": False,
+    }
+
+
+def _picked(values: dict[str, Any], block_id: str, key: str) -> str:
+    return str(((values.get(block_id) or {}).get(block_id) or {}).get(key) or "")
+
+
+def _padded_date(text: str) -> str:
+    year, month, day = text.split("-")
+    return f"{year}-{month.zfill(2)}-{day.zfill(2)}"
+
+
+def _parsed(parse: Callable[[str], ParsedT], text: str) -> ParsedT | None:
+    try:
+        return parse(text)
+    except ValueError:
+        return None

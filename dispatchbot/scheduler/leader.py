@@ -1,0 +1,121 @@
+"""Which replica runs the scheduler's leader-only jobs.
+
+SQLite means one replica, which always leads. On PostgreSQL a dedicated connection holds a
+session-level advisory lock: only one replica gets it, and it is released by PostgreSQL the moment
+the holder's connection dies (a crash, kill -9, a lost network), so another replica, retrying every
+few seconds, takes over. (Session locks need a direct connection, not PgBouncer's transaction mode.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dispatchbot.logs import get_logger
+from dispatchbot.storage.engine import Database
+
+log = get_logger(__name__)
+
+LEADER_LOCK_KEY = 0x64697370_6C656164  # "disp" "lead"
+
+
+class Leadership(Protocol):
+    @property
+    def is_leader(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class SingleReplica:
+    """SQLite: this process is the only one, so it always leads."""
+
+    is_leader = True
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+class AdvisoryLockLeadership:
+    def __init__(self, database: Database, retry_seconds: float) -> None:
+        self._database = database
+        self._retry = retry_seconds
+        self._connection: AsyncConnection | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def is_leader(self) -> bool:
+        return self._connection is not None
+
+    async def start(self) -> None:
+        await self._attempt()
+        self._task = asyncio.create_task(self._keep(), name="scheduler-leadership")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._release()
+
+    async def _keep(self) -> None:
+        """Followers try to take the lock; the leader checks its connection still holds it."""
+        while True:
+            await asyncio.sleep(self._retry)
+            if self._connection is None:
+                await self._attempt()
+            elif not await self._alive():
+                log.warning("scheduler.leadership_lost")
+                await self._release()
+
+    async def _attempt(self) -> None:
+        try:
+            connection = await self._database.engine.connect()
+        except Exception:
+            log.warning("scheduler.leadership_unavailable", exc_info=True)
+            return
+        try:
+            won = await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY})
+            await connection.commit()
+        except Exception:
+            log.warning("scheduler.leadership_unavailable", exc_info=True)
+            with contextlib.suppress(Exception):
+                await connection.close()
+            return
+        if won:
+            self._connection = connection
+            log.info("scheduler.leader")
+        else:
+            await connection.close()
+
+    async def _alive(self) -> bool:
+        assert self._connection is not None
+        try:
+            await self._connection.execute(text("SELECT 1"))
+            await self._connection.commit()
+            return True
+        except Exception:
+            return False
+
+    async def _release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LEADER_LOCK_KEY})
+                await connection.commit()
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+
+def leadership_for(database: Database, retry_seconds: float) -> Leadership:
+    if database.dialect == "postgresql":
+        return AdvisoryLockLeadership(database, retry_seconds)
+    return SingleReplica()

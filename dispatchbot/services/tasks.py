@@ -1,0 +1,165 @@
+"""Task transactions: created once per submission, resolved and reopened, each change on the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dispatchbot.clock import Clock
+from dispatchbot.domain import Task, TaskStatus
+from dispatchbot.errors import NotFound
+from dispatchbot.storage.incidents import TimelineRepository
+from dispatchbot.storage.inserts import insert_if_absent
+from dispatchbot.storage.tables import TaskAssigneeRow, TaskRow
+
+
+class TaskService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def create(
+        self,
+        key: str,
+        incident_id: int,
+        creator_id: str,
+        description: str,
+        assignees: list[str],
+        due_at: datetime,
+    ) -> tuple[Task, bool]:
+        """The task for submission `key`, created with its assignees and timeline event unless it was."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            values: dict[str, Any] = {
+                "creation_key": key,
+                "incident_id": incident_id,
+                "creator_id": creator_id,
+                "description": description,
+                "status": TaskStatus.OPEN.value,
+                "due_at": due_at,
+                "created_at": now,
+            }
+            created = await insert_if_absent(session, TaskRow.__table__, values)  # type: ignore[arg-type]
+            row = await session.scalar(select(TaskRow).where(TaskRow.creation_key == key))
+            assert row is not None
+            if created:
+                for user_id in dict.fromkeys(assignees):
+                    session.add(TaskAssigneeRow(task_id=row.id, user_id=user_id))
+                await session.flush()
+                await TimelineRepository(session).add(
+                    incident_id,
+                    "task_created",
+                    f"<@{creator_id}> created a task: {description}",
+                    creator_id,
+                    now,
+                    {"task_id": row.id, "assignees": assignees},
+                    source_key=f"task:{row.id}:created",
+                )
+            return (await _with_assignees(session, [row]))[0], created
+
+    async def get(self, task_id: int) -> Task:
+        async with self._sessions.begin() as session:
+            row = await session.get(TaskRow, task_id)
+            if row is None:
+                raise NotFound("That task does not exist.")
+            return (await _with_assignees(session, [row]))[0]
+
+    async def for_incident(self, incident_id: int) -> list[Task]:
+        async with self._sessions.begin() as session:
+            rows = await session.scalars(
+                select(TaskRow).where(TaskRow.incident_id == incident_id).order_by(TaskRow.id)
+            )
+            return await _with_assignees(session, list(rows))
+
+    async def for_user(self, user_id: str) -> list[Task]:
+        """Tasks the person created or is assigned to, across incidents (callers filter by visibility)."""
+        async with self._sessions.begin() as session:
+            assigned = (
+                select(TaskAssigneeRow.task_id).where(TaskAssigneeRow.user_id == user_id).scalar_subquery()
+            )
+            rows = await session.scalars(
+                select(TaskRow)
+                .where(or_(TaskRow.creator_id == user_id, TaskRow.id.in_(assigned)))
+                .order_by(TaskRow.id)
+            )
+            return await _with_assignees(session, list(rows))
+
+    async def open_for_assignee(self, incident_id: int, user_id: str) -> list[Task]:
+        """The incident's open tasks assigned to this person (what keeps them in the channel)."""
+        async with self._sessions.begin() as session:
+            assigned = (
+                select(TaskAssigneeRow.task_id).where(TaskAssigneeRow.user_id == user_id).scalar_subquery()
+            )
+            rows = await session.scalars(
+                select(TaskRow)
+                .where(
+                    TaskRow.incident_id == incident_id,
+                    TaskRow.status == TaskStatus.OPEN.value,
+                    TaskRow.id.in_(assigned),
+                )
+                .order_by(TaskRow.id)
+            )
+            return await _with_assignees(session, list(rows))
+
+    async def set_status(self, task_id: int, status: TaskStatus, actor_id: str) -> tuple[Task, bool]:
+        """Resolve or reopen; False when it already had that status (a second click changes nothing)."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            row = await session.get(TaskRow, task_id, with_for_update=True)
+            if row is None:
+                raise NotFound("That task does not exist.")
+            changed = row.status != status.value
+            if changed:
+                row.status = status.value
+                row.resolved_at, row.resolved_by = (
+                    (now, actor_id) if status is TaskStatus.RESOLVED else (None, None)
+                )
+                verb = "resolved" if status is TaskStatus.RESOLVED else "reopened"
+                await TimelineRepository(session).add(
+                    row.incident_id,
+                    f"task_{verb}",
+                    f"<@{actor_id}> {verb} a task: {row.description}",
+                    actor_id,
+                    now,
+                    {"task_id": row.id},
+                )
+            return (await _with_assignees(session, [row]))[0], changed
+
+    async def set_message(self, task_id: int, message_ts: str) -> None:
+        async with self._sessions.begin() as session:
+            row = await session.get(TaskRow, task_id, with_for_update=True)
+            if row is not None:
+                row.message_ts = message_ts
+
+
+async def _with_assignees(session: AsyncSession, rows: list[TaskRow]) -> list[Task]:
+    """Domain tasks with their assignees, fetched in one query for the whole list."""
+    ids = [row.id for row in rows]
+    assignees: dict[int, list[str]] = {task_id: [] for task_id in ids}
+    if ids:
+        result = await session.execute(
+            select(TaskAssigneeRow.task_id, TaskAssigneeRow.user_id)
+            .where(TaskAssigneeRow.task_id.in_(ids))
+            .order_by(TaskAssigneeRow.id)
+        )
+        for task_id, user_id in result.all():
+            assignees[task_id].append(user_id)
+    return [
+        Task(
+            id=row.id,
+            incident_id=row.incident_id,
+            creator_id=row.creator_id,
+            description=row.description,
+            assignees=tuple(assignees[row.id]),
+            status=TaskStatus(row.status),
+            due_at=row.due_at,
+            created_at=row.created_at,
+            resolved_at=row.resolved_at,
+            resolved_by=row.resolved_by,
+            message_ts=row.message_ts,
+        )
+        for row in rows
+    ]
