@@ -19,6 +19,7 @@ from dispatchbot.channel_names import channel_name
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, IncidentDraft, Role, Visibility
 from dispatchbot.errors import ProviderError
+from dispatchbot.flows import report_reminders
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
@@ -122,6 +123,7 @@ async def announce(ctx: RunContext[Deps]) -> None:
         f"welcomed:{user}": partial(_welcome, deps, incident, user) for user in people
     }
     actions["tips"] = partial(_help_tips, deps, incident)
+    actions["report_reminders"] = partial(report_reminders.arm_all, deps, incident)
     for channel in deps.catalog.notification_channels(incident):
         actions[f"notified:{channel}"] = partial(_notify, deps, incident, channel)
     if ctx.args.get("view_id"):
