@@ -24,7 +24,7 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Role, Status
 from dispatchbot.errors import ProviderError
-from dispatchbot.flows import incident_channel
+from dispatchbot.flows import incident_channel, task_status
 from dispatchbot.logs import get_logger
 
 log = get_logger(__name__)
@@ -106,7 +106,8 @@ async def channel_restored(deps: Deps, event: dict[str, Any]) -> None:
 
 
 async def member_left(deps: Deps, event: dict[str, Any]) -> None:
-    """Leaving renounces one's roles; the commander of an open incident is invited straight back."""
+    """Leaving renounces one's roles; the commander of an open incident, and an assignee with open tasks,
+    are invited straight back."""
     user_id = str(event["user"])
     incident = await _incident(deps, event, user_id)
     if incident is None or incident.channel_id is None:
@@ -116,6 +117,8 @@ async def member_left(deps: Deps, event: dict[str, Any]) -> None:
         command = deps.settings.commands.name(Command.ASSIGN_ROLE)
         text, notice = blocks.commander_added_back(user_id, command)
         await deps.slack.post_message(incident.channel_id, text, notice)
+        return
+    if await task_status.keep_assignee(deps, incident, user_id):
         return
     await deps.participants.leave(incident.id, user_id)
 
