@@ -15,20 +15,20 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
-from slack_bolt.async_app import AsyncApp
 from sqlalchemy import insert
 
 from dispatchbot.app import Bot, Running
 from dispatchbot.config import DatabaseSettings, HttpSettings, Settings, SlackSettings
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Reminder, ReminderKind
+from dispatchbot.handlers.router import Router
 from dispatchbot.storage.tables import IncidentRow, ReminderRow
 from dispatchbot.testing import FakeSlack
 
 BATCH = 2000
 
 
-def dm_sender(app: AsyncApp, deps: Deps) -> None:
+def dm_sender(router: Router, deps: Deps) -> None:
     async def send(deps: Deps, reminder: Reminder, incident: Incident) -> datetime | None:
         await deps.slack.post_message(reminder.recipient, f"Time for a report on {incident.reference}")
         return deps.clock.now() + timedelta(hours=6)

@@ -47,6 +47,7 @@ from dispatchbot.handlers import errors as error_handlers
 from dispatchbot.handlers import fallback as fallback_handlers
 from dispatchbot.handlers import report_incident as report_incident_handlers
 from dispatchbot.handlers import run_failures as run_failure_handlers
+from dispatchbot.handlers.router import Router
 from dispatchbot.logs import get_logger
 from dispatchbot.metrics import Metrics
 from dispatchbot.providers.slack import BotIdentity, SlackGateway, build_web_client
@@ -70,12 +71,10 @@ from dispatchbot.web import SlackStatus, WebState, build_web_app
 
 log = get_logger(__name__)
 
-Extension = Callable[[AsyncApp, Deps], None]
+Extension = Callable[[Router, Deps], None]
 """Registers more handlers and flows, the same way the built-in `handlers/*.register` do."""
 
-HANDLER_MODULES = (
-    error_handlers,
-    delivery_handlers,
+FEATURE_MODULES = (
     run_failure_handlers,
     report_incident_handlers,
     update_incident,
@@ -249,11 +248,15 @@ class Bot:
             raise_error_for_unhandled_request=False,
         )
         context_handlers.register(bolt, deps, in_flight)
-        for module in HANDLER_MODULES:
-            module.register(bolt, deps)
+        delivery_handlers.register(bolt, deps)
+        error_handlers.register(bolt, deps)
+        router = Router()
+        for module in FEATURE_MODULES:
+            module.register(router, deps)
         for extension in self._extensions:
-            extension(bolt, deps)
-        fallback_handlers.register(bolt, deps)  # last: it matches everything the others did not
+            extension(router, deps)
+        fallback_handlers.register(router, deps)
+        router.attach(bolt)
 
         leadership = leadership_for(database, settings.scheduler.leader_retry_seconds)
         scheduler = Scheduler(

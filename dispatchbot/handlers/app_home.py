@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
-
 from dispatchbot.deps import Deps
 from dispatchbot.flows import app_home
+from dispatchbot.handlers.router import Router
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    @app.event("app_home_opened")
+def register(router: Router, deps: Deps) -> None:
+    @router.event("app_home_opened")
     async def on_home_opened(event: dict[str, Any]) -> None:
         if event.get("tab") != "home":
             return  # the Messages tab: nothing to publish

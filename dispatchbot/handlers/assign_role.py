@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from dispatchbot.blocks.assign_role import read_assign_role_form
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.flows import access, assign_role
+from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId, CallbackId
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(router: Router, deps: Deps) -> None:
     deps.runs.register(assign_role.ASSIGN_ROLE)
     command = deps.settings.commands.name(Command.ASSIGN_ROLE)
 
-    @app.command(command)
+    @router.command(command)
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         user = body["user_id"]
         incident = await access.incident_in_channel(deps, body["channel_id"], command)
@@ -27,7 +28,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             assign_role.open_form(deps, body["trigger_id"], user, incident), name="open-assign-role"
         )
 
-    @app.action(ActionId.OPEN_ASSIGN_ROLE)
+    @router.action(ActionId.OPEN_ASSIGN_ROLE)
     async def on_button(ack: AsyncAck, body: dict[str, Any]) -> None:
         user = body["user"]["id"]
         incident = await deps.incidents.get(int(body["actions"][0]["value"]))
@@ -37,7 +38,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             assign_role.open_form(deps, body["trigger_id"], user, incident), name="open-assign-role"
         )
 
-    @app.view(CallbackId.ASSIGN_ROLE)
+    @router.view(CallbackId.ASSIGN_ROLE)
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = read_assign_role_form(view)  # InvalidForm → inline errors
         answer = await assign_role.submit(deps, view["id"], form, body["user"]["id"])

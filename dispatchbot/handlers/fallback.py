@@ -1,27 +1,25 @@
-"""Catch-alls, registered last: whatever no other handler takes is still acknowledged.
+"""Fallbacks: whatever no other handler takes is still acknowledged.
 
-Bolt does not ack a request no listener matched, so a person would see Slack's timeout error and
-Slack would redeliver the event three times. Here a command gets a plain answer, and events,
-actions, shortcuts and submissions are acked quietly.
+Unacknowledged, a person would see Slack's timeout error and Slack would redeliver an event three
+times. Here an unknown command gets a plain answer, and events, actions, shortcuts and submissions
+are acked quietly.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from dispatchbot.deps import Deps
+from dispatchbot.handlers.router import Router
 from dispatchbot.logs import get_logger
 
 log = get_logger(__name__)
 
-ANYTHING = re.compile(".*")
 
-
-def register(app: AsyncApp, deps: Deps) -> None:
-    @app.command(ANYTHING)
+def register(router: Router, deps: Deps) -> None:
+    @router.fallback("command")
     async def unknown_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         command = body.get("command", "")
         await ack(
@@ -29,18 +27,19 @@ def register(app: AsyncApp, deps: Deps) -> None:
         )
         log.info("request.unknown_command", command=command)
 
-    @app.event(ANYTHING)
-    async def other_event() -> None:
+    @router.fallback("event")
+    async def other_event(ack: AsyncAck) -> None:
         """Events we do not act on (yet) still count as delivered."""
+        await ack()
 
-    @app.action(ANYTHING)
+    @router.fallback("action")
     async def other_action(ack: AsyncAck) -> None:
         await ack()
 
-    @app.shortcut(ANYTHING)
+    @router.fallback("shortcut")
     async def other_shortcut(ack: AsyncAck) -> None:
         await ack()
 
-    @app.view(ANYTHING)
+    @router.fallback("view")
     async def other_view(ack: AsyncAck) -> None:
         await ack()

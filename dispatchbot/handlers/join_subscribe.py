@@ -9,17 +9,18 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 
 from dispatchbot.deps import Deps
 from dispatchbot.errors import NotFound
 from dispatchbot.flows import app_home, join_subscribe
 from dispatchbot.handlers.errors import tell_user
+from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    @app.action(ActionId.JOIN_INCIDENT)
+def register(router: Router, deps: Deps) -> None:
+    @router.action(ActionId.JOIN_INCIDENT)
     async def on_join(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
@@ -30,7 +31,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             _answer(deps, body, respond, join_subscribe.join(deps, incident, user)), name="join-incident"
         )
 
-    @app.action(ActionId.SUBSCRIBE)
+    @router.action(ActionId.SUBSCRIBE)
     async def on_subscribe(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:

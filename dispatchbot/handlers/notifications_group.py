@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from dispatchbot.blocks.notifications_group import read_group_form, saved_modal
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.flows import notifications_group
+from dispatchbot.handlers.router import Router
 from dispatchbot.ids import CallbackId
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    @app.command(deps.settings.commands.name(Command.NOTIFICATIONS_GROUP))
+def register(router: Router, deps: Deps) -> None:
+    @router.command(deps.settings.commands.name(Command.NOTIFICATIONS_GROUP))
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         user = body["user_id"]
         incident = await notifications_group.authorize(deps, body["channel_id"], user)
@@ -24,7 +25,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             name="open-notifications-group",
         )
 
-    @app.view(CallbackId.NOTIFICATIONS_GROUP)
+    @router.view(CallbackId.NOTIFICATIONS_GROUP)
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = read_group_form(view["state"]["values"])  # InvalidForm → inline errors
         incident = await notifications_group.save(

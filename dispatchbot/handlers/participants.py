@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from dispatchbot.blocks.participants import read_reason_form
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.flows import participants
+from dispatchbot.handlers.router import Router
 from dispatchbot.ids import CallbackId
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(router: Router, deps: Deps) -> None:
     list_command = deps.settings.commands.name(Command.LIST_PARTICIPANTS)
     update_command = deps.settings.commands.name(Command.UPDATE_PARTICIPANT)
 
-    @app.command(list_command)
+    @router.command(list_command)
     async def on_list(ack: AsyncAck, body: dict[str, Any]) -> None:
         text, blocks = await participants.listing(deps, body["channel_id"], body["user_id"], list_command)
         await ack(response_type="ephemeral", text=text, blocks=blocks)
 
-    @app.command(update_command)
+    @router.command(update_command)
     async def on_update(ack: AsyncAck, body: dict[str, Any]) -> None:
         incident, caller = await participants.update_form_for(
             deps, body["channel_id"], body["user_id"], update_command
@@ -33,7 +34,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             name="open-update-participant",
         )
 
-    @app.view(CallbackId.UPDATE_PARTICIPANT)
+    @router.view(CallbackId.UPDATE_PARTICIPANT)
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = read_reason_form(view)  # InvalidForm → inline errors
         answer = await participants.update_reason(deps, form, body["user"]["id"])

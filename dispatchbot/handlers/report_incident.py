@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from dispatchbot.blocks.report_incident import creating_modal, read_report_form
 from dispatchbot.deps import Deps
 from dispatchbot.flows import report_incident
 from dispatchbot.flows.create_incident import CREATE_INCIDENT
+from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId, CallbackId
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(router: Router, deps: Deps) -> None:
     deps.runs.register(CREATE_INCIDENT)
 
-    @app.command(deps.settings.commands.report_incident)
+    @router.command(deps.settings.commands.report_incident)
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         deps.background.spawn(
@@ -26,7 +27,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             name="open-report-form",
         )
 
-    @app.shortcut(CallbackId.REPORT_INCIDENT_SHORTCUT)
+    @router.shortcut(CallbackId.REPORT_INCIDENT_SHORTCUT)
     async def on_message_shortcut(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         user = body["user"]["id"]
@@ -38,14 +39,14 @@ def register(app: AsyncApp, deps: Deps) -> None:
             work = report_incident.open_form(deps, body["trigger_id"], user)
         deps.background.spawn(work, name="open-report-form")
 
-    @app.action(ActionId.OPEN_REPORT)
+    @router.action(ActionId.OPEN_REPORT)
     async def on_home_button(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         deps.background.spawn(
             report_incident.open_form(deps, body["trigger_id"], body["user"]["id"]), name="open-report-form"
         )
 
-    @app.view(CallbackId.REPORT_INCIDENT)
+    @router.view(CallbackId.REPORT_INCIDENT)
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         draft = read_report_form(view["state"]["values"], deps.catalog)  # InvalidForm → inline errors
         await report_incident.submit(deps, view["id"], draft, body["user"]["id"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 
 from dispatchbot.blocks.reports import CALLBACKS, read_report_form
 from dispatchbot.deps import Deps
@@ -18,6 +18,7 @@ from dispatchbot.domain import Incident, ReportKind
 from dispatchbot.flows import report_executive, report_reminders, report_tactical
 from dispatchbot.flows.runner import Flow
 from dispatchbot.handlers.errors import tell_user
+from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId
 
 Opener = Callable[[Deps, str, Incident, str], Coroutine[Any, Any, None]]
@@ -32,20 +33,20 @@ OPENERS: dict[ReportKind, Opener] = {
 }
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(router: Router, deps: Deps) -> None:
     for kind, flow in FLOWS.items():
         deps.runs.register(flow)
         deps.reminder_senders[report_reminders.REMINDER_KINDS[kind]] = report_reminders.send
-        _register_kind(app, deps, kind)
+        _register_kind(router, deps, kind)
 
-    @app.action(ActionId.WRITE_REPORT)
+    @router.action(ActionId.WRITE_REPORT)
     async def on_write_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         user = body["user"]["id"]
         kind, incident = await report_tactical.incident_for_button(deps, str(action.get("value", "")), user)
         await ack()
         _open(deps, kind, body["trigger_id"], incident, user)
 
-    @app.action(ActionId.SNOOZE_REPORT_REMINDER)
+    @router.action(ActionId.SNOOZE_REPORT_REMINDER)
     async def on_snooze(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
@@ -55,17 +56,17 @@ def register(app: AsyncApp, deps: Deps) -> None:
         deps.background.spawn(tell_user(deps, body, answer, respond), name="snooze-answer")
 
 
-def _register_kind(app: AsyncApp, deps: Deps, kind: ReportKind) -> None:
+def _register_kind(router: Router, deps: Deps, kind: ReportKind) -> None:
     command = deps.settings.commands.name(report_reminders.COMMANDS[kind])
 
-    @app.command(command)
+    @router.command(command)
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         user = body["user_id"]
         incident = await report_tactical.incident_for_command(deps, body["channel_id"], user, kind)
         await ack()
         _open(deps, kind, body["trigger_id"], incident, user)
 
-    @app.view(CALLBACKS[kind])
+    @router.view(CALLBACKS[kind])
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         details = read_report_form(kind, view["state"]["values"])  # InvalidForm → inline errors
         await report_tactical.submit(

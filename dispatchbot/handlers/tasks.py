@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from dispatchbot.blocks import tasks as task_blocks
 from dispatchbot.commands import Command
@@ -17,16 +17,17 @@ from dispatchbot.deps import Deps
 from dispatchbot.domain import ReminderKind, TaskStatus
 from dispatchbot.errors import NotFound
 from dispatchbot.flows import create_task, list_tasks, task_reminders, task_status
+from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId, CallbackId
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(router: Router, deps: Deps) -> None:
     deps.runs.register(create_task.CREATE_TASK)
     deps.runs.register(task_status.TASK_STATUS)
     deps.reminder_senders[ReminderKind.TASK_OVERDUE] = task_reminders.send_overdue
     commands = deps.settings.commands
 
-    @app.command(commands.name(Command.CREATE_TASK))
+    @router.command(commands.name(Command.CREATE_TASK))
     async def on_create_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         user = body["user_id"]
         incident = await create_task.incident_for_command(deps, body["channel_id"], user)
@@ -35,14 +36,14 @@ def register(app: AsyncApp, deps: Deps) -> None:
             create_task.open_form(deps, body["trigger_id"], incident, user), name="open-task-form"
         )
 
-    @app.view(CallbackId.CREATE_TASK)
+    @router.view(CallbackId.CREATE_TASK)
     async def on_create_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         incident_id, tz = task_blocks.read_form_context(view["private_metadata"])
         form = task_blocks.read_task_form(view["state"]["values"], tz)  # InvalidForm → inline errors
         await create_task.submit(deps, view["id"], incident_id, form, body["user"]["id"])
         await ack()
 
-    @app.command(commands.name(Command.LIST_TASKS))
+    @router.command(commands.name(Command.LIST_TASKS))
     async def on_list_tasks(ack: AsyncAck, body: dict[str, Any]) -> None:
         user = body["user_id"]
         incident = await list_tasks.incident_for_command(deps, body["channel_id"], user)
@@ -50,7 +51,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         scope = list_tasks.incident_scope(incident.id)
         deps.background.spawn(list_tasks.open_list(deps, body["trigger_id"], scope, user), name="list-tasks")
 
-    @app.command(commands.name(Command.LIST_MY_TASKS))
+    @router.command(commands.name(Command.LIST_MY_TASKS))
     async def on_list_my_tasks(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         deps.background.spawn(
@@ -58,8 +59,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
             name="list-my-tasks",
         )
 
-    @app.action(ActionId.RESOLVE_TASK)
-    @app.action(ActionId.REOPEN_TASK)
+    @router.action(ActionId.RESOLVE_TASK)
+    @router.action(ActionId.REOPEN_TASK)
     async def on_status_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         user = body["user"]["id"]
         status = TaskStatus.RESOLVED if action["action_id"] == ActionId.RESOLVE_TASK else TaskStatus.OPEN

@@ -11,21 +11,22 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from dispatchbot.blocks.timeline import read_event_form, read_page_value
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.flows import access, timeline
 from dispatchbot.flows.channel_events import Serial
+from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId, CallbackId
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(router: Router, deps: Deps) -> None:
     deps.runs.register(timeline.ADD_TIMELINE_EVENT)
     per_message = Serial()
 
-    @app.command(deps.settings.commands.name(Command.ADD_TIMELINE_EVENT))
+    @router.command(deps.settings.commands.name(Command.ADD_TIMELINE_EVENT))
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         user = body["user_id"]
         incident = await timeline.incident_for_command(deps, body["channel_id"], user)
@@ -35,7 +36,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             name="open-timeline-form",
         )
 
-    @app.view(CallbackId.ADD_TIMELINE_EVENT)
+    @router.view(CallbackId.ADD_TIMELINE_EVENT)
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = read_event_form(view["state"]["values"], deps.clock.now())  # InvalidForm → inline errors
         await timeline.submit(deps, view["id"], int(view["private_metadata"]), form, body["user"]["id"])
@@ -46,17 +47,17 @@ def register(app: AsyncApp, deps: Deps) -> None:
         key = f"{item.get('channel')}:{item.get('ts')}"
         deps.background.spawn(per_message.run(key, work), name=name)
 
-    @app.event("reaction_added")
+    @router.event("reaction_added")
     async def on_reaction_added(event: dict[str, Any]) -> None:
         if timeline.is_capture_reaction(event, deps.settings.timeline.reaction):
             on_reaction(event, timeline.capture(deps, event), "timeline-capture")
 
-    @app.event("reaction_removed")
+    @router.event("reaction_removed")
     async def on_reaction_removed(event: dict[str, Any]) -> None:
         if timeline.is_capture_reaction(event, deps.settings.timeline.reaction):
             on_reaction(event, timeline.release(deps, event), "timeline-release")
 
-    @app.action(ActionId.OPEN_TIMELINE)
+    @router.action(ActionId.OPEN_TIMELINE)
     async def on_timeline_button(ack: AsyncAck, body: dict[str, Any]) -> None:
         user = body["user"]["id"]
         incident = await access.visible_incident(deps, int(body["actions"][0]["value"]), user)
@@ -65,8 +66,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
             timeline.open_timeline(deps, body["trigger_id"], incident, user), name="open-timeline"
         )
 
-    @app.action(ActionId.TIMELINE_PREVIOUS)
-    @app.action(ActionId.TIMELINE_NEXT)
+    @router.action(ActionId.TIMELINE_PREVIOUS)
+    @router.action(ActionId.TIMELINE_NEXT)
     async def on_page(ack: AsyncAck, body: dict[str, Any]) -> None:
         incident_id, page = read_page_value(body["actions"][0]["value"])
         incident = await access.visible_incident(deps, incident_id, body["user"]["id"])

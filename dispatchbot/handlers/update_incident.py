@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from dispatchbot.blocks.update_incident import nothing_changed_modal, read_update_form
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident
 from dispatchbot.flows import update_incident
+from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId, CallbackId
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(router: Router, deps: Deps) -> None:
     deps.runs.register(update_incident.UPDATE_INCIDENT)
 
     def open_form(trigger_id: str, incident: Incident, user_id: str) -> None:
@@ -26,7 +27,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             update_incident.open_form(deps, trigger_id, incident, user_id), name="open-update-form"
         )
 
-    @app.command(deps.settings.commands.name(Command.UPDATE_INCIDENT))
+    @router.command(deps.settings.commands.name(Command.UPDATE_INCIDENT))
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         user = body["user_id"]
         incident = await update_incident.incident_for_command(
@@ -35,14 +36,14 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         open_form(body["trigger_id"], incident, user)
 
-    @app.action(ActionId.OPEN_UPDATE)
+    @router.action(ActionId.OPEN_UPDATE)
     async def on_header_button(ack: AsyncAck, body: dict[str, Any]) -> None:
         user = body["user"]["id"]
         incident = await update_incident.incident_for_button(deps, int(body["actions"][0]["value"]), user)
         await ack()
         open_form(body["trigger_id"], incident, user)
 
-    @app.view(CallbackId.UPDATE_INCIDENT)
+    @router.view(CallbackId.UPDATE_INCIDENT)
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         edit = read_update_form(view["state"]["values"], deps.catalog)  # InvalidForm → inline errors
         unchanged = await update_incident.submit(

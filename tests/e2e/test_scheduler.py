@@ -7,12 +7,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from slack_bolt.async_app import AsyncApp
 
 from dispatchbot.app import Bot, Running
 from dispatchbot.config import SchedulerSettings
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Reminder, ReminderKind
+from dispatchbot.handlers.router import Router
 from dispatchbot.scheduler.jobs import Job
 from dispatchbot.testing import Channel, FakeSlack, User
 from tests.support import probe
@@ -23,10 +23,10 @@ from tests.support.waiting import eventually
 KIND = ReminderKind.TASK_OVERDUE
 
 
-def dm_sender(register_as: ReminderKind) -> Callable[[AsyncApp, Deps], None]:
+def dm_sender(register_as: ReminderKind) -> Callable[[Router, Deps], None]:
     """A bot extension whose reminders DM their recipient once (and are then done)."""
 
-    def register(app: AsyncApp, deps: Deps) -> None:
+    def register(router: Router, deps: Deps) -> None:
         async def send(deps: Deps, reminder: Reminder, incident: Incident) -> datetime | None:
             await deps.slack.post_message(
                 reminder.recipient, f"reminder {reminder.subject} of {incident.reference}"

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from dispatchbot.deps import Deps
 from dispatchbot.errors import Forbidden, UserFacingError
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
+from dispatchbot.handlers.router import Router
 
 PROBE_COMMAND = "/probe"
 
@@ -41,19 +42,19 @@ PROBE_FLOW = Flow[Deps](
 )
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(router: Router, deps: Deps) -> None:
     deps.runs.register(PROBE_FLOW)
 
-    @app.command(PROBE_COMMAND)
+    @router.command(PROBE_COMMAND)
     async def on_probe(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         args = {"channel": body["channel_id"], "text": body.get("text", ""), REQUESTED_BY: body["user_id"]}
         await deps.runs.start(PROBE_FLOW, key=body["trigger_id"], args=args)
 
-    @app.command("/probe-refuse")
+    @router.command("/probe-refuse")
     async def on_refuse() -> None:
         raise Forbidden("Only the incident commander can do that.")
 
-    @app.command("/probe-crash")
+    @router.command("/probe-crash")
     async def on_crash() -> None:
         raise RuntimeError("handler bug")
