@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from dispatchbot.blocks import tasks as task_blocks
 from dispatchbot.deps import Deps
-from dispatchbot.domain import Incident, Reminder, Status, TaskStatus
+from dispatchbot.domain import Incident, IncidentUpdate, Reminder, ReminderKind, Status, TaskStatus
 from dispatchbot.errors import NotFound, ProviderError
 from dispatchbot.logs import get_logger
 
@@ -44,3 +44,19 @@ async def send_overdue(deps: Deps, reminder: Reminder, incident: Incident) -> da
     if recipients and len(failures) == len(recipients):
         raise failures[-1]  # nobody heard it: the claim is released and the next tick tries again
     return deps.clock.now() + timedelta(hours=deps.settings.tasks.overdue_reminder_hours)
+
+
+async def follow_update(deps: Deps, incident: Incident, update: IncidentUpdate) -> None:
+    """Back to Active (from Stable or Closed): open tasks whose reminder finished meanwhile are re-armed."""
+    if not update.status_changed or update.after.status is not Status.ACTIVE:
+        return
+    now = deps.clock.now()
+    for task in await deps.tasks.for_incident(incident.id):
+        subject = str(task.id)
+        if task.status is not TaskStatus.OPEN or not task.assignees:
+            continue
+        if await deps.reminders.get(ReminderKind.TASK_OVERDUE, incident.id, subject) is None:
+            due = max(task.due_at, now)
+            await deps.reminders.schedule(
+                ReminderKind.TASK_OVERDUE, incident.id, subject, task.assignees[0], due
+            )

@@ -21,7 +21,7 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import EDITABLE_FIELDS, MANAGING_ROLES, Incident, IncidentUpdate, Status, Visibility
 from dispatchbot.errors import ProviderError, UserFacingError
-from dispatchbot.flows import access, incident_channel, notify, report_reminders
+from dispatchbot.flows import access, incident_channel, notify, report_reminders, task_reminders
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
@@ -104,11 +104,12 @@ async def apply(ctx: RunContext[Deps]) -> None:
     await ctx.record(changed=list(update.changed), before=_fields(update.before), after=_fields(update.after))
 
 
-async def follow_report_reminders(ctx: RunContext[Deps]) -> None:
-    """Report reminders run while Active: Stable and Closed stop them; reopening or a new priority
-    re-times them."""
+async def follow_reminders(ctx: RunContext[Deps]) -> None:
+    """Reminders run while Active: Stable and Closed stop them; reopening (or, for reports, a new
+    priority) re-times them."""
     incident, update = await _load(ctx)
     await report_reminders.follow_update(ctx.deps, incident, update)
+    await task_reminders.follow_update(ctx.deps, incident, update)
 
 
 async def reopen(ctx: RunContext[Deps]) -> None:
@@ -188,7 +189,7 @@ UPDATE_INCIDENT = Flow[Deps](
     kind="update_incident",
     steps=(
         Step("apply", apply),
-        Step("report_reminders", follow_report_reminders),
+        Step("report_reminders", follow_reminders),
         Step("reopen", reopen),
         Step("refresh", refresh),
         Step("announce", announce),

@@ -10,6 +10,7 @@ from dispatchbot.app import Running
 from dispatchbot.domain import Incident, Reminder, ReminderKind, Task, TaskStatus
 from dispatchbot.testing import Channel, FakeSlack, Message, User
 from tests.e2e.test_tasks import button_texts, card, create_task, new_person, until
+from tests.e2e.test_update_incident import update
 from tests.support.incidents import report_incident
 from tests.support.waiting import eventually
 
@@ -130,3 +131,21 @@ async def test_in_a_restricted_incident_only_participants_are_reminded(
     await tick(bot)
     assert len(reminders_to(slack, bob)) == 1
     assert reminders_to(slack, carol) == []
+
+
+async def test_back_to_active_rearms_the_reminders_of_open_tasks(
+    bot: Running, slack: FakeSlack, alice: User, general: Channel
+) -> None:
+    incident, channel = await report_incident(bot, slack, alice, general)
+    bob = await new_person(slack, "bob", channel)
+    task = await overdue_task(bot, incident, [bob], "Rotate the keys")
+    commander = slack.as_user(alice)
+    await update(bot, commander, channel, Status="Stable")
+    await tick(bot)
+    assert reminders_to(slack, bob) == []
+    assert await reminder_of(bot, task) is None  # finished while the incident was stable
+
+    await update(bot, commander, channel, Status="Active")
+    assert await reminder_of(bot, task) is not None
+    await tick(bot)
+    assert len(reminders_to(slack, bob)) == 1
