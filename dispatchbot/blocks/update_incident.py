@@ -202,12 +202,6 @@ def unarchive_by_hand(incident: Incident) -> Message:
     ]
 
 
-def marked(message: Message, marker: str) -> Message:
-    """The message with `marker` as its first block's id, so a retried post can find it was already sent."""
-    text, blocks = message
-    return text, [{**blocks[0], "block_id": marker}, *blocks[1:]]
-
-
 def _choice(kind: type[ChoiceT], value: Any) -> ChoiceT | None:
     try:
         return kind(value)

@@ -18,7 +18,7 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, ReminderKind, Role, Task
 from dispatchbot.errors import InvalidForm, ProviderError
-from dispatchbot.flows import access
+from dispatchbot.flows import access, posting
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.ids import BlockId
@@ -127,21 +127,16 @@ async def invite(ctx: RunContext[Deps]) -> None:
 async def post(ctx: RunContext[Deps]) -> None:
     """Post the task card and remember its ts (status changes redraw it). A run resumed after a crash
     in mid-post looks for the card before posting again."""
-    if ctx.state.get("posted"):
-        return
     incident = await ctx.deps.incidents.get(ctx.args["incident_id"])
     task = await _task(ctx)
     if incident.channel_id is None:
         return
-    text, blocks = task_blocks.task_card(task)
-    ts = None
-    if ctx.state.get("post_attempted"):
-        ts = await ctx.deps.slack.find_message(incident.channel_id, task_blocks.card_marker(task.id))
-    if ts is None:
-        await ctx.record(post_attempted=True)
-        ts = await ctx.deps.slack.post_message(incident.channel_id, text, blocks)
-    await ctx.deps.tasks.set_message(task.id, ts)
-    await ctx.record(posted=True)
+    card = task_blocks.task_card(task)
+    ts = await posting.post_once(
+        ctx, "card", incident.channel_id, card, marker=task_blocks.card_marker(task.id)
+    )
+    if ts is not None and task.message_ts is None:
+        await ctx.deps.tasks.set_message(task.id, ts)
 
 
 async def tell_invited(ctx: RunContext[Deps]) -> None:

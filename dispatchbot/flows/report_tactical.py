@@ -16,11 +16,11 @@ import asyncio
 from typing import Any
 
 from dispatchbot.blocks import reports as report_blocks
-from dispatchbot.blocks.update_incident import Message, marked
+from dispatchbot.blocks.update_incident import Message
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Report, ReportKind, TaskStatus
 from dispatchbot.errors import ProviderError
-from dispatchbot.flows import access, notify, report_reminders
+from dispatchbot.flows import access, notify, posting, report_reminders
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
@@ -105,22 +105,14 @@ async def record(ctx: RunContext[Deps]) -> None:
 
 async def post(ctx: RunContext[Deps]) -> None:
     """Post the report in the incident channel (once) and remember where it is."""
-    if "ts" in ctx.state:
-        return
     incident, report = await _load(ctx)
     if incident.channel_id is None:
-        await ctx.record(ts=None)
         return
-    marker = f"report-{ctx.run_id}"
-    text, blocks = marked(report_blocks.report_message(incident, report), marker)
-    ts = None
-    if ctx.state.get("post_attempted"):
-        ts = await ctx.deps.slack.find_message(incident.channel_id, marker)
-    if ts is None:
-        await ctx.record(post_attempted=True)
-        ts = await ctx.deps.slack.post_message(incident.channel_id, text, blocks)
-    await ctx.deps.reports.set_message(report.id, ts)
-    await ctx.record(ts=ts)
+    ts = await posting.post_once(
+        ctx, "report", incident.channel_id, report_blocks.report_message(incident, report)
+    )
+    if ts is not None and report.message_ts is None:
+        await ctx.deps.reports.set_message(report.id, ts)
 
 
 async def pin(ctx: RunContext[Deps]) -> None:

@@ -19,7 +19,7 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident
 from dispatchbot.errors import ProviderError
-from dispatchbot.flows import access
+from dispatchbot.flows import access, posting
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
@@ -95,26 +95,14 @@ async def record(ctx: RunContext[Deps]) -> None:
 async def confirm(ctx: RunContext[Deps]) -> None:
     """Say in the channel what was added. The post carries a marker, so a run resumed after a crash in
     mid-post finds it instead of posting twice; an archived channel takes no posts and is skipped."""
-    if ctx.state.get("confirmed"):
-        return
     incident = await ctx.deps.incidents.get(ctx.args["incident_id"])
     if incident.channel_id is None:
         return
     form = EventForm(
         ctx.args["description"], datetime.fromisoformat(ctx.args["occurred_at"]), ctx.args["timezone"]
     )
-    text, blocks = timeline_blocks.confirmation(ctx.args[REQUESTED_BY], form)
-    marker = f"timeline-{ctx.run_id}"
-    blocks = [{**blocks[0], "block_id": marker}, *blocks[1:]]
-    if not (ctx.state.get("attempted") and await ctx.deps.slack.find_message(incident.channel_id, marker)):
-        await ctx.record(attempted=True)
-        try:
-            await ctx.deps.slack.post_message(incident.channel_id, text, blocks)
-        except ProviderError as exc:
-            if exc.detail not in ("is_archived", "not_in_channel"):
-                raise
-            log.info("timeline.channel_archived", channel=incident.channel_id)
-    await ctx.record(confirmed=True)
+    message = timeline_blocks.confirmation(ctx.args[REQUESTED_BY], form)
+    await posting.post_once(ctx, "confirmation", incident.channel_id, message, skip_archived=True)
 
 
 ADD_TIMELINE_EVENT = Flow[Deps](

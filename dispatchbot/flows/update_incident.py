@@ -21,7 +21,7 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import EDITABLE_FIELDS, MANAGING_ROLES, Incident, IncidentUpdate, Status, Visibility
 from dispatchbot.errors import ProviderError, UserFacingError
-from dispatchbot.flows import access, incident_channel, notify, report_reminders, task_reminders
+from dispatchbot.flows import access, incident_channel, notify, posting, report_reminders, task_reminders
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
@@ -132,9 +132,8 @@ async def reopen(ctx: RunContext[Deps]) -> None:
         people = [p.user_id for p in await deps.participants.members(incident.id)]
         await deps.slack.invite(channel, [user for user in people if user != deps.identity.user_id])
         await ctx.record(reinvited=True)
-    await _post_once(
-        ctx, "reopened_posted", channel, update_blocks.reopened_message(update.after, _actor(ctx))
-    )
+    message = update_blocks.reopened_message(update.after, _actor(ctx))
+    await posting.post_once(ctx, "reopened_posted", channel, message, skip_archived=True)
 
 
 async def refresh(ctx: RunContext[Deps]) -> None:
@@ -149,7 +148,7 @@ async def announce(ctx: RunContext[Deps]) -> None:
     incident, update = await _load(ctx)
     if incident.channel_id is not None and update.changed:
         message = incident_blocks.change_message(update, _actor(ctx))
-        await _post_once(ctx, "changes_posted", incident.channel_id, message)
+        await posting.post_once(ctx, "changes_posted", incident.channel_id, message, skip_archived=True)
 
 
 async def mark_stable(ctx: RunContext[Deps]) -> None:
@@ -158,7 +157,7 @@ async def mark_stable(ctx: RunContext[Deps]) -> None:
     if incident.channel_id is None or not _entered(update, Status.STABLE):
         return
     message = update_blocks.stable_message(update.after, _actor(ctx), _command(ctx.deps))
-    await _post_once(ctx, "stable_posted", incident.channel_id, message)
+    await posting.post_once(ctx, "stable_posted", incident.channel_id, message, skip_archived=True)
 
 
 async def close(ctx: RunContext[Deps]) -> None:
@@ -172,7 +171,7 @@ async def close(ctx: RunContext[Deps]) -> None:
     message = update_blocks.closing_message(
         update.after, _actor(ctx), archiving=archiving, command=_command(deps)
     )
-    await _post_once(ctx, "closed_posted", channel, message)
+    await posting.post_once(ctx, "closed_posted", channel, message, skip_archived=True)
     if archiving and not ctx.state.get("archived"):
         await deps.slack.archive(channel)
         await ctx.record(archived=True)
@@ -218,26 +217,6 @@ async def _ask_to_unarchive(deps: Deps, incident: Incident, actor_id: str) -> No
     log.info("update.unarchive_refused", incident=incident.reference)
     text, blocks = update_blocks.unarchive_by_hand(incident)
     await deps.slack.post_message(actor_id, text, blocks)
-
-
-async def _post_once(ctx: RunContext[Deps], name: str, channel: str, message: update_blocks.Message) -> None:
-    """Post unless this run already did. A crash may strike while a post is in flight, so a retry looks
-    for the marked message before posting again. An archived channel (a closed incident edited from
-    elsewhere, or one Slack would not let us unarchive) takes no posts: skipped, not a failure."""
-    if ctx.state.get(name):
-        return
-    marker = f"update-{ctx.run_id}-{name}"
-    text, blocks = update_blocks.marked(message, marker)
-    attempted = f"{name}_attempted"
-    if not (ctx.state.get(attempted) and await ctx.deps.slack.find_message(channel, marker)):
-        await ctx.record(**{attempted: True})
-        try:
-            await ctx.deps.slack.post_message(channel, text, blocks)
-        except ProviderError as exc:
-            if exc.detail not in ("is_archived", "not_in_channel"):
-                raise
-            log.info("update.channel_archived", channel=channel, message=name)
-    await ctx.record(**{name: True})
 
 
 def _entered(update: IncidentUpdate, status: Status) -> bool:
