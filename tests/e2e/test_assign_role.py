@@ -5,6 +5,7 @@ from __future__ import annotations
 from dispatchbot.app import Running
 from dispatchbot.domain import Role
 from dispatchbot.testing import Channel, FakeSlack, Person, User
+from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
 from tests.support.waiting import eventually
 
@@ -17,10 +18,7 @@ def texts(slack: FakeSlack, channel: Channel) -> list[str]:
 
 async def assign(person: Person, channel: Channel, user: User | str, role: str) -> dict[str, object]:
     """Run the command, fill the modal and submit it; returns the submission's ack payload."""
-    ack = await person.slash_command(COMMAND, channel=channel.id)
-    assert ack.ok
-    assert not ack.payload, ack.payload
-    view = await person.wait_for_view(callback_id="assign_role")
+    view = await open_command_form(person, channel, COMMAND, "assign_role")
     assert view.title == "Assign Role"
     view.fill({"Person": user if isinstance(user, str) else user.id, "Role": role})
     submitted = await view.submit()

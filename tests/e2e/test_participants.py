@@ -7,6 +7,7 @@ from typing import Any
 from dispatchbot.app import Running
 from dispatchbot.domain import Role
 from dispatchbot.testing import Channel, FakeSlack, Person, User
+from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
 from tests.support.waiting import eventually
 
@@ -19,10 +20,7 @@ def section_texts(blocks: list[dict[str, Any]]) -> list[str]:
 
 
 async def update_reason(person: Person, channel: Channel, user: User, reason: str) -> dict[str, Any]:
-    ack = await person.slash_command(UPDATE, channel=channel.id)
-    assert ack.ok
-    assert not ack.payload, ack.payload
-    view = await person.wait_for_view(callback_id="update_participant")
+    view = await open_command_form(person, channel, UPDATE, "update_participant")
     assert view.title == "Update Participant"
     view.fill({"Participant": user.id, "Reason": reason})
     submitted = await view.submit()

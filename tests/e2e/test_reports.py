@@ -14,6 +14,7 @@ from dispatchbot.testing import Channel, FakeSlack, Message, Person, User, View
 from tests.e2e.conftest import StartBot
 from tests.support import probe
 from tests.support.bot import bot_settings
+from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
 from tests.support.waiting import eventually
 
@@ -24,10 +25,7 @@ HELD_SECONDS = 1.0  # the fake finishes a cut-off request after this, as Slack w
 
 
 async def open_form(person: Person, channel: Channel, command: str) -> View:
-    ack = await person.slash_command(command, channel=channel.id)
-    assert ack.ok
-    assert not ack.payload, ack.payload
-    return await person.wait_for_view(callback_id=FORMS[command])
+    return await open_command_form(person, channel, command, FORMS[command])
 
 
 async def submit(bot: Running, view: View, values: dict[str, str]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from dispatchbot.app import Running
 from dispatchbot.domain import Incident, ReminderKind, Role, RunStatus, Task, TaskStatus
 from dispatchbot.testing import Channel, FakeSlack, Message, Person, User, View
+from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
 from tests.support.waiting import eventually
 
@@ -29,10 +30,7 @@ async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:
 
 
 async def open_create_form(person: Person, channel: Channel) -> View:
-    ack = await person.slash_command(CREATE, channel=channel.id)
-    assert ack.ok
-    assert not ack.payload, ack.payload
-    return await person.wait_for_view(callback_id="create_task")
+    return await open_command_form(person, channel, CREATE, "create_task")
 
 
 async def create_task(

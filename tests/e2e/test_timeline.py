@@ -15,6 +15,7 @@ from dispatchbot.ids import ActionId
 from dispatchbot.testing import Channel, FakeSlack, Person, User, View
 from tests.e2e.conftest import StartBot
 from tests.support.bot import bot_settings
+from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
 from tests.support.waiting import eventually
 
@@ -23,10 +24,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 async def open_form(person: Person, channel: Channel, text: str = "") -> View:
-    ack = await person.slash_command(COMMAND, text=text, channel=channel.id)
-    assert ack.ok
-    assert not ack.payload, ack.payload
-    view = await person.wait_for_view(callback_id="add_timeline_event")
+    view = await open_command_form(person, channel, COMMAND, "add_timeline_event", text)
     assert view.title == "Add Timeline Event"
     return view
 

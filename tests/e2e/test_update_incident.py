@@ -11,6 +11,7 @@ from dispatchbot.domain import Role, RunStatus, Status
 from dispatchbot.testing import Channel, FakeSlack, Message, Person, User, View
 from tests.e2e.conftest import StartBot
 from tests.support.bot import bot_settings
+from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
 from tests.support.waiting import eventually
 
@@ -30,10 +31,7 @@ async def start(slack: FakeSlack, database_url: str, start_bot: StartBot, **upda
 
 
 async def open_form(person: Person, channel: Channel, text: str = "") -> View:
-    ack = await person.slash_command(COMMAND, text=text, channel=channel.id)
-    assert ack.ok
-    assert not ack.payload, ack.payload
-    view = await person.wait_for_view(callback_id="update_incident")
+    view = await open_command_form(person, channel, COMMAND, "update_incident", text)
     assert view.title == "Update Incident"
     return view
 
