@@ -50,19 +50,25 @@ from dispatchbot.handlers import run_failures as run_failure_handlers
 from dispatchbot.handlers.router import Router
 from dispatchbot.logs import get_logger
 from dispatchbot.metrics import Metrics
+from dispatchbot.providers.registry import load_providers
 from dispatchbot.providers.slack import BotIdentity, SlackGateway, build_web_client
 from dispatchbot.scheduler.jobs import all_jobs
 from dispatchbot.scheduler.leader import leadership_for
 from dispatchbot.scheduler.service import Scheduler
 from dispatchbot.services.catalog import seed_catalog
+from dispatchbot.services.costs import CostService
 from dispatchbot.services.deliveries import DeliveryService
+from dispatchbot.services.documents import DocumentService
+from dispatchbot.services.feedback import FeedbackService
 from dispatchbot.services.flow_runs import FlowRunService
 from dispatchbot.services.incidents import IncidentService
 from dispatchbot.services.notification_group import NotificationGroupService
+from dispatchbot.services.oncall import OncallService
 from dispatchbot.services.participants import ParticipantService
 from dispatchbot.services.reminders import ReminderService
 from dispatchbot.services.reports import ReportService
 from dispatchbot.services.scheduler_jobs import JobStateService
+from dispatchbot.services.sent_once import SentOnceService
 from dispatchbot.services.tasks import TaskService
 from dispatchbot.socket_mode import ConnectionWatch, InstrumentedSocketModeHandler
 from dispatchbot.storage import migrate
@@ -196,6 +202,7 @@ class Bot:
         database = self._database = open_database(settings.database.url)
         await _prepare_schema(database, settings)
         catalog = Catalog.from_settings(settings)
+        providers = load_providers(settings)
         await seed_catalog(database.sessions, catalog)
         metrics = Metrics()
         bot_token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else ""
@@ -232,6 +239,12 @@ class Bot:
             reminders=ReminderService(database.sessions, self._clock, owner),
             reports=ReportService(database.sessions, self._clock),
             tasks=TaskService(database.sessions, self._clock),
+            costs=CostService(database.sessions, self._clock, settings.cost),
+            feedback=FeedbackService(database.sessions, self._clock),
+            sent_once=SentOnceService(database.sessions, self._clock),
+            oncall=OncallService(database.sessions, self._clock),
+            documents=DocumentService(database.sessions, self._clock),
+            providers=providers,
         )
         runs.bind(deps)
         runs.on_failure(lambda run, title, message: run_failures.notify(deps, run, title, message))

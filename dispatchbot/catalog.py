@@ -10,7 +10,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dispatchbot.config import NotificationSettings, RolePolicySettings, Settings
-from dispatchbot.domain import Incident, IncidentType, Priority, Role, Severity, Status, Visibility
+from dispatchbot.domain import (
+    CostModel,
+    DocumentKind,
+    Incident,
+    IncidentType,
+    Priority,
+    Role,
+    Severity,
+    Status,
+    Visibility,
+)
 
 
 @dataclass(frozen=True)
@@ -25,7 +35,18 @@ class Catalog:
     def from_settings(cls, settings: Settings) -> Catalog:
         return cls(
             incident_types=tuple(
-                IncidentType(t.name, t.description, Visibility(t.default_visibility), t.channel_description)
+                IncidentType(
+                    t.name,
+                    t.description,
+                    Visibility(t.default_visibility),
+                    t.channel_description,
+                    cost_model=CostModel(t.cost_model),
+                    templates={
+                        DocumentKind.INCIDENT: t.document_template,
+                        DocumentKind.REVIEW: t.review_template,
+                        DocumentKind.EXECUTIVE: t.executive_template,
+                    },
+                )
                 for t in settings.incident_types
             ),
             priorities=tuple(
@@ -39,6 +60,7 @@ class Catalog:
                             p.page_commander,
                             p.default,
                             p.order,
+                            ack_timeout_minutes=p.ack_timeout_minutes,
                         )
                         for p in settings.priorities
                     ),
@@ -79,8 +101,8 @@ class Catalog:
     def default_severity(self) -> Severity:
         return next((s for s in self.severities if s.default), self.severities[0])
 
-    def policy_holder(self, role: Role, incident_type: str, priority: str) -> str | None:
-        """The configured user (id or email) for `role`; the first matching policy wins."""
+    def role_policy(self, role: Role, incident_type: str, priority: str) -> RolePolicySettings | None:
+        """The policy that says who takes `role` (a user, or a service's on-call); the first match wins."""
         for policy in self.role_policies:
             if policy.role != role.value:
                 continue
@@ -88,7 +110,7 @@ class Catalog:
                 continue
             if policy.priorities and priority not in policy.priorities:
                 continue
-            return policy.user
+            return policy
         return None
 
     def notification_channels(self, incident: Incident) -> list[str]:

@@ -128,6 +128,12 @@ class IncidentTypeSettings(Section):
     description: str = ""
     default_visibility: Literal["open", "restricted"] = "open"
     channel_description: str = Field(default="", max_length=250)
+    cost_model: Literal["classic", "activity"] = "classic"
+    document_template: str = Field(default="", description="Google Docs id of the incident document template")
+    review_template: str = Field(
+        default="", description="Google Docs id of the post-incident review template"
+    )
+    executive_template: str = Field(default="", description="Google Docs id of the executive report template")
 
 
 class PrioritySettings(Section):
@@ -136,6 +142,7 @@ class PrioritySettings(Section):
     tactical_report_reminder_hours: float = Field(default=24.0, gt=0)
     executive_report_reminder_hours: float = Field(default=24.0, gt=0)
     page_commander: bool = False
+    ack_timeout_minutes: float = Field(default=15.0, gt=0)
     default: bool = False
     order: int = 0
 
@@ -152,9 +159,16 @@ class RolePolicySettings(Section):
     """Who takes a role for matching incidents; the first matching policy in file order wins."""
 
     role: Literal["commander", "scribe", "liaison"]
-    user: str = Field(min_length=1, description="a Slack user id (U...) or an email address")
+    user: str = Field(default="", description="a Slack user id (U...) or an email address")
+    oncall_service: str = Field(default="", description="a [[services]] name: whoever is on call for it")
     incident_types: list[str] = []
     priorities: list[str] = []
+
+    @model_validator(mode="after")
+    def _one_holder(self) -> RolePolicySettings:
+        if bool(self.user) == bool(self.oncall_service):
+            raise ValueError("set exactly one of user and oncall_service")
+        return self
 
 
 class NotificationSettings(Section):
@@ -208,6 +222,95 @@ class SchedulerSettings(Section):
 class TaskSettings(Section):
     default_due_hours: float = Field(default=24.0, gt=0)
     overdue_reminder_hours: float = Field(default=24.0, gt=0)
+
+
+def _clock_time(value: str) -> str:
+    hours, _, minutes = value.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise ValueError("must be a time of day as HH:MM, e.g. 18:00")
+    return f"{int(hours):02d}:{int(minutes):02d}"
+
+
+def _time_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("must be an IANA time zone name, e.g. Europe/Berlin or UTC") from None
+    return value
+
+
+class CostSettings(Section):
+    annual_employee_cost: float = Field(default=50_000.0, gt=0)
+    business_year_hours: float = Field(default=2_080.0, gt=0)
+    activity_window_seconds: float = Field(default=300.0, gt=0)
+    accrual_interval_seconds: float = Field(default=300.0, gt=0)
+
+    @property
+    def hourly_rate(self) -> float:
+        return self.annual_employee_cost / self.business_year_hours
+
+
+class FeedbackSettings(Section):
+    enabled: bool = True
+    digest_time: str = "18:00"
+    digest_timezone: str = "UTC"
+    shift_services: list[str] = Field(default=[], description="[[services]] names whose shifts get feedback")
+    shift_reminder_hours: float = Field(default=23.0, gt=0)
+
+    _valid_time = field_validator("digest_time")(_clock_time)
+    _valid_zone = field_validator("digest_timezone")(_time_zone)
+
+
+class SummarySettings(Section):
+    daily_enabled: bool = True
+    daily_time: str = "18:00"
+    daily_timezone: str = "UTC"
+    close_reminder_after_days: float = Field(default=7.0, gt=0)
+    close_reminder_every_days: float = Field(default=7.0, gt=0)
+
+    _valid_time = field_validator("daily_time")(_clock_time)
+    _valid_zone = field_validator("daily_timezone")(_time_zone)
+
+
+class ServiceSettings(Section):
+    """An on-call service people can engage or page; `provider` names an installed on-call adapter."""
+
+    name: str = Field(min_length=1, max_length=75)
+    provider: str = Field(min_length=1, description="pagerduty, opsgenie, or a third-party adapter's name")
+    external_id: str = Field(min_length=1, description="the service (PagerDuty) or schedule (Opsgenie) id")
+    description: str = ""
+    escalation: str = Field(default="", description="Opsgenie: the escalation to use when a page is unacked")
+
+
+class OncallSettings(Section):
+    poll_seconds: float = Field(default=60.0, gt=0)
+
+
+class PagerDutySettings(Section):
+    api_url: str = "https://api.pagerduty.com"
+    api_key: SecretStr | None = None
+    from_email: str = ""
+    ca_file: str = Field(
+        default="", description="extra CA bundle (PEM) to trust, e.g. a TLS-inspecting proxy"
+    )
+
+
+class OpsgenieSettings(Section):
+    api_url: str = "https://api.opsgenie.com"
+    api_key: SecretStr | None = None
+
+
+class GoogleSettings(Section):
+    api_url: str = Field(default="", description="one base URL for every Google API; empty: Google's own")
+    token_uri: str = "https://oauth2.googleapis.com/token"
+    service_account_file: str = ""
+    delegated_user: str = ""
+    root_folder_id: str = ""
+    domain: str = ""
+    open_on_close: bool = False
+    task_sync_seconds: float = Field(default=30.0, gt=0)
 
 
 DEFAULT_INCIDENT_TYPES = [
@@ -277,6 +380,17 @@ class Settings(BaseSettings):
     timeline: TimelineSettings = TimelineSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     tasks: TaskSettings = TaskSettings()
+    cost: CostSettings = CostSettings()
+    feedback: FeedbackSettings = FeedbackSettings()
+    summaries: SummarySettings = SummarySettings()
+    oncall: OncallSettings = OncallSettings()
+    pagerduty: PagerDutySettings = PagerDutySettings()
+    opsgenie: OpsgenieSettings = OpsgenieSettings()
+    google: GoogleSettings = GoogleSettings()
+    plugins: dict[str, dict[str, Any]] = Field(
+        default={}, description="options for third-party provider adapters, one table per adapter name"
+    )
+    services: list[ServiceSettings] = []
     incident_types: list[IncidentTypeSettings] = Field(default_factory=lambda: list(DEFAULT_INCIDENT_TYPES))
     priorities: list[PrioritySettings] = Field(default_factory=lambda: list(DEFAULT_PRIORITIES))
     severities: list[SeveritySettings] = Field(default_factory=lambda: list(DEFAULT_SEVERITIES))
@@ -305,11 +419,22 @@ class Settings(BaseSettings):
             "priorities": {entry.name for entry in self.priorities},
             "severities": {entry.name for entry in self.severities},
         }
+        service_names = [service.name for service in self.services]
+        duplicate_services = sorted({name for name in service_names if service_names.count(name) > 1})
+        if duplicate_services:
+            problems.append(f"services: duplicate names {duplicate_services}")
         for index, policy in enumerate(self.role_policies):
             for field_name in ("incident_types", "priorities"):
                 unknown = sorted(set(getattr(policy, field_name)) - known[field_name])
                 if unknown:
                     problems.append(f"role_policies[{index}].{field_name}: unknown {unknown}")
+            if policy.oncall_service and policy.oncall_service not in service_names:
+                problems.append(
+                    f"role_policies[{index}].oncall_service: no service named {policy.oncall_service!r}"
+                )
+        unknown_shifts = sorted(set(self.feedback.shift_services) - set(service_names))
+        if unknown_shifts:
+            problems.append(f"feedback.shift_services: unknown services {unknown_shifts}")
         for index, target in enumerate(self.notifications):
             for field_name in ("incident_types", "severities", "priorities"):
                 unknown = sorted(set(getattr(target, field_name)) - known[field_name])
@@ -333,7 +458,13 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value in force, so the log redactor can scrub them wherever they appear."""
-        values = [self.slack.bot_token, self.slack.app_token, self.slack.signing_secret]
+        values = [
+            self.slack.bot_token,
+            self.slack.app_token,
+            self.slack.signing_secret,
+            self.pagerduty.api_key,
+            self.opsgenie.api_key,
+        ]
         found = [secret.get_secret_value() for secret in values if secret is not None]
         password = _database_password(self.database.url)
         if password:
@@ -409,9 +540,15 @@ def masked_dict(settings: Settings) -> dict[str, Any]:
     """The effective configuration as plain data, secrets replaced, for `dispatchbot config show`."""
     data = settings.model_dump(mode="json")
     data["database"]["url"] = _mask_url_password(settings.database.url)
-    for key in ("bot_token", "app_token", "signing_secret"):
-        secret = getattr(settings.slack, key)
-        data["slack"][key] = "********" if secret is not None and secret.get_secret_value() else ""
+    for section, key in (
+        ("slack", "bot_token"),
+        ("slack", "app_token"),
+        ("slack", "signing_secret"),
+        ("pagerduty", "api_key"),
+        ("opsgenie", "api_key"),
+    ):
+        secret = getattr(getattr(settings, section), key)
+        data[section][key] = "********" if secret is not None and secret.get_secret_value() else ""
     return data
 
 

@@ -13,13 +13,19 @@ from dispatchbot.config import Settings
 from dispatchbot.domain import Incident, Reminder, ReminderKind
 from dispatchbot.flows.runner import FlowRunner
 from dispatchbot.metrics import Metrics
+from dispatchbot.providers.registry import Providers
 from dispatchbot.providers.slack import BotIdentity, SlackGateway
+from dispatchbot.services.costs import CostService
 from dispatchbot.services.deliveries import DeliveryService
+from dispatchbot.services.documents import DocumentService
+from dispatchbot.services.feedback import FeedbackService
 from dispatchbot.services.incidents import IncidentService
 from dispatchbot.services.notification_group import NotificationGroupService
+from dispatchbot.services.oncall import OncallService
 from dispatchbot.services.participants import ParticipantService
 from dispatchbot.services.reminders import ReminderService
 from dispatchbot.services.reports import ReportService
+from dispatchbot.services.sent_once import SentOnceService
 from dispatchbot.services.tasks import TaskService
 from dispatchbot.storage.engine import Database
 
@@ -45,5 +51,12 @@ class Deps:
     reminders: ReminderService
     reports: ReportService
     tasks: TaskService
+    costs: CostService
+    feedback: FeedbackService
+    sent_once: SentOnceService
+    oncall: OncallService
+    documents: DocumentService
+    providers: Providers
+    """The configured on-call adapters (by name) and documents adapter, found through entry points."""
     reminder_senders: dict[ReminderKind, ReminderSender] = field(default_factory=dict)
     """Filled by the feature modules that schedule reminders (reports, tasks) when they register."""

@@ -74,12 +74,40 @@ SINGLE_HOLDER_ROLES = frozenset({Role.COMMANDER, Role.SCRIBE, Role.LIAISON, Role
 MANAGING_ROLES = frozenset({Role.COMMANDER, Role.SCRIBE})
 
 
+class CostModel(StrEnum):
+    """How an incident type's response cost is computed (see `services/costs.py`)."""
+
+    CLASSIC = "classic"  # time each role was held x the role's weight
+    ACTIVITY = "activity"  # merged work windows opened by each participant's messages
+
+
+class DocumentKind(StrEnum):
+    """The incident resources kept in the documents provider; one row each per incident."""
+
+    FOLDER = "folder"
+    INCIDENT = "incident"
+    REVIEW = "review"
+    EXECUTIVE = "executive"
+
+    @property
+    def label(self) -> str:
+        return {
+            DocumentKind.FOLDER: "Incident folder",
+            DocumentKind.INCIDENT: "Incident document",
+            DocumentKind.REVIEW: "Review document",
+            DocumentKind.EXECUTIVE: "Executive report document",
+        }[self]
+
+
 @dataclass(frozen=True)
 class IncidentType:
     name: str
     description: str
     default_visibility: Visibility
     channel_description: str
+    cost_model: CostModel = CostModel.CLASSIC
+    templates: dict[DocumentKind, str] = field(default_factory=dict)
+    """Google Docs template id per document kind; empty means that document is not made."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +119,7 @@ class Priority:
     page_commander: bool
     default: bool
     order: int
+    ack_timeout_minutes: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -121,6 +150,8 @@ class Incident:
     created_at: datetime
     stable_at: datetime | None
     closed_at: datetime | None
+    cost: float = 0.0
+    """The response cost in currency units as last accrued (final once closed)."""
 
     @property
     def reference(self) -> str:
@@ -247,6 +278,7 @@ class ReminderKind(StrEnum):
     TACTICAL_REPORT = "tactical_report"
     EXECUTIVE_REPORT = "executive_report"
     TASK_OVERDUE = "task_overdue"
+    CLOSE_INCIDENT = "close_incident"
 
 
 @dataclass(frozen=True)
@@ -261,3 +293,56 @@ class Reminder:
     due_at: datetime
     sent_count: int
     last_sent_at: datetime | None
+
+
+class PageStatus(StrEnum):
+    """A page's life: sent, then acknowledged, or escalated when the ack timeout passed; resolved at close."""
+
+    TRIGGERED = "triggered"
+    ACKNOWLEDGED = "acknowledged"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+
+    @property
+    def open(self) -> bool:
+        return self in (PageStatus.TRIGGERED, PageStatus.ESCALATED)
+
+
+@dataclass(frozen=True)
+class Page:
+    id: int
+    incident_id: int
+    service: str
+    provider: str
+    external_id: str | None
+    target_user_id: str | None
+    target_name: str
+    status: PageStatus
+    requested_by: str
+    paged_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    escalated_at: datetime | None
+    resolved_at: datetime | None
+
+
+class ResourceStatus(StrEnum):
+    READY = "ready"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Document:
+    """An incident resource in the documents provider; a failed one is shown with a Retry button."""
+
+    incident_id: int
+    kind: str  # a DocumentKind value, or "executive:<report id>"
+    external_id: str | None
+    weblink: str | None
+    status: ResourceStatus
+    error: str | None
+
+    @property
+    def label(self) -> str:
+        base = self.kind.split(":", 1)[0]
+        return DocumentKind(base).label

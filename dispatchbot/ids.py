@@ -19,6 +19,9 @@ class CallbackId(StrEnum):
     TIMELINE = "timeline"
     CREATE_TASK = "create_task"
     TASKS = "tasks"
+    ENGAGE_ONCALL = "engage_oncall"
+    FEEDBACK = "incident_feedback"
+    SHIFT_FEEDBACK = "shift_feedback"
 
 
 class ActionId(StrEnum):
@@ -35,6 +38,10 @@ class ActionId(StrEnum):
     TIMELINE_NEXT = "timeline_next"
     RESOLVE_TASK = "task_resolve"
     REOPEN_TASK = "task_reopen"
+    RETRY_RESOURCE = "resource_retry"
+    PROVIDE_FEEDBACK = "feedback_provide"
+    PROVIDE_SHIFT_FEEDBACK = "shift_feedback_provide"
+    CLOSE_INCIDENT = "incident_close"
 
 
 class BlockId(StrEnum):
@@ -62,3 +69,10 @@ class BlockId(StrEnum):
     TIME = "time"
     TIMEZONE = "timezone"
     ASSIGNEES = "assignees"
+    SERVICE = "service"
+    PAGE = "page"
+    RATING = "rating"
+    FEEDBACK = "feedback"
+    ANONYMOUS = "anonymous"
+    EFFORT = "effort"
+    HOURS = "hours"

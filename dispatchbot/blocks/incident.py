@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from dispatchbot.blocks.common import buttons, clip, context, divider, fields, header, section
 from dispatchbot.commands import Command
 from dispatchbot.config import CommandSettings
-from dispatchbot.domain import Incident, IncidentUpdate, Status
+from dispatchbot.domain import Document, Incident, IncidentUpdate, Page, PageStatus, ResourceStatus, Status
 from dispatchbot.ids import ActionId
 
 TOPIC_LIMIT = 250
@@ -42,11 +45,26 @@ def summary_fields(incident: Incident) -> dict[str, Any]:
             ("Priority", incident.priority),
             ("Reporter", f"<@{incident.reporter_id}>"),
             ("Visibility", incident.visibility.label),
+            ("Cost", money(incident.cost)),
         ]
     )
 
 
-def header_message(incident: Incident) -> tuple[str, list[dict[str, Any]]]:
+def money(amount: float) -> str:
+    return f"${amount:,.2f}"
+
+
+@dataclass(frozen=True)
+class HeaderExtras:
+    """What the header shows beyond the incident row: pages and their acks, documents (or their failure)."""
+
+    pages: Sequence[Page] = ()
+    documents: Sequence[Document] = ()
+
+
+def header_message(
+    incident: Incident, extras: HeaderExtras = HeaderExtras()
+) -> tuple[str, list[dict[str, Any]]]:
     """The one pinned message that always shows the incident as it is now (edited in place)."""
     text = f"{incident.reference}: {incident.title} ({incident.status.label})"
     blocks = [
@@ -56,6 +74,9 @@ def header_message(incident: Incident) -> tuple[str, list[dict[str, Any]]]:
     ]
     if incident.resolution:
         blocks.append(section(f"*Resolution*\n{incident.resolution}"))
+    if extras.pages:
+        blocks.append(section("\n".join(page_line(page) for page in extras.pages)))
+    blocks.extend(_resource_blocks(incident, extras.documents))
     blocks.append(
         buttons(
             ("Update incident", ActionId.OPEN_UPDATE, str(incident.id)),
@@ -65,6 +86,40 @@ def header_message(incident: Incident) -> tuple[str, list[dict[str, Any]]]:
         )
     )
     return text, blocks
+
+
+def page_line(page: Page) -> str:
+    """ "Paged <who> via <service> — acknowledged at …": the ack loop at a glance."""
+    who = f"<@{page.target_user_id}>" if page.target_user_id else (page.target_name or "the on-call")
+    line = f":pager: Paged {who} via *{page.service}* at {_clock(page.paged_at)}"
+    if page.status is PageStatus.ACKNOWLEDGED and page.acknowledged_at is not None:
+        return f"{line} — acknowledged at {_clock(page.acknowledged_at)}"
+    if page.status is PageStatus.ESCALATED and page.escalated_at is not None:
+        return f"{line} — not acknowledged, escalated at {_clock(page.escalated_at)}"
+    if page.status is PageStatus.RESOLVED:
+        return f"{line} — resolved"
+    return f"{line} — waiting for acknowledgement"
+
+
+def _clock(moment: datetime) -> str:
+    return f"<!date^{int(moment.timestamp())}^{{time}}|{moment:%H:%M} UTC>"
+
+
+def _resource_blocks(incident: Incident, documents: Sequence[Document]) -> list[dict[str, Any]]:
+    """Links to ready documents; a failed one says so, with a Retry button (the incident is fine)."""
+    ready = [d for d in documents if d.status is ResourceStatus.READY and d.weblink]
+    failed = [d for d in documents if d.status is ResourceStatus.FAILED]
+    blocks: list[dict[str, Any]] = []
+    if ready:
+        blocks.append(section(" · ".join(f":page_facing_up: <{d.weblink}|{d.label}>" for d in ready)))
+    for document in failed[:3]:
+        blocks.append(section(f":warning: {document.label} could not be made yet."))
+        blocks.append(
+            buttons(
+                (f"Retry {document.label.lower()}", ActionId.RETRY_RESOURCE, f"{incident.id}:{document.kind}")
+            )
+        )
+    return blocks
 
 
 def header_block_id(incident_id: int) -> str:

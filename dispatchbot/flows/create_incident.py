@@ -19,7 +19,7 @@ from dispatchbot.channel_names import channel_name
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, IncidentDraft, Role, Visibility
 from dispatchbot.errors import ProviderError
-from dispatchbot.flows import report_reminders
+from dispatchbot.flows import incident_channel, report_reminders
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
@@ -98,7 +98,7 @@ async def set_up_channel(ctx: RunContext[Deps]) -> None:
             ts = await deps.slack.find_message(channel, incident_blocks.header_block_id(incident.id))
         if ts is None:
             await ctx.record(header_attempted=True)
-            text, blocks = incident_blocks.header_message(incident)
+            text, blocks = await incident_channel.header(deps, incident)
             ts = await deps.slack.post_message(channel, text, blocks)
         if incident.header_ts is None:
             await deps.incidents.set_header(incident.id, ts)
@@ -147,9 +147,10 @@ async def _policy_holders(deps: Deps, draft: IncidentDraft) -> dict[Role, str]:
     """Role holders from the configured policies; a policy naming nobody we can find is skipped (logged)."""
     holders: dict[Role, str] = {}
     for role in POLICY_ROLES:
-        who = deps.catalog.policy_holder(role, draft.incident_type, draft.priority)
-        if who is None:
+        policy = deps.catalog.role_policy(role, draft.incident_type, draft.priority)
+        if policy is None or not policy.user:
             continue
+        who = policy.user
         user_id = await deps.slack.user_id_for(who)
         if user_id is None:
             log.warning("role_policy.unknown_user", role=role.value, user=who)

@@ -240,6 +240,7 @@ def incident_from_row(row: IncidentRow) -> Incident:
         created_at=row.created_at,
         stable_at=row.stable_at,
         closed_at=row.closed_at,
+        cost=row.cost,
     )
 
 

@@ -85,6 +85,8 @@ class IncidentRow(Base):
     updated_at: Mapped[datetime]
     stable_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    cost: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    cost_updated_at: Mapped[datetime | None]
 
 
 class ParticipantRow(Base):
@@ -187,6 +189,8 @@ class TaskRow(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    external_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    """Set for tasks that mirror a document comment: "<file id>:<comment id>"."""
 
 
 class TaskAssigneeRow(Base):
@@ -230,3 +234,133 @@ class SchedulerJobRow(Base):
     last_finished_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     leader: Mapped[str | None] = mapped_column(String(128))
+
+
+class ParticipantActivityRow(Base):
+    """A message someone posted in an incident channel or its threads: the activity cost model's input."""
+
+    __tablename__ = "participant_activity"
+    __table_args__ = (Index("ix_participant_activity_incident", "incident_id", "user_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime]
+    source_key: Mapped[str] = mapped_column(
+        String(128), unique=True
+    )  # "<channel>:<ts>": redeliveries add nothing
+
+
+class FeedbackRow(Base):
+    """A participant's feedback on a closed incident; one per person, a second submission updates it."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("incident_id", "user_id", name="uq_feedback_incident_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    rating: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text, default="")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ShiftFeedbackRow(Base):
+    """Feedback asked of someone whose on-call shift just ended; the row exists from the moment we ask."""
+
+    __tablename__ = "shift_feedback"
+    __table_args__ = (
+        UniqueConstraint("service", "user_id", "shift_end", name="uq_shift_feedback_service_user_end"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service: Mapped[str] = mapped_column(String(75))
+    user_id: Mapped[str] = mapped_column(String(32))
+    shift_start: Mapped[datetime]
+    shift_end: Mapped[datetime]
+    requested_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    effort: Mapped[str | None] = mapped_column(String(32))
+    hours: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text, default="")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SentOnceRow(Base):
+    """Scheduled messages already sent (e.g. "summary:C123:2026-11-23"), so no replica sends one twice."""
+
+    __tablename__ = "sent_once"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    sent_at: Mapped[datetime]
+
+
+class EngagementRow(Base):
+    """An on-call person brought into an incident through a service (once per service and incident)."""
+
+    __tablename__ = "engagements"
+    __table_args__ = (UniqueConstraint("incident_id", "service", name="uq_engagements_incident_service"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    service: Mapped[str] = mapped_column(String(75))
+    user_id: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(255))
+    engaged_by: Mapped[str] = mapped_column(String(32))
+    engaged_at: Mapped[datetime]
+
+
+class PageRow(Base):
+    """A page sent through an on-call provider and followed until acknowledged, escalated or resolved."""
+
+    __tablename__ = "pages"
+    __table_args__ = (Index("ix_pages_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedup_key: Mapped[str] = mapped_column(String(255), unique=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    service: Mapped[str] = mapped_column(String(75))
+    provider: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    target_user_id: Mapped[str | None] = mapped_column(String(32))
+    target_name: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(32))
+    paged_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(255))
+    escalated_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    last_polled_at: Mapped[datetime | None]
+
+
+class DocumentRow(Base):
+    """An incident resource in the documents provider (folder, incident/review/executive document)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("incident_id", "kind", name="uq_documents_incident_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # a DocumentKind; "executive:<report id>" per report
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    weblink: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # ready | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    synced_at: Mapped[datetime | None]
+
+
+class DocumentShareRow(Base):
+    """An email the incident's documents are shared with, so each person is shared with once."""
+
+    __tablename__ = "document_shares"
+    __table_args__ = (UniqueConstraint("incident_id", "email", name="uq_document_shares_incident_email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(255))
+    shared_at: Mapped[datetime]

@@ -1,0 +1,10 @@
+"""Placeholder until the opsgenie adapter lands: not configured anywhere."""
+
+from __future__ import annotations
+
+from dispatchbot.config import Settings
+from dispatchbot.providers.oncall import Oncall
+
+
+def build(settings: Settings) -> Oncall | None:
+    return None

@@ -1,0 +1,34 @@
+"""A ledger of scheduled messages already sent, so a daily message goes out once whichever replica ticks.
+
+Separate from delivery keys on purpose: those are pruned after hours, while "today's summary to
+#incidents was sent" must hold for the whole day whatever the retention is set to.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dispatchbot.clock import Clock
+from dispatchbot.storage.inserts import insert_if_absent
+from dispatchbot.storage.tables import SentOnceRow
+
+
+class SentOnceService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def claim(self, key: str) -> bool:
+        """True exactly once per key: the caller that gets True sends, everyone else skips."""
+        async with self._sessions.begin() as session:
+            return await insert_if_absent(
+                session,
+                SentOnceRow.__table__,  # type: ignore[arg-type]
+                {"key": key[:255], "sent_at": self._clock.now()},
+            )
+
+    async def release(self, key: str) -> None:
+        """Give a claim back after the send failed, so the next tick tries again."""
+        async with self._sessions.begin() as session:
+            await session.execute(delete(SentOnceRow).where(SentOnceRow.key == key[:255]))
