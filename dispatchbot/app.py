@@ -32,9 +32,13 @@ from dispatchbot.handlers import (
     app_home,
     assign_role,
     channel_events,
+    close_reminders,
+    documents,
+    feedback,
     join_subscribe,
     list_incidents,
     notifications_group,
+    oncall,
     participants,
     reports,
     tasks,
@@ -94,6 +98,10 @@ FEATURE_MODULES = (
     timeline,
     reports,
     tasks,
+    oncall,
+    documents,
+    feedback,
+    close_reminders,
 )
 """Each registers its listeners and the durable flows it starts (before start-up resumes their runs)."""
 

@@ -19,7 +19,7 @@ from dispatchbot.channel_names import channel_name
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, IncidentDraft, Role, Visibility
 from dispatchbot.errors import ProviderError
-from dispatchbot.flows import incident_channel, report_reminders
+from dispatchbot.flows import incident_channel, incident_documents, oncall_pages, report_reminders
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
@@ -138,6 +138,8 @@ CREATE_INCIDENT = Flow[Deps](
         Step("channel", create_channel),
         Step("set_up", set_up_channel),
         Step("announce", announce),
+        Step("page", oncall_pages.page_commander),
+        Step("documents", incident_documents.create_documents),
     ),
     title="Creating your incident",
 )

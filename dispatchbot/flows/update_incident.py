@@ -21,7 +21,19 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import EDITABLE_FIELDS, MANAGING_ROLES, Incident, IncidentUpdate, Status, Visibility
 from dispatchbot.errors import ProviderError, UserFacingError
-from dispatchbot.flows import access, incident_channel, notify, posting, report_reminders, task_reminders
+from dispatchbot.flows import (
+    access,
+    close_reminders,
+    costs,
+    feedback,
+    incident_channel,
+    incident_documents,
+    notify,
+    oncall_pages,
+    posting,
+    report_reminders,
+    task_reminders,
+)
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
@@ -194,6 +206,11 @@ UPDATE_INCIDENT = Flow[Deps](
         Step("announce", announce),
         Step("stable", mark_stable),
         Step("close", close),
+        Step("pages", oncall_pages.follow_update),
+        Step("documents", incident_documents.follow_update),
+        Step("feedback", feedback.follow_update),
+        Step("close_reminders", close_reminders.follow_update),
+        Step("cost", costs.follow_update),
         Step("notify", notify_followers),
     ),
     title="Updating the incident",

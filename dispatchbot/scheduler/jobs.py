@@ -15,12 +15,23 @@ from datetime import datetime, timedelta
 from dispatchbot.config import Settings
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Reminder
+from dispatchbot.flows import (
+    costs,
+    daily_summary,
+    document_tasks,
+    feedback_digest,
+    oncall_pages,
+    shift_feedback,
+)
 from dispatchbot.logs import get_logger
 from dispatchbot.services.reminders import Outcome
 
 log = get_logger(__name__)
 
 Tick = Callable[[datetime], Awaitable[None]]
+
+DAILY_CHECK = timedelta(minutes=1)
+"""Daily messages are due once their local time has passed; checking each minute keeps them on time."""
 
 SEND_CONCURRENCY = 20
 """Reminders sent at once per tick: enough to clear a backlog fast, few enough to stay polite to Slack."""
@@ -43,6 +54,12 @@ def job_specs(settings: Settings) -> list[JobSpec]:
         JobSpec("send_due_reminders", timedelta(seconds=settings.scheduler.reminder_tick_seconds), True),
         JobSpec("sweep_flow_runs", timedelta(seconds=settings.runs.sweep_interval_seconds), False),
         JobSpec("prune_deliveries", timedelta(hours=1), True),
+        JobSpec("accrue_costs", timedelta(seconds=settings.cost.accrual_interval_seconds), True),
+        JobSpec("poll_pages", timedelta(seconds=settings.oncall.poll_seconds), True),
+        JobSpec("sync_document_tasks", timedelta(seconds=settings.google.task_sync_seconds), True),
+        JobSpec("send_daily_summaries", DAILY_CHECK, True),
+        JobSpec("send_feedback_digests", DAILY_CHECK, True),
+        JobSpec("ask_shift_feedback", timedelta(minutes=5), True),
     ]
 
 
@@ -51,6 +68,12 @@ def all_jobs(deps: Deps) -> list[Job]:
         "send_due_reminders": lambda now: send_due_reminders(deps),
         "sweep_flow_runs": lambda now: sweep_flow_runs(deps),
         "prune_deliveries": lambda now: prune_deliveries(deps, now),
+        "accrue_costs": lambda now: costs.accrue(deps, now),
+        "poll_pages": lambda now: oncall_pages.poll(deps, now),
+        "sync_document_tasks": lambda now: document_tasks.sync(deps, now),
+        "send_daily_summaries": lambda now: daily_summary.tick(deps, now),
+        "send_feedback_digests": lambda now: feedback_digest.tick(deps, now),
+        "ask_shift_feedback": lambda now: shift_feedback.tick(deps, now),
     }
     return [
         Job(spec.name, spec.every, spec.leader_only, ticks[spec.name]) for spec in job_specs(deps.settings)
