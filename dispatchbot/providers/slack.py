@@ -99,6 +99,7 @@ class SlackUser:
     tz: str
     is_bot: bool
     deleted: bool
+    email: str = ""  # needs users:read.email; empty for bots and when Slack does not share it
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,7 @@ class SlackGateway:
             tz=str(found.get("tz") or "UTC"),
             is_bot=bool(found.get("is_bot")),
             deleted=bool(found.get("deleted")),
+            email=str((found.get("profile") or {}).get("email") or ""),
         )
         self._users[user_id] = (time.monotonic() + USER_CACHE_SECONDS, user)
         return user
