@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
@@ -210,6 +210,36 @@ class IncidentService:
             )
             return [incident_from_row(row) for row in rows], int(total or 0)
 
+    async def daily_summary(self, since: datetime) -> list[Incident]:
+        """What the daily summary lists, oldest first: every Active incident, those that entered Stable
+        since `since` and those closed since then. Never restricted ones: the summary goes to channels.
+
+        "Entered Stable" is the latest status change, not `stable_at` (which keeps the first time), so an
+        incident reopened and stabilised again today counts as stable today.
+        """
+        entered = _status_entered_at()
+        conditions = [
+            IncidentRow.visibility == Visibility.OPEN.value,
+            or_(
+                IncidentRow.status == Status.ACTIVE.value,
+                and_(IncidentRow.status == Status.STABLE.value, entered >= since),
+                and_(IncidentRow.status == Status.CLOSED.value, IncidentRow.closed_at >= since),
+            ),
+        ]
+        async with self._sessions.begin() as session:
+            rows = await session.scalars(select(IncidentRow).where(*conditions).order_by(IncidentRow.id))
+            return [incident_from_row(row) for row in rows]
+
+    async def status_entered_at(self, incident_id: int) -> datetime:
+        """When the incident entered the status it has now (its last status change, or its creation)."""
+        async with self._sessions.begin() as session:
+            moment = await session.scalar(
+                select(_status_entered_at()).select_from(IncidentRow).where(IncidentRow.id == incident_id)
+            )
+            if moment is None:
+                raise NotFound(f"Incident INC-{incident_id} does not exist.")
+            return moment
+
     async def roles_of(self, user_id: str, incident_ids: list[int]) -> dict[int, frozenset[Role]]:
         """This person's active roles in each of these incidents, in one transaction, for lists."""
         async with self._sessions.begin() as session:
@@ -266,6 +296,16 @@ class IncidentService:
                 setattr(row, name, value)
             row.updated_at = self._clock.now()
             return incident_from_row(row)
+
+
+def _status_entered_at() -> ColumnElement[datetime]:
+    """Per incident row: the time of its latest status change, else its creation (created Active)."""
+    changed = (
+        select(func.max(TimelineEventRow.occurred_at))
+        .where(TimelineEventRow.incident_id == IncidentRow.id, TimelineEventRow.kind == "status_changed")
+        .scalar_subquery()
+    )
+    return func.coalesce(changed, IncidentRow.created_at)
 
 
 async def _add_creation_participants(

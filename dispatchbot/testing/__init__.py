@@ -1,10 +1,12 @@
-"""Test support that ships with dispatchbot, like ``structlog.testing``: a fake Slack.
+"""Test support that ships with dispatchbot, like ``structlog.testing``: fakes of the vendors.
 
 ``FakeSlack`` is a local Slack (Web API, Socket Mode, HTTP events delivery, response URLs) that the real
 slack_sdk and slack-bolt talk to over 127.0.0.1, with workspace state to assert on, fault injection,
 and ``Person`` drivers that act as people do (slash commands, modals, buttons, posts, reactions).
+``FakeGoogle`` plays Google's token endpoint, Drive, Docs, Drive Activity and People the same way;
 """
 
+from dispatchbot.testing.google import FakeGoogle
 from dispatchbot.testing.slack.block_kit import ClientRefused
 from dispatchbot.testing.slack.delivery import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Ack
 from dispatchbot.testing.slack.driver import Person
@@ -35,6 +37,7 @@ __all__ = [
     "Channel",
     "ClientRefused",
     "Ephemeral",
+    "FakeGoogle",
     "FakeSlack",
     "Faults",
     "HttpDelivery",
