@@ -1,10 +1,273 @@
-"""Placeholder until the opsgenie adapter lands: not configured anywhere."""
+"""The Opsgenie on-call adapter, on opsgenie-sdk (alerts) plus its generic ``call_api`` (schedules).
+
+A service's `external_id` is an Opsgenie schedule name: who is on call is the schedule's first flat
+on-call recipient, and a page is an alert to that schedule whose alias is the `dedup_key`. The alias
+is also the page id: Opsgenie creates alerts asynchronously (202), and the alias is known at once and
+is what Opsgenie itself de-duplicates on.
+
+opsgenie-sdk is synchronous and retries 429/5xx through tenacity with 30-60 s waits by default; here
+the waits are short and bounded and every request has a timeout, so an outage becomes a readable
+`ProviderError` in seconds. Its `Configuration()` returns shallow copies of one shared default, so
+the API key goes into a fresh dict, never into the shared one.
+"""
 
 from __future__ import annotations
 
-from dispatchbot.config import Settings
-from dispatchbot.providers.oncall import Oncall
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import opsgenie_sdk
+import tenacity
+import urllib3
+from opsgenie_sdk.exceptions import OpenApiException
+
+from dispatchbot.config import ServiceSettings, Settings
+from dispatchbot.errors import ProviderError
+from dispatchbot.logs import get_logger
+from dispatchbot.providers.oncall import Oncall, OncallPerson, PageState, PageStatus, Shift
+
+log = get_logger(__name__)
+
+PROVIDER = "Opsgenie"
+SOURCE = "dispatchbot"
+REQUEST_TIMEOUT = (5.0, 15.0)  # (connect, read) seconds
+OPERATION_DEADLINE_SECONDS = 45.0
+MESSAGE_LIMIT = 130  # Opsgenie truncates longer alert messages
+DESCRIPTION_LIMIT = 15000
+
+T = TypeVar("T")
+
+
+def _status_problem(status: int, body: str) -> str:
+    if status == 401:
+        return "the API key was refused (HTTP 401); check [opsgenie] api_key"
+    if status in (402, 403):
+        return (
+            f"the API key may not do this (HTTP {status}); the bot needs an API integration key with access"
+        )
+    if status == 404:
+        return f"not found (HTTP 404): {_message(body) or 'no such alert or schedule'}"
+    if status == 429:
+        return "Opsgenie is rate-limiting the bot (HTTP 429); try again in a minute"
+    if status >= 500:
+        return f"Opsgenie is having trouble (HTTP {status}); try again in a few minutes"
+    return f"Opsgenie refused the request (HTTP {status}): {_message(body) or 'no reason given'}"
+
+
+def _message(body: object) -> str:
+    """Opsgenie's ``{"message": ...}`` error text."""
+    try:
+        decoded = json.loads(body) if isinstance(body, str | bytes) else None
+    except ValueError:
+        return ""
+    return str(decoded.get("message") or "") if isinstance(decoded, dict) else ""
+
+
+def _problem(exc: BaseException) -> str:
+    if isinstance(exc, tenacity.RetryError):
+        last = exc.last_attempt.exception()
+        return _problem(last) if last is not None else "Opsgenie kept failing"
+    status = getattr(exc, "status", None)
+    if isinstance(exc, OpenApiException) and isinstance(status, int) and status:
+        return _status_problem(status, getattr(exc, "body", "") or "")
+    if isinstance(exc, urllib3.exceptions.HTTPError | OpenApiException):
+        return "could not reach Opsgenie; check [opsgenie] api_url and the network"
+    return f"Opsgenie sent an answer the bot does not understand ({exc!r})"
+
+
+class OpsgenieOncall:
+    """`Oncall` over Opsgenie; service ids are schedule names, page ids are alert aliases."""
+
+    name = "opsgenie"
+
+    def __init__(self, configuration: Any, escalations: dict[str, str]) -> None:
+        self._configuration = configuration
+        self._escalations = escalations
+        """Escalation name by schedule, from `[[services]].escalation`."""
+
+    # ------------------------------------------------------------- Oncall API
+
+    async def current(self, service_id: str) -> OncallPerson:
+        def lookup(client: Any) -> OncallPerson:
+            answer = client.call_api(
+                "/v2/schedules/{identifier}/on-calls",
+                "GET",
+                path_params={"identifier": service_id},
+                query_params=[("scheduleIdentifierType", "name"), ("flat", "true")],
+                header_params={"Accept": "application/json"},
+                response_type="object",
+                auth_settings=["GenieKey"],
+                _return_http_data_only=True,
+                _request_timeout=REQUEST_TIMEOUT,
+            )
+            recipients = (answer.get("data") or {}).get("onCallRecipients") or []
+            if not recipients:
+                raise ProviderError(PROVIDER, f"nobody is on call on schedule {service_id} right now")
+            first = str(recipients[0])
+            return OncallPerson(email=first, name=first)
+
+        return await self._run(f"could not find who is on call on schedule {service_id}", lookup)
+
+    async def next(self, service_id: str) -> OncallPerson | None:
+        return None  # Opsgenie's flat on-call answer has no next shift
+
+    async def page(self, service_id: str, *, dedup_key: str, title: str, description: str) -> str:
+        def create(client: Any) -> str:
+            alerts = opsgenie_sdk.AlertApi(api_client=client)
+            if self._alert(alerts, dedup_key) is not None:
+                return dedup_key  # paged before (perhaps since closed): never page twice
+            alerts.create_alert(
+                create_alert_payload=opsgenie_sdk.CreateAlertPayload(
+                    message=title[:MESSAGE_LIMIT],
+                    alias=dedup_key,
+                    description=description[:DESCRIPTION_LIMIT],
+                    responders=[{"name": service_id, "type": "schedule"}],
+                    source=SOURCE,
+                ),
+                _request_timeout=REQUEST_TIMEOUT,
+            )
+            return dedup_key
+
+        return await self._run(f"could not page schedule {service_id}", create)
+
+    async def status(self, page_id: str) -> PageState:
+        def lookup(client: Any) -> PageState:
+            alert = self._alert(opsgenie_sdk.AlertApi(api_client=client), page_id)
+            if alert is None:
+                raise ProviderError(PROVIDER, f"the alert for page {page_id} was not found")
+            report = alert.report
+            acknowledged_by = report.acknowledged_by if report is not None else None
+            acknowledged_at: datetime | None = None
+            if report is not None and report.ack_time is not None and alert.created_at is not None:
+                # ackTime is milliseconds from the alert's creation to its acknowledgement.
+                acknowledged_at = (alert.created_at + timedelta(milliseconds=report.ack_time)).astimezone(UTC)
+            if alert.status == "closed":
+                status = PageStatus.RESOLVED
+            elif alert.acknowledged:
+                status = PageStatus.ACKNOWLEDGED
+            else:
+                status = PageStatus.TRIGGERED
+            return PageState(status=status, acknowledged_by=acknowledged_by, acknowledged_at=acknowledged_at)
+
+        return await self._run(f"could not read the state of page {page_id}", lookup)
+
+    async def escalate(self, page_id: str, *, service_id: str) -> None:
+        escalation = self._escalations.get(service_id)
+        if not escalation:
+            raise ProviderError(
+                PROVIDER,
+                f"no escalation is configured for schedule {service_id}: set `escalation` in its "
+                "[[services]] entry (services.escalation) to an Opsgenie escalation name",
+            )
+
+        def escalate(client: Any) -> None:
+            opsgenie_sdk.AlertApi(api_client=client).escalate_alert(
+                identifier=page_id,
+                identifier_type="alias",
+                escalate_alert_to_next_payload=opsgenie_sdk.EscalateAlertToNextPayload(
+                    escalation=opsgenie_sdk.EscalationRecipient(name=escalation), source=SOURCE
+                ),
+                _request_timeout=REQUEST_TIMEOUT,
+            )
+
+        await self._run(f"could not escalate page {page_id} to {escalation}", escalate)
+
+    async def resolve(self, page_id: str) -> None:
+        def close(client: Any) -> None:
+            # Closing a closed alert is accepted by Opsgenie, so "already resolved" needs no special case.
+            opsgenie_sdk.AlertApi(api_client=client).close_alert(
+                identifier=page_id,
+                identifier_type="alias",
+                close_alert_payload=opsgenie_sdk.CloseAlertPayload(source=SOURCE),
+                _request_timeout=REQUEST_TIMEOUT,
+            )
+
+        await self._run(f"could not resolve page {page_id}", close)
+
+    async def shifts_ended(self, service_id: str, since: datetime, until: datetime) -> list[Shift]:
+        return []  # not supported: the flat on-call answer has no shift boundaries
+
+    # --------------------------------------------------------------- helpers
+
+    @staticmethod
+    def _alert(alerts: Any, alias: str) -> Any:
+        """The alert with `alias`, or None when Opsgenie has none."""
+        try:
+            return alerts.get_alert(
+                identifier=alias, identifier_type="alias", _request_timeout=REQUEST_TIMEOUT
+            ).data
+        except OpenApiException as exc:
+            if getattr(exc, "status", None) == 404:
+                return None
+            raise
+
+    async def _run(self, what: str, operation: Callable[[Any], T]) -> T:
+        """Run one blocking operation in a thread; every way it can fail becomes a `ProviderError`.
+
+        Each operation gets a client of its own (opsgenie-sdk keeps per-request state on the client,
+        and operations run concurrently), whose pooled connections are closed when it ends.
+        """
+
+        def call() -> T:
+            client = opsgenie_sdk.ApiClient(configuration=self._configuration)
+            try:
+                return operation(client)
+            finally:
+                client.rest_client.pool_manager.clear()
+
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(call), timeout=OPERATION_DEADLINE_SECONDS)
+        except ProviderError as exc:
+            log.warning("oncall.provider_failed", provider=self.name, operation=what, detail=exc.detail)
+            raise
+        except TimeoutError as exc:
+            raise self._failed(
+                what, f"Opsgenie did not answer within {OPERATION_DEADLINE_SECONDS:g} s"
+            ) from exc
+        except (
+            tenacity.RetryError,
+            OpenApiException,
+            urllib3.exceptions.HTTPError,
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+        ) as exc:
+            raise self._failed(what, _problem(exc)) from exc
+
+    def _failed(self, what: str, problem: str) -> ProviderError:
+        log.warning("oncall.provider_failed", provider=self.name, operation=what, detail=problem)
+        return ProviderError(PROVIDER, f"{what}: {problem}")
+
+
+def _configuration(api_url: str, api_key: str) -> Any:
+    configuration = opsgenie_sdk.Configuration()
+    configuration.host = api_url.rstrip("/")
+    # Fresh dicts: Configuration() is a shallow copy of a process-wide default, so writing into its
+    # api_key dict would hand this key to every other Opsgenie client in the process.
+    configuration.api_key = {"Authorization": api_key}
+    configuration.api_key_prefix = {"Authorization": "GenieKey"}
+    configuration.retry_count = 2
+    configuration.back_off = 0.25
+    configuration.retry_delay = 1
+    configuration.retry_max_delay = 5
+    return configuration
+
+
+def _escalations(services: list[ServiceSettings]) -> dict[str, str]:
+    return {
+        service.external_id: service.escalation
+        for service in services
+        if service.provider == OpsgenieOncall.name and service.escalation
+    }
 
 
 def build(settings: Settings) -> Oncall | None:
-    return None
+    section = settings.opsgenie
+    api_key = section.api_key.get_secret_value() if section.api_key else ""
+    if not api_key:
+        return None
+    return OpsgenieOncall(_configuration(section.api_url, api_key), _escalations(settings.services))

@@ -4,9 +4,12 @@
 slack_sdk and slack-bolt talk to over 127.0.0.1, with workspace state to assert on, fault injection,
 and ``Person`` drivers that act as people do (slash commands, modals, buttons, posts, reactions).
 ``FakeGoogle`` plays Google's token endpoint, Drive, Docs, Drive Activity and People the same way;
+``FakePagerDuty`` (HTTPS, throwaway CA) and ``FakeOpsgenie`` play the on-call providers.
 """
 
 from dispatchbot.testing.google import FakeGoogle
+from dispatchbot.testing.opsgenie import FakeAlert, FakeOpsgenie
+from dispatchbot.testing.pagerduty import FakePagerDuty, FakePdIncident
 from dispatchbot.testing.slack.block_kit import ClientRefused
 from dispatchbot.testing.slack.delivery import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Ack
 from dispatchbot.testing.slack.driver import Person
@@ -37,7 +40,11 @@ __all__ = [
     "Channel",
     "ClientRefused",
     "Ephemeral",
+    "FakeAlert",
     "FakeGoogle",
+    "FakeOpsgenie",
+    "FakePagerDuty",
+    "FakePdIncident",
     "FakeSlack",
     "Faults",
     "HttpDelivery",

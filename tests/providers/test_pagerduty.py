@@ -1,0 +1,204 @@
+"""The PagerDuty adapter, built from settings as the bot builds it, against the local HTTPS fake."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import SecretStr
+
+from dispatchbot.config import PagerDutySettings, Settings
+from dispatchbot.errors import ProviderError, StartupError
+from dispatchbot.providers import pagerduty
+from dispatchbot.providers.oncall import Oncall, OncallPerson, PageStatus
+from dispatchbot.testing import FakePagerDuty
+
+SERVICE = "PSVC001"
+ALICE = OncallPerson("alice@example.com", "Alice Ng")
+BOB = OncallPerson("bob@example.com", "Bob Ruiz")
+CAROL = OncallPerson("carol@example.com", "Carol Diaz")
+
+
+@pytest.fixture
+async def pd() -> AsyncIterator[FakePagerDuty]:
+    async with FakePagerDuty() as fake:
+        fake.add_service(SERVICE, "Payments API", [(ALICE.email, ALICE.name), (BOB.email, BOB.name)])
+        yield fake
+
+
+def adapter(settings: PagerDutySettings) -> Oncall:
+    built = pagerduty.build(Settings(pagerduty=settings))
+    assert built is not None
+    return built
+
+
+@pytest.fixture
+def oncall(pd: FakePagerDuty) -> Oncall:
+    return adapter(pd.settings())
+
+
+async def page(oncall: Oncall, key: str = "incident-42") -> str:
+    return await oncall.page(SERVICE, dedup_key=key, title="Payments failing", description="5xx on /charge")
+
+
+def test_not_configured_without_an_api_key() -> None:
+    assert pagerduty.build(Settings()) is None
+    assert pagerduty.build(Settings(pagerduty=PagerDutySettings(api_key=SecretStr("")))) is None
+
+
+def test_configuration_problems_stop_start_up(tmp_path: object) -> None:
+    key = SecretStr("k")
+    with pytest.raises(StartupError, match="from_email"):
+        pagerduty.build(Settings(pagerduty=PagerDutySettings(api_key=key)))
+    with pytest.raises(StartupError, match="api_url"):
+        pagerduty.build(
+            Settings(pagerduty=PagerDutySettings(api_key=key, from_email="a@b.c", api_url="http://pd.test"))
+        )
+    with pytest.raises(StartupError, match="ca_file"):
+        pagerduty.build(
+            Settings(
+                pagerduty=PagerDutySettings(api_key=key, from_email="a@b.c", ca_file=f"{tmp_path}/nope.pem")
+            )
+        )
+
+
+async def test_current_and_next(pd: FakePagerDuty, oncall: Oncall) -> None:
+    now = datetime.now(UTC)
+    assert await oncall.current(SERVICE) == ALICE
+    assert await oncall.next(SERVICE) is None  # the current entry has no end: nothing to go on
+
+    pd.add_shift(SERVICE, ALICE.email, ALICE.name, now - timedelta(hours=2), now + timedelta(hours=1))
+    pd.add_shift(SERVICE, CAROL.email, CAROL.name, now + timedelta(hours=1), now + timedelta(hours=13))
+    assert await oncall.next(SERVICE) == CAROL
+
+    pd.set_oncall(SERVICE, CAROL.email, CAROL.name)
+    assert await oncall.current(SERVICE) == CAROL
+
+
+async def test_nobody_on_call_or_unknown_service(pd: FakePagerDuty, oncall: Oncall) -> None:
+    pd.add_service("PEMPTY", "Nobody home", [])
+    with pytest.raises(ProviderError, match="nobody is on call for service PEMPTY"):
+        await oncall.current("PEMPTY")
+    with pytest.raises(ProviderError, match=r"PNOPE.*not found \(HTTP 404\)"):
+        await oncall.current("PNOPE")
+
+
+async def test_page_once_per_dedup_key(pd: FakePagerDuty, oncall: Oncall) -> None:
+    first = await page(oncall)
+    assert await page(oncall) == first
+    [incident] = pd.incidents
+    assert (incident.id, incident.incident_key, incident.title, incident.service_id) == (
+        first,
+        "incident-42",
+        "Payments failing",
+        SERVICE,
+    )
+    assert (incident.urgency, incident.details, incident.assignee_email) == (
+        "high",
+        "5xx on /charge",
+        ALICE.email,
+    )
+
+    await oncall.resolve(first)
+    assert await page(oncall) == first  # a resolved page with the same key is still that page
+    assert len(pd.incidents) == 1
+
+
+async def test_concurrent_pages_make_one_incident(pd: FakePagerDuty, oncall: Oncall) -> None:
+    """A double click: both lookups may miss, then the second POST meets PagerDuty's 400 for the open key."""
+    ids = await asyncio.gather(*(page(oncall) for _ in range(3)))
+    assert len(set(ids)) == 1
+    assert len(pd.incidents) == 1
+
+
+async def test_status_after_acknowledgement(pd: FakePagerDuty, oncall: Oncall) -> None:
+    page_id = await page(oncall)
+    assert (await oncall.status(page_id)).status is PageStatus.TRIGGERED
+    acked_at = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    pd.acknowledge(page_id, BOB.email, at=acked_at)
+    state = await oncall.status(page_id)
+    assert (state.status, state.acknowledged_by, state.acknowledged_at) == (
+        PageStatus.ACKNOWLEDGED,
+        BOB.email,
+        acked_at,
+    )
+
+
+async def test_escalate_moves_to_the_next_level_until_the_last(pd: FakePagerDuty, oncall: Oncall) -> None:
+    page_id = await page(oncall)
+    await oncall.escalate(page_id, service_id=SERVICE)
+    [incident] = pd.incidents
+    assert (incident.escalation_level, incident.assignee_email, incident.status) == (
+        2,
+        BOB.email,
+        "triggered",
+    )
+    with pytest.raises(ProviderError, match=r"last escalation level \(2\)"):
+        await oncall.escalate(page_id, service_id=SERVICE)
+
+
+async def test_resolve_twice_is_fine(pd: FakePagerDuty, oncall: Oncall) -> None:
+    page_id = await page(oncall)
+    await oncall.resolve(page_id)
+    await oncall.resolve(page_id)
+    assert pd.incidents[0].status == "resolved"
+    assert (await oncall.status(page_id)).status is PageStatus.RESOLVED
+    assert [method for method, path in pd.requests if path == f"/incidents/{page_id}"].count("PUT") == 1
+    with pytest.raises(ProviderError, match="already resolved"):
+        await oncall.escalate(page_id, service_id=SERVICE)
+
+
+async def test_shifts_ended_in_the_window(pd: FakePagerDuty, oncall: Oncall) -> None:
+    since = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    until = since + timedelta(days=1)
+    pd.add_shift(
+        SERVICE, CAROL.email, CAROL.name, since - timedelta(days=2), since - timedelta(days=1)
+    )  # before
+    pd.add_shift(SERVICE, BOB.email, BOB.name, since - timedelta(hours=12), since + timedelta(hours=2))
+    pd.add_shift(
+        SERVICE, ALICE.email, ALICE.name, since + timedelta(hours=2), until
+    )  # ends at `until`: not yet
+    shifts = await oncall.shifts_ended(SERVICE, since, until)
+    assert [(s.person, s.start, s.end) for s in shifts] == [
+        (BOB, since - timedelta(hours=12), since + timedelta(hours=2))  # its real start, not clipped
+    ]
+
+
+async def test_wrong_api_key(pd: FakePagerDuty) -> None:
+    oncall = adapter(pd.settings().model_copy(update={"api_key": SecretStr("not-the-key")}))
+    with pytest.raises(ProviderError, match=r"API key was refused \(HTTP 401\)") as info:
+        await oncall.current(SERVICE)
+    assert "not-the-key" not in str(info.value)
+    assert info.value.provider == "PagerDuty"
+
+
+async def test_down_fails_quickly_and_recovers(pd: FakePagerDuty, oncall: Oncall) -> None:
+    pd.down()
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match=r"having trouble \(HTTP 503\)"):
+        await page(oncall)
+    assert time.monotonic() - started < 5
+    assert pd.incidents == []
+    pd.up()
+    pd.down(times=1)  # one blip is retried away
+    assert await oncall.current(SERVICE) == ALICE
+
+
+async def test_rate_limit_is_retried_a_bounded_number_of_times(pd: FakePagerDuty, oncall: Oncall) -> None:
+    pd.rate_limit(times=1)
+    assert await oncall.current(SERVICE) == ALICE
+    pd.rate_limit(times=100)
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match=r"rate-limiting the bot \(HTTP 429\)"):
+        await oncall.current(SERVICE)
+    assert time.monotonic() - started < 5
+    assert len(pd.requests) < 12
+
+
+async def test_unreachable(pd: FakePagerDuty, oncall: Oncall) -> None:
+    await pd.stop()
+    with pytest.raises(ProviderError, match="could not reach PagerDuty"):
+        await oncall.current(SERVICE)
