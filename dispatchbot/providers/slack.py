@@ -322,6 +322,12 @@ class SlackGateway:
             },
         )
 
+    async def open_dm(self, user_id: str) -> str:
+        """The IM channel id with a person: `conversations.history` (post_once's marker lookup after a
+        crash) takes channel ids, not user ids."""
+        response = await self._call("conversations_open", users=user_id)
+        return str(response["channel"]["id"])
+
     async def channel_info(self, channel: str) -> dict[str, Any]:
         response = await self._call("conversations_info", channel=channel)
         return dict(response["channel"])
