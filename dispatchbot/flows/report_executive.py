@@ -13,7 +13,7 @@ from dispatchbot.blocks import reports as report_blocks
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, ReportKind
-from dispatchbot.flows import notify
+from dispatchbot.flows import incident_documents, notify
 from dispatchbot.flows.report_tactical import open_view, post, record, remind_later, send_copies
 from dispatchbot.flows.runner import Flow, Step
 
@@ -34,6 +34,7 @@ EXECUTIVE_REPORT = Flow[Deps](
         Step("post", post),
         Step("copies", send_copies),
         Step("remind", remind_later),
+        Step("document", incident_documents.report_document),
     ),
     title="Sending your executive report",
 )

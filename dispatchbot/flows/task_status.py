@@ -66,6 +66,21 @@ async def apply(ctx: RunContext[Deps]) -> None:
     await follow_with_reminder(deps, task)
 
 
+async def update_comment(ctx: RunContext[Deps]) -> None:
+    """A task mirrored from a document comment: the comment is resolved or reopened to match. A failure
+    is logged — the Slack side stands, and the document sync pushes it again while the change is fresh."""
+    provider = ctx.deps.providers.documents
+    external_id = await ctx.deps.tasks.external_id(ctx.args["task_id"])
+    if provider is None or not external_id:
+        return
+    task = await ctx.deps.tasks.get(ctx.args["task_id"])
+    file_id, _, comment_id = external_id.rpartition(":")
+    try:
+        await provider.set_comment_resolved(file_id, comment_id, task.status is TaskStatus.RESOLVED)
+    except ProviderError as exc:
+        log.warning("tasks.comment_not_updated", task=task.id, error=exc.detail)
+
+
 async def follow_with_reminder(deps: Deps, task: Task) -> None:
     """Resolved: no more reminders. Open: reminded from its due time, unless a reminder is armed already
     (a repeat must not move a reminder that was re-armed after sending)."""
@@ -108,7 +123,12 @@ async def redraw_surface(ctx: RunContext[Deps]) -> None:
 
 TASK_STATUS = Flow[Deps](
     kind="task_status",
-    steps=(Step("apply", apply), Step("card", redraw_card), Step("surface", redraw_surface)),
+    steps=(
+        Step("apply", apply),
+        Step("card", redraw_card),
+        Step("surface", redraw_surface),
+        Step("comment", update_comment),
+    ),
     title="Updating the task",
 )
 

@@ -322,6 +322,17 @@ class SlackGateway:
             },
         )
 
+    async def add_bookmark(self, channel: str, title: str, link: str) -> None:
+        """A link in the channel's header, once per title: a repeat (a resumed run, a retry) finds the
+        bookmark it made before and only points it at `link` if that changed."""
+        response = await self._call("bookmarks_list", channel_id=channel)
+        bookmarks: list[dict[str, Any]] = response.get("bookmarks") or []
+        found = next((b for b in bookmarks if b.get("title") == title), None)
+        if found is None:
+            await self._call("bookmarks_add", channel_id=channel, title=title, type="link", link=link)
+        elif found.get("link") != link:
+            await self._call("bookmarks_edit", channel_id=channel, bookmark_id=found["id"], link=link)
+
     async def open_dm(self, user_id: str) -> str:
         """The IM channel id with a person: `conversations.history` (post_once's marker lookup after a
         crash) takes channel ids, not user ids."""

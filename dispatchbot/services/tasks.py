@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
@@ -13,7 +13,10 @@ from dispatchbot.domain import Task, TaskStatus
 from dispatchbot.errors import NotFound
 from dispatchbot.storage.incidents import TimelineRepository
 from dispatchbot.storage.inserts import insert_if_absent
-from dispatchbot.storage.tables import TaskAssigneeRow, TaskRow
+from dispatchbot.storage.tables import TaskAssigneeRow, TaskRow, TimelineEventRow
+
+DOCUMENT_SOURCE = "document"
+"""Timeline details `source` of task changes that came from a document comment, not from Slack."""
 
 
 class TaskService:
@@ -133,6 +136,127 @@ class TaskService:
             row = await session.get(TaskRow, task_id, with_for_update=True)
             if row is not None:
                 row.message_ts = message_ts
+
+    # ------------------------------------------------------------ tasks mirrored from document comments
+
+    async def create_from_comment(
+        self,
+        external_id: str,
+        incident_id: int,
+        creator_id: str,
+        description: str,
+        assignee: str,
+        due_at: datetime,
+    ) -> tuple[Task, bool]:
+        """The task for a document comment ("<file id>:<comment id>"), created once whoever asks twice."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            values: dict[str, Any] = {
+                "creation_key": f"comment:{external_id}",
+                "external_id": external_id,
+                "incident_id": incident_id,
+                "creator_id": creator_id,
+                "description": description,
+                "status": TaskStatus.OPEN.value,
+                "due_at": due_at,
+                "created_at": now,
+            }
+            created = await insert_if_absent(session, TaskRow.__table__, values)  # type: ignore[arg-type]
+            row = await session.scalar(select(TaskRow).where(TaskRow.external_id == external_id))
+            assert row is not None
+            if created:
+                session.add(TaskAssigneeRow(task_id=row.id, user_id=assignee))
+                await session.flush()
+                await TimelineRepository(session).add(
+                    incident_id,
+                    "task_created",
+                    f"A document comment assigned <@{assignee}> a task: {description}",
+                    None,
+                    now,
+                    {"task_id": row.id, "assignees": [assignee], "source": DOCUMENT_SOURCE},
+                    source_key=f"task:{row.id}:created",
+                )
+            return (await _with_assignees(session, [row]))[0], created
+
+    async def by_external_id(self, external_id: str) -> Task | None:
+        async with self._sessions.begin() as session:
+            row = await session.scalar(select(TaskRow).where(TaskRow.external_id == external_id))
+            return (await _with_assignees(session, [row]))[0] if row is not None else None
+
+    async def external_id(self, task_id: int) -> str | None:
+        """The comment a task mirrors ("<file id>:<comment id>"), or None for a task made in Slack."""
+        async with self._sessions.begin() as session:
+            return await session.scalar(select(TaskRow.external_id).where(TaskRow.id == task_id))
+
+    async def reassign(self, task_id: int, assignees: list[str]) -> tuple[Task, bool]:
+        """Give the task to these people instead (the comment was reassigned); False when nothing changed."""
+        now = self._clock.now()
+        wanted = list(dict.fromkeys(assignees))
+        async with self._sessions.begin() as session:
+            row = await session.get(TaskRow, task_id, with_for_update=True)
+            if row is None:
+                raise NotFound("That task does not exist.")
+            current = (await _with_assignees(session, [row]))[0].assignees
+            changed = list(current) != wanted
+            if changed:
+                await session.execute(delete(TaskAssigneeRow).where(TaskAssigneeRow.task_id == task_id))
+                for user_id in wanted:
+                    session.add(TaskAssigneeRow(task_id=task_id, user_id=user_id))
+                await session.flush()
+                await TimelineRepository(session).add(
+                    row.incident_id,
+                    "task_reassigned",
+                    f"A document comment reassigned a task to {', '.join(f'<@{u}>' for u in wanted)}: "
+                    f"{row.description}",
+                    None,
+                    now,
+                    {"task_id": row.id, "assignees": wanted, "source": DOCUMENT_SOURCE},
+                )
+            return (await _with_assignees(session, [row]))[0], changed
+
+    async def set_status_from_document(self, task_id: int, status: TaskStatus) -> tuple[Task, bool]:
+        """Resolve or reopen because the comment was; nobody in Slack did it, so nobody is named."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            row = await session.get(TaskRow, task_id, with_for_update=True)
+            if row is None:
+                raise NotFound("That task does not exist.")
+            changed = row.status != status.value
+            if changed:
+                row.status = status.value
+                row.resolved_at, row.resolved_by = (
+                    (now, None) if status is TaskStatus.RESOLVED else (None, None)
+                )
+                verb = "resolved" if status is TaskStatus.RESOLVED else "reopened"
+                await TimelineRepository(session).add(
+                    row.incident_id,
+                    f"task_{verb}",
+                    f"A task was {verb} in the document: {row.description}",
+                    None,
+                    now,
+                    {"task_id": row.id, "source": DOCUMENT_SOURCE},
+                )
+            return (await _with_assignees(session, [row]))[0], changed
+
+    async def status_changed_in_slack_at(self, task_id: int) -> datetime | None:
+        """When someone last resolved or reopened the task in Slack (not the document sync), if ever:
+        the sync uses it to tell a fresh Slack change (to push) from a fresh document change (to pull)."""
+        async with self._sessions.begin() as session:
+            row = await session.get(TaskRow, task_id)
+            if row is None:
+                return None
+            events = await session.execute(
+                select(TimelineEventRow.occurred_at, TimelineEventRow.details).where(
+                    TimelineEventRow.incident_id == row.incident_id,
+                    TimelineEventRow.kind.in_(["task_resolved", "task_reopened"]),
+                )
+            )
+            moments = [
+                occurred_at
+                for occurred_at, details in events.all()
+                if details.get("task_id") == task_id and details.get("source") != DOCUMENT_SOURCE
+            ]
+            return max(moments, default=None)
 
 
 async def _with_assignees(session: AsyncSession, rows: list[TaskRow]) -> list[Task]:
