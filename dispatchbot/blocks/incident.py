@@ -51,7 +51,8 @@ def summary_fields(incident: Incident) -> dict[str, Any]:
 
 
 def money(amount: float) -> str:
-    return f"${amount:,.2f}"
+    """Whole dollars: the header is re-edited only when this text changes, so cents would lag behind."""
+    return f"${amount:,.0f}"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dispatchbot.blocks.common import MESSAGE_BLOCK_LIMIT, clip, context, header, section
-from dispatchbot.blocks.incident import STATUS_EMOJI
+from dispatchbot.blocks.incident import STATUS_EMOJI, money
 from dispatchbot.domain import Incident, Status
 
 GROUP_TITLES = {
@@ -23,14 +23,15 @@ def escape(text: str) -> str:
 
 
 def incident_line(incident: Incident) -> str:
-    """One incident in three short lines: what it is, how bad, who leads and where to go."""
+    """One incident in three short lines: what it is, how bad, who leads, what it cost so far (as of the
+    last accrual; final once closed) and where to go."""
     lock = " :lock:" if incident.restricted else ""
     channel = f"<#{incident.channel_id}>" if incident.channel_id else "_channel being set up_"
     return (
         f"*{incident.reference}*{lock} · {escape(clip(incident.title, 200))}\n"
         f"{STATUS_EMOJI[incident.status]} {incident.status.label} · Type: {incident.incident_type} · "
         f"Severity: {incident.severity} · Priority: {incident.priority}\n"
-        f"Commander: <@{incident.commander_id}> · {channel}"
+        f"Commander: <@{incident.commander_id}> · Cost: {money(incident.cost)} · {channel}"
     )
 
 

@@ -124,7 +124,12 @@ async def member_left(deps: Deps, event: dict[str, Any]) -> None:
 
 
 async def message_posted(deps: Deps, event: dict[str, Any]) -> None:
-    """Count activity, promote active Observers, and warn about threads and after-hours replies."""
+    """Count activity, promote active Observers, and warn about threads and after-hours replies.
+
+    Counting makes the sender a participant (an Observer if we never saw them join), and then records
+    the message, by its channel and ts, for the activity cost model: thread replies, broadcasts and
+    file shares count; a redelivered event is recorded once.
+    """
     user_id = str(event["user"])
     incident = await _incident(deps, event, user_id)
     if incident is None or incident.channel_id is None:
@@ -134,6 +139,7 @@ async def message_posted(deps: Deps, event: dict[str, Any]) -> None:
     _participant, promoted = await deps.participants.record_message(
         incident.id, user_id, settings.observer_promotion_messages
     )
+    await deps.costs.record_activity(incident.id, user_id, channel, str(event["ts"]))
     if promoted:
         text, note = blocks.promoted(user_id)
         await deps.slack.post_message(channel, text, note)

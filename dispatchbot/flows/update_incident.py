@@ -200,6 +200,7 @@ UPDATE_INCIDENT = Flow[Deps](
     kind="update_incident",
     steps=(
         Step("apply", apply),
+        Step("cost", costs.follow_update),
         Step("report_reminders", follow_reminders),
         Step("reopen", reopen),
         Step("refresh", refresh),
@@ -210,7 +211,6 @@ UPDATE_INCIDENT = Flow[Deps](
         Step("documents", incident_documents.follow_update),
         Step("feedback", feedback.follow_update),
         Step("close_reminders", close_reminders.follow_update),
-        Step("cost", costs.follow_update),
         Step("notify", notify_followers),
     ),
     title="Updating the incident",
