@@ -29,7 +29,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def spawn_bot(slack: FakeSlack, directory: Path, port: int) -> asyncio.subprocess.Process:
+async def spawn_bot(
+    slack: FakeSlack, directory: Path, port: int, **extra_environment: str
+) -> asyncio.subprocess.Process:
     environment = {
         name: value
         for name, value in os.environ.items()
@@ -44,6 +46,7 @@ async def spawn_bot(slack: FakeSlack, directory: Path, port: int) -> asyncio.sub
         DISPATCHBOT_HTTP__PORT=str(port),
         DISPATCHBOT_LOG__LEVEL="WARNING",
     )
+    environment.update(extra_environment)
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "dispatchbot", "run", env=environment, stdout=asyncio.subprocess.DEVNULL
     )

@@ -19,7 +19,13 @@ from dispatchbot.channel_names import channel_name
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, IncidentDraft, Role, Visibility
 from dispatchbot.errors import ProviderError
-from dispatchbot.flows import incident_channel, incident_documents, oncall_pages, report_reminders
+from dispatchbot.flows import (
+    engage_oncall,
+    incident_channel,
+    incident_documents,
+    oncall_pages,
+    report_reminders,
+)
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
@@ -45,6 +51,8 @@ def run_args(draft: IncidentDraft, reporter_id: str, view_id: str | None) -> dic
 
 
 async def record(ctx: RunContext[Deps]) -> None:
+    """The incident (once per run key) with its policy role holders; which roles went to a service's
+    on-call is recorded too, so the page step knows whom to page through what."""
     if "incident_id" in ctx.state:
         return
     args = ctx.args
@@ -56,9 +64,14 @@ async def record(ctx: RunContext[Deps]) -> None:
         args["priority"],
         Visibility(args["visibility"]),
     )
-    holders = await _policy_holders(ctx.deps, draft)
+    holders, oncall = await _policy_holders(ctx.deps, draft)
     incident = await ctx.deps.incidents.create(ctx.key, draft, args[REQUESTED_BY], holders)
-    await ctx.record(incident_id=incident.id)
+    for role_name, found in oncall.items():
+        user_id = holders[Role(role_name)]
+        if user_id != incident.reporter_id:
+            reason = f"{Role(role_name).label}: on call for {found['service']}"
+            await ctx.deps.participants.set_reason(incident.id, user_id, reason)
+    await ctx.record(incident_id=incident.id, oncall_roles=oncall)
 
 
 async def create_channel(ctx: RunContext[Deps]) -> None:
@@ -145,12 +158,28 @@ CREATE_INCIDENT = Flow[Deps](
 )
 
 
-async def _policy_holders(deps: Deps, draft: IncidentDraft) -> dict[Role, str]:
-    """Role holders from the configured policies; a policy naming nobody we can find is skipped (logged)."""
+async def _policy_holders(
+    deps: Deps, draft: IncidentDraft
+) -> tuple[dict[Role, str], dict[str, dict[str, str]]]:
+    """Role holders from the configured policies, and for those found through an on-call service, the
+    service and person (by role). A policy naming nobody we can find, or whose on-call provider fails,
+    is skipped (logged): creating the incident matters more than who holds a role in it."""
     holders: dict[Role, str] = {}
+    oncall: dict[str, dict[str, str]] = {}
+    found: dict[str, engage_oncall.OncallPerson | None] = {}
     for role in POLICY_ROLES:
         policy = deps.catalog.role_policy(role, draft.incident_type, draft.priority)
-        if policy is None or not policy.user:
+        if policy is None:
+            continue
+        if policy.oncall_service:
+            name = policy.oncall_service
+            if name not in found:
+                found[name] = await _current_oncall(deps, role, name)
+            person = found[name]
+            if person is None or person.user_id is None:
+                continue
+            holders[role] = person.user_id
+            oncall[role.value] = {"service": name, "email": person.email, "name": person.name}
             continue
         who = policy.user
         user_id = await deps.slack.user_id_for(who)
@@ -158,7 +187,23 @@ async def _policy_holders(deps: Deps, draft: IncidentDraft) -> dict[Role, str]:
             log.warning("role_policy.unknown_user", role=role.value, user=who)
             continue
         holders[role] = user_id
-    return holders
+    return holders, oncall
+
+
+async def _current_oncall(deps: Deps, role: Role, service_name: str) -> engage_oncall.OncallPerson | None:
+    service = oncall_pages.service_named(deps, service_name)
+    if service is None:
+        return None
+    try:
+        person = await engage_oncall.find_oncall(deps, service)
+    except ProviderError as exc:
+        log.warning("role_policy.oncall_unavailable", role=role.value, service=service_name, error=exc.detail)
+        return None
+    if person.user_id is None:
+        log.warning(
+            "role_policy.oncall_not_in_slack", role=role.value, service=service_name, email=person.email
+        )
+    return person
 
 
 async def _welcome(deps: Deps, incident: Incident, user: str) -> None:

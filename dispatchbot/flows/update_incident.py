@@ -164,7 +164,7 @@ async def announce(ctx: RunContext[Deps]) -> None:
 
 
 async def mark_stable(ctx: RunContext[Deps]) -> None:
-    """→ Stable (stable_at is set by the service): tell the channel. The review document hook goes here."""
+    """→ Stable (stable_at is set by the service): tell the channel (the review document follows)."""
     incident, update = await _load(ctx)
     if incident.channel_id is None or not _entered(update, Status.STABLE):
         return
@@ -174,7 +174,7 @@ async def mark_stable(ctx: RunContext[Deps]) -> None:
 
 async def close(ctx: RunContext[Deps]) -> None:
     """→ Closed (closed_at set, roles renounced by the service): the closing message, then the archive
-    unless configured otherwise. The feedback request to participants goes here."""
+    unless configured otherwise (the feedback requests follow)."""
     incident, update = await _load(ctx)
     if incident.channel_id is None or not _entered(update, Status.CLOSED):
         return
@@ -206,8 +206,8 @@ UPDATE_INCIDENT = Flow[Deps](
         Step("refresh", refresh),
         Step("announce", announce),
         Step("stable", mark_stable),
-        Step("close", close),
         Step("pages", oncall_pages.follow_update),
+        Step("close", close),
         Step("documents", incident_documents.follow_update),
         Step("feedback", feedback.follow_update),
         Step("close_reminders", close_reminders.follow_update),
