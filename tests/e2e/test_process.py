@@ -60,7 +60,7 @@ async def test_run_serves_healthz_keeps_secrets_out_of_logs_and_stops_on_sigterm
         assert response.status == 200
         assert (await response.json())["slack"]["connected"] is True
     await slack.as_user(alice).slash_command(
-        "/dispatch-engage-oncall", channel=general.id
+        "/dispatch-page-everyone", channel=general.id
     )  # unhandled: still acked
 
     process.terminate()
@@ -73,7 +73,7 @@ async def test_run_serves_healthz_keeps_secrets_out_of_logs_and_stops_on_sigterm
     assert interaction["user"] == alice.id
     assert interaction["channel"] == general.id
     assert interaction["envelope_id"]
-    assert interaction["command"] == "/dispatch-engage-oncall"
+    assert interaction["command"] == "/dispatch-page-everyone"
     for secret in (slack.bot_token, slack.app_token, SIGNING_SECRET):
         assert secret not in logs
     assert "Traceback" not in logs

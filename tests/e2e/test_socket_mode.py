@@ -114,10 +114,10 @@ async def test_anything_unhandled_is_still_acknowledged(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     person = slack.as_user(alice)
-    command = await person.slash_command("/dispatch-engage-oncall", channel=general.id)
+    command = await person.slash_command("/dispatch-page-everyone", channel=general.id)
     assert command.payload == {
         "response_type": "ephemeral",
-        "text": "`/dispatch-engage-oncall` is not available in this version of dispatchbot.",
+        "text": "`/dispatch-page-everyone` is not available in this version of dispatchbot.",
     }
     message = await person.post(general.id, "is anyone looking at the database?")
     assert message.ts

@@ -97,6 +97,7 @@ class BotProcess:
         self._probe = probe
         self.process: asyncio.subprocess.Process | None = None
         self.stderr = b""
+        self._reader: asyncio.Task[None] | None = None
 
     cwd = str(REPO)
 
@@ -116,12 +117,20 @@ class BotProcess:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
+        self._reader = asyncio.create_task(self._read_stderr(self.process))
+
+    async def _read_stderr(self, process: asyncio.subprocess.Process) -> None:
+        """Drain stderr as it comes: a DEBUG-level bot fills the 64 KiB pipe and would block on a log line."""
+        assert process.stderr is not None
+        while chunk := await process.stderr.read(65536):
+            self.stderr += chunk
 
     async def wait(self, within: float = 30.0) -> int:
         assert self.process is not None
-        _out, err = await asyncio.wait_for(self.process.communicate(), within)
-        self.stderr += err
-        return int(self.process.returncode or 0)
+        assert self._reader is not None
+        returncode = await asyncio.wait_for(self.process.wait(), within)
+        await asyncio.wait_for(self._reader, within)
+        return int(returncode or 0)
 
     def kill(self) -> None:
         assert self.process is not None
