@@ -119,6 +119,7 @@ async def main(reports: int, latency: float, providers: bool) -> None:
                             break
                         await asyncio.sleep(0.002)
                     elapsed = time.monotonic() - started
+                    path = critical_path(slack.calls, started)
                     if providers:
                         name = f"inc-{index + 1}-benchmark-incident-{index}"
                         while True:
@@ -129,7 +130,7 @@ async def main(reports: int, latency: float, providers: bool) -> None:
                             ready_times.append(time.monotonic() - started)
                     if index:
                         times.append(elapsed)
-                        paths.append(critical_path(slack.calls, started))
+                        paths.append(path)
             finally:
                 slack.faults.clear()
                 await stop_bot(bot)

@@ -119,6 +119,7 @@ class SlackGateway:
         self.client = client
         self.bot_user_id = ""
         self._users: dict[str, tuple[float, SlackUser]] = {}
+        self._user_ids_by_email: dict[str, tuple[float, str]] = {}
 
     async def auth_test(self) -> BotIdentity:
         response = await self._call("auth_test")
@@ -274,13 +275,19 @@ class SlackGateway:
         """A Slack user id from an id or an email address; None when nobody matches."""
         if "@" not in who:
             return who
+        email = who.lower()
+        cached = self._user_ids_by_email.get(email)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]  # on-call people recur: their lookup must not delay every new incident
         try:
             response = await self._call("users_lookupByEmail", email=who)
         except ProviderError as exc:
             if exc.detail == "users_not_found":
                 return None
             raise
-        return str(response["user"]["id"])
+        user_id = str(response["user"]["id"])
+        self._user_ids_by_email[email] = (time.monotonic() + USER_CACHE_SECONDS, user_id)
+        return user_id
 
     async def find_message(self, channel: str, block_id: str, *, limit: int = 100) -> str | None:
         """The ts of the bot's recent message whose first block has `block_id`, if there is one."""
