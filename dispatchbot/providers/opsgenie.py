@@ -13,7 +13,6 @@ the API key goes into a fresh dict, never into the shared one.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,10 +25,8 @@ from opsgenie_sdk.exceptions import OpenApiException
 
 from dispatchbot.config import ServiceSettings, Settings
 from dispatchbot.errors import ProviderError
-from dispatchbot.logs import get_logger
+from dispatchbot.providers.blocking import failed, run_blocking
 from dispatchbot.providers.oncall import Oncall, OncallPerson, PageState, PageStatus, Shift
-
-log = get_logger(__name__)
 
 PROVIDER = "Opsgenie"
 SOURCE = "dispatchbot"
@@ -39,6 +36,16 @@ MESSAGE_LIMIT = 130  # Opsgenie truncates longer alert messages
 DESCRIPTION_LIMIT = 15000
 
 T = TypeVar("T")
+FAILURES: tuple[type[Exception], ...] = (
+    tenacity.RetryError,
+    OpenApiException,
+    urllib3.exceptions.HTTPError,
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+)
+"""Every way an opsgenie-sdk operation fails that `_problem` can describe to people."""
 
 
 def _status_problem(status: int, body: str) -> str:
@@ -218,29 +225,15 @@ class OpsgenieOncall:
             finally:
                 client.rest_client.pool_manager.clear()
 
-        try:
-            return await asyncio.wait_for(asyncio.to_thread(call), timeout=OPERATION_DEADLINE_SECONDS)
-        except ProviderError as exc:
-            log.warning("oncall.provider_failed", provider=self.name, operation=what, detail=exc.detail)
-            raise
-        except TimeoutError as exc:
-            raise self._failed(
-                what, f"Opsgenie did not answer within {OPERATION_DEADLINE_SECONDS:g} s"
-            ) from exc
-        except (
-            tenacity.RetryError,
-            OpenApiException,
-            urllib3.exceptions.HTTPError,
-            KeyError,
-            TypeError,
-            ValueError,
-            AttributeError,
-        ) as exc:
-            raise self._failed(what, _problem(exc)) from exc
-
-    def _failed(self, what: str, problem: str) -> ProviderError:
-        log.warning("oncall.provider_failed", provider=self.name, operation=what, detail=problem)
-        return ProviderError(PROVIDER, f"{what}: {problem}")
+        return await run_blocking(
+            call,
+            provider=PROVIDER,
+            name=self.name,
+            what=what,
+            deadline=OPERATION_DEADLINE_SECONDS,
+            failures=FAILURES,
+            translate=lambda exc: failed(PROVIDER, self.name, what, _problem(exc)),
+        )
 
 
 def _configuration(api_url: str, api_key: str) -> Any:

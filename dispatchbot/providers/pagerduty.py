@@ -11,7 +11,6 @@ or PagerDuty's 400 for a duplicate open key, returns the existing incident inste
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -22,10 +21,8 @@ import pagerduty
 
 from dispatchbot.config import Settings
 from dispatchbot.errors import ProviderError, StartupError
-from dispatchbot.logs import get_logger
+from dispatchbot.providers.blocking import failed, run_blocking
 from dispatchbot.providers.oncall import Oncall, OncallPerson, PageState, PageStatus, Shift
-
-log = get_logger(__name__)
 
 PROVIDER = "PagerDuty"
 DEDUP_CONFLICT = "matching dedup key already exists"  # lower case, as _refused compares
@@ -323,30 +320,26 @@ class PagerDutyOncall:
             with self._connect() as client:
                 return operation(_Api(client))
 
-        try:
-            return await asyncio.wait_for(asyncio.to_thread(call), timeout=OPERATION_DEADLINE_SECONDS)
-        except ProviderError as exc:
-            log.warning("oncall.provider_failed", provider=self.name, operation=what, detail=exc.detail)
-            raise
-        except TimeoutError as exc:
-            raise self._failed(
-                what, f"PagerDuty did not answer within {OPERATION_DEADLINE_SECONDS:g} s"
-            ) from exc
-        except pagerduty.Error as exc:
+        return await run_blocking(
+            call,
+            provider=PROVIDER,
+            name=self.name,
+            what=what,
+            deadline=OPERATION_DEADLINE_SECONDS,
+            failures=(pagerduty.Error, KeyError, TypeError, ValueError),
+            translate=lambda exc: self._failed(what, exc),
+        )
+
+    def _failed(self, what: str, exc: Exception) -> ProviderError:
+        """What a failure of the client (or of an answer we could not read) means, for people."""
+        if isinstance(exc, pagerduty.Error):
             response = exc.response
             if isinstance(response, httpx2.Response):
-                raise self._failed(what, _http_problem(response), status=response.status_code) from exc
-            raise self._failed(what, f"could not reach PagerDuty at {self._api_url}") from exc
-        except (KeyError, TypeError, ValueError) as exc:
-            raise self._failed(
-                what, f"PagerDuty sent an answer the bot does not understand ({exc!r})"
-            ) from exc
-
-    def _failed(self, what: str, problem: str, *, status: int | None = None) -> ProviderError:
-        log.warning(
-            "oncall.provider_failed", provider=self.name, operation=what, status=status, detail=problem
+                return failed(PROVIDER, self.name, what, _http_problem(response), status=response.status_code)
+            return failed(PROVIDER, self.name, what, f"could not reach PagerDuty at {self._api_url}")
+        return failed(
+            PROVIDER, self.name, what, f"PagerDuty sent an answer the bot does not understand ({exc!r})"
         )
-        return ProviderError(PROVIDER, f"{what}: {problem}")
 
 
 def _verify(ca_file: str) -> ssl.SSLContext:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -34,34 +35,16 @@ class TaskService:
         due_at: datetime,
     ) -> tuple[Task, bool]:
         """The task for submission `key`, created with its assignees and timeline event unless it was."""
-        now = self._clock.now()
-        async with self._sessions.begin() as session:
-            values: dict[str, Any] = {
-                "creation_key": key,
-                "incident_id": incident_id,
-                "creator_id": creator_id,
-                "description": description,
-                "status": TaskStatus.OPEN.value,
-                "due_at": due_at,
-                "created_at": now,
-            }
-            created = await insert_if_absent(session, TaskRow.__table__, values)  # type: ignore[arg-type]
-            row = await session.scalar(select(TaskRow).where(TaskRow.creation_key == key))
-            assert row is not None
-            if created:
-                for user_id in dict.fromkeys(assignees):
-                    session.add(TaskAssigneeRow(task_id=row.id, user_id=user_id))
-                await session.flush()
-                await TimelineRepository(session).add(
-                    incident_id,
-                    "task_created",
-                    f"<@{creator_id}> created a task: {description}",
-                    creator_id,
-                    now,
-                    {"task_id": row.id, "assignees": assignees},
-                    source_key=f"task:{row.id}:created",
-                )
-            return (await _with_assignees(session, [row]))[0], created
+        return await self._create(
+            {"creation_key": key},
+            incident_id,
+            creator_id,
+            description,
+            assignees,
+            due_at,
+            headline=f"<@{creator_id}> created a task",
+            actor_id=creator_id,
+        )
 
     async def get(self, task_id: int) -> Task:
         async with self._sessions.begin() as session:
@@ -109,27 +92,9 @@ class TaskService:
 
     async def set_status(self, task_id: int, status: TaskStatus, actor_id: str) -> tuple[Task, bool]:
         """Resolve or reopen; False when it already had that status (a second click changes nothing)."""
-        now = self._clock.now()
-        async with self._sessions.begin() as session:
-            row = await session.get(TaskRow, task_id, with_for_update=True)
-            if row is None:
-                raise NotFound("That task does not exist.")
-            changed = row.status != status.value
-            if changed:
-                row.status = status.value
-                row.resolved_at, row.resolved_by = (
-                    (now, actor_id) if status is TaskStatus.RESOLVED else (None, None)
-                )
-                verb = "resolved" if status is TaskStatus.RESOLVED else "reopened"
-                await TimelineRepository(session).add(
-                    row.incident_id,
-                    f"task_{verb}",
-                    f"<@{actor_id}> {verb} a task: {row.description}",
-                    actor_id,
-                    now,
-                    {"task_id": row.id},
-                )
-            return (await _with_assignees(session, [row]))[0], changed
+        return await self._change_status(
+            task_id, status, actor_id, lambda verb: f"<@{actor_id}> {verb} a task"
+        )
 
     async def set_message(self, task_id: int, message_ts: str) -> None:
         async with self._sessions.begin() as session:
@@ -149,34 +114,17 @@ class TaskService:
         due_at: datetime,
     ) -> tuple[Task, bool]:
         """The task for a document comment ("<file id>:<comment id>"), created once whoever asks twice."""
-        now = self._clock.now()
-        async with self._sessions.begin() as session:
-            values: dict[str, Any] = {
-                "creation_key": f"comment:{external_id}",
-                "external_id": external_id,
-                "incident_id": incident_id,
-                "creator_id": creator_id,
-                "description": description,
-                "status": TaskStatus.OPEN.value,
-                "due_at": due_at,
-                "created_at": now,
-            }
-            created = await insert_if_absent(session, TaskRow.__table__, values)  # type: ignore[arg-type]
-            row = await session.scalar(select(TaskRow).where(TaskRow.external_id == external_id))
-            assert row is not None
-            if created:
-                session.add(TaskAssigneeRow(task_id=row.id, user_id=assignee))
-                await session.flush()
-                await TimelineRepository(session).add(
-                    incident_id,
-                    "task_created",
-                    f"A document comment assigned <@{assignee}> a task: {description}",
-                    None,
-                    now,
-                    {"task_id": row.id, "assignees": [assignee], "source": DOCUMENT_SOURCE},
-                    source_key=f"task:{row.id}:created",
-                )
-            return (await _with_assignees(session, [row]))[0], created
+        return await self._create(
+            {"creation_key": f"comment:{external_id}", "external_id": external_id},
+            incident_id,
+            creator_id,
+            description,
+            [assignee],
+            due_at,
+            headline=f"A document comment assigned <@{assignee}> a task",
+            actor_id=None,
+            source=DOCUMENT_SOURCE,
+        )
 
     async def by_external_id(self, external_id: str) -> Task | None:
         async with self._sessions.begin() as session:
@@ -216,6 +164,71 @@ class TaskService:
 
     async def set_status_from_document(self, task_id: int, status: TaskStatus) -> tuple[Task, bool]:
         """Resolve or reopen because the comment was; nobody in Slack did it, so nobody is named."""
+        return await self._change_status(
+            task_id,
+            status,
+            None,
+            lambda verb: f"A task was {verb} in the document",
+            source=DOCUMENT_SOURCE,
+        )
+
+    async def _create(
+        self,
+        keys: dict[str, str],
+        incident_id: int,
+        creator_id: str,
+        description: str,
+        assignees: list[str],
+        due_at: datetime,
+        *,
+        headline: str,
+        actor_id: str | None,
+        source: str | None = None,
+    ) -> tuple[Task, bool]:
+        """The one creation both Slack and the document sync make, idempotent on `keys["creation_key"]`;
+        they differ only in the keys, who the timeline names, and whether it records where it came from."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            values: dict[str, Any] = keys | {
+                "incident_id": incident_id,
+                "creator_id": creator_id,
+                "description": description,
+                "status": TaskStatus.OPEN.value,
+                "due_at": due_at,
+                "created_at": now,
+            }
+            created = await insert_if_absent(session, TaskRow.__table__, values)  # type: ignore[arg-type]
+            row = await session.scalar(select(TaskRow).where(TaskRow.creation_key == keys["creation_key"]))
+            assert row is not None
+            if created:
+                for user_id in dict.fromkeys(assignees):
+                    session.add(TaskAssigneeRow(task_id=row.id, user_id=user_id))
+                await session.flush()
+                details: dict[str, Any] = {"task_id": row.id, "assignees": assignees}
+                if source is not None:
+                    details["source"] = source
+                await TimelineRepository(session).add(
+                    incident_id,
+                    "task_created",
+                    f"{headline}: {description}",
+                    actor_id,
+                    now,
+                    details,
+                    source_key=f"task:{row.id}:created",
+                )
+            return (await _with_assignees(session, [row]))[0], created
+
+    async def _change_status(
+        self,
+        task_id: int,
+        status: TaskStatus,
+        actor_id: str | None,
+        headline: Callable[[str], str],
+        *,
+        source: str | None = None,
+    ) -> tuple[Task, bool]:
+        """The one status change both Slack and the document sync make; they differ only in who is named
+        on the timeline (`headline` of the verb) and whether the event records where it came from."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
             row = await session.get(TaskRow, task_id, with_for_update=True)
@@ -225,16 +238,19 @@ class TaskService:
             if changed:
                 row.status = status.value
                 row.resolved_at, row.resolved_by = (
-                    (now, None) if status is TaskStatus.RESOLVED else (None, None)
+                    (now, actor_id) if status is TaskStatus.RESOLVED else (None, None)
                 )
                 verb = "resolved" if status is TaskStatus.RESOLVED else "reopened"
+                details: dict[str, Any] = {"task_id": row.id}
+                if source is not None:
+                    details["source"] = source
                 await TimelineRepository(session).add(
                     row.incident_id,
                     f"task_{verb}",
-                    f"A task was {verb} in the document: {row.description}",
-                    None,
+                    f"{headline(verb)}: {row.description}",
+                    actor_id,
                     now,
-                    {"task_id": row.id, "source": DOCUMENT_SOURCE},
+                    details,
                 )
             return (await _with_assignees(session, [row]))[0], changed
 

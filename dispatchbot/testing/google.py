@@ -17,8 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import google.auth.exceptions
 from aiohttp import web
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import jwt
 
 from dispatchbot.config import GoogleSettings
+from dispatchbot.testing.vendor_server import LocalServer
 
 JSON = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -222,10 +222,11 @@ def _activity_filter(text: str) -> Callable[[_Activity], bool]:
     return lambda activity: all(check(activity) for check in checks)
 
 
-class FakeGoogle:
+class FakeGoogle(LocalServer):
     """Google Workspace for one domain, with a shared drive whose folder ``root-folder`` holds incidents."""
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__()
         self.files: dict[str, FakeFile] = {}
         self.token_grants: list[JSON] = []
         """The verified claims (iss, sub, scope, aud, ...) of every JWT grant the token endpoint accepted."""
@@ -235,7 +236,6 @@ class FakeGoogle:
         """Leave ``assigneeEmailAddress`` out of comments, so clients must ask People about the assignee."""
         self.accounts_without_google: set[str] = set()
         """Addresses with no Google account: Drive refuses to share with them without a notification email."""
-        self.port = 0
         self._clock = clock or (lambda: datetime.now(UTC))
         self._private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         public_pem = self._private_key.public_key().public_bytes(
@@ -248,7 +248,6 @@ class FakeGoogle:
         self._people: dict[str, str] = {}
         """Email -> People resource name."""
         self._counter = 0
-        self._runner: web.AppRunner | None = None
         self.files[ROOT_FOLDER_ID] = FakeFile(
             id=ROOT_FOLDER_ID,
             name="Incidents",
@@ -260,7 +259,7 @@ class FakeGoogle:
 
     # --------------------------------------------------------------- lifecycle
 
-    async def start(self, port: int = 0) -> None:
+    def application(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware])
         routes = app.router
         routes.add_post("/token", self._token)
@@ -276,28 +275,7 @@ class FakeGoogle:
         routes.add_post("/v1/documents/{document_id}:batchUpdate", self._documents_batch_update)
         routes.add_post("/v2/activity:query", self._activity_query)
         routes.add_get("/v1/people/{person_id}", self._people_get)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", port).start()
-        self.port = int(self._runner.addresses[0][1])
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return app
 
     @property
     def token_uri(self) -> str:

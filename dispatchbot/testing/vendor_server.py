@@ -1,5 +1,7 @@
-"""What the PagerDuty and Opsgenie fakes share: an aiohttp server on 127.0.0.1, the request log, the
-API-key check and outage faults (503s, 429s) that apply before any route runs.
+"""What the vendor fakes share. `LocalServer` is the aiohttp server on 127.0.0.1 (start, stop, URL) that
+every fake of an external API runs, Google's included; `VendorServer` adds what the PagerDuty and
+Opsgenie fakes also share: the request log, the API-key check and outage faults (503s, 429s) that apply
+before any route runs.
 
 Faults are answered before authentication and routing, like a load balancer in front of the real API,
 so a refused request never changes the fake's state.
@@ -25,40 +27,23 @@ class _Fault:
     """Requests left to refuse; None refuses until `up()`."""
 
 
-class VendorServer:
-    """Subclasses add their routes, say how they authenticate and how their errors look."""
+class LocalServer:
+    """Subclasses build the application; this runs it on 127.0.0.1, on a free port unless told one."""
 
     scheme = "http"
 
-    def __init__(self, api_key: str) -> None:
-        self.api_key = api_key
-        self.requests: list[tuple[str, str]] = []
-        """(method, path) of every request, refused ones included."""
+    def __init__(self) -> None:
         self.port = 0
-        self._faults: list[_Fault] = []
         self._runner: web.AppRunner | None = None
 
-    # ------------------------------------------------------------ subclass API
-
-    def add_routes(self, app: web.Application) -> None:
-        raise NotImplementedError
-
-    def authorized(self, request: web.Request) -> bool:
-        raise NotImplementedError
-
-    def error(self, status: int, message: str) -> web.Response:
-        """The vendor's JSON error shape."""
+    def application(self) -> web.Application:
         raise NotImplementedError
 
     def server_ssl_context(self) -> ssl.SSLContext | None:
         return None
 
-    # --------------------------------------------------------------- lifecycle
-
     async def start(self, port: int = 0) -> None:
-        app = web.Application(middlewares=[self._front_door])
-        self.add_routes(app)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
+        self._runner = web.AppRunner(self.application(), shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", port, ssl_context=self.server_ssl_context()).start()
         self.port = int(self._runner.addresses[0][1])
@@ -80,6 +65,34 @@ class VendorServer:
     @property
     def api_url(self) -> str:
         return f"{self.scheme}://127.0.0.1:{self.port}"
+
+
+class VendorServer(LocalServer):
+    """Subclasses add their routes, say how they authenticate and how their errors look."""
+
+    def __init__(self, api_key: str) -> None:
+        super().__init__()
+        self.api_key = api_key
+        self.requests: list[tuple[str, str]] = []
+        """(method, path) of every request, refused ones included."""
+        self._faults: list[_Fault] = []
+
+    # ------------------------------------------------------------ subclass API
+
+    def add_routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    def authorized(self, request: web.Request) -> bool:
+        raise NotImplementedError
+
+    def error(self, status: int, message: str) -> web.Response:
+        """The vendor's JSON error shape."""
+        raise NotImplementedError
+
+    def application(self) -> web.Application:
+        app = web.Application(middlewares=[self._front_door])
+        self.add_routes(app)
+        return app
 
     # ------------------------------------------------------------------ faults
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update as sql_update
 
 from dispatchbot.app import Bot, Running
-from dispatchbot.domain import Reminder, ReminderKind, Role, RunStatus, Status
+from dispatchbot.domain import Reminder, ReminderKind, Role, Status
 from dispatchbot.scheduler.jobs import send_due_reminders
 from dispatchbot.storage.tables import ReminderRow
 from dispatchbot.testing import Channel, FakeSlack, Message, User
@@ -21,6 +21,7 @@ from tests.support import probe
 from tests.support.bot import bot_settings
 from tests.support.clocks import ManualClock
 from tests.support.incidents import report_incident
+from tests.support.runs import finished
 from tests.support.waiting import eventually
 
 START = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
@@ -37,16 +38,6 @@ async def running(slack: FakeSlack, database_url: str, clock: ManualClock) -> As
         yield started
     finally:
         await bot.stop()
-
-
-async def finished(bot: Running, flow: str, key: str) -> None:
-    for _ in range(500):
-        run = await bot.deps.runs.get_by_key(flow, key)
-        if run is not None and run.status is not RunStatus.RUNNING:
-            assert run.status is RunStatus.SUCCEEDED, run.last_error
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the {flow} run did not finish")
 
 
 async def set_status(bot: Running, slack: FakeSlack, person: User, channel: Channel, status: str) -> None:

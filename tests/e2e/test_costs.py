@@ -15,7 +15,7 @@ from sqlalchemy import select
 from dispatchbot.app import Bot, Running
 from dispatchbot.config import CostSettings, IncidentTypeSettings, Settings
 from dispatchbot.costs import merged_seconds
-from dispatchbot.domain import Incident, Role, RunStatus
+from dispatchbot.domain import Incident, Role
 from dispatchbot.storage.tables import ParticipantActivityRow
 from dispatchbot.testing import Channel, FakeSlack, Message, Person, User
 from dispatchbot.testing.slack import payloads
@@ -24,6 +24,7 @@ from tests.support import probe
 from tests.support.bot import bot_settings
 from tests.support.clocks import ManualClock
 from tests.support.incidents import report_incident
+from tests.support.runs import finished
 from tests.support.waiting import eventually
 
 RATE = 100.0
@@ -54,16 +55,6 @@ async def running(settings: Settings, clock: ManualClock) -> AsyncIterator[Runni
 async def accrue(bot: Running, now: datetime) -> None:
     job = next(job for job in bot.scheduler.jobs if job.name == "accrue_costs")
     await job.tick(now)
-
-
-async def finished(bot: Running, flow: str, key: str) -> None:
-    for _ in range(500):
-        run = await bot.deps.runs.get_by_key(flow, key)
-        if run is not None and run.status is not RunStatus.RUNNING:
-            assert run.status is RunStatus.SUCCEEDED, run.last_error
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the {flow} run did not finish")
 
 
 async def set_status(bot: Running, person: Person, channel: Channel, status: str) -> None:

@@ -5,14 +5,10 @@ arrives), and a provider that is down leaves the incident untouched with a clear
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 import pytest
 
 from dispatchbot.app import Running
-from dispatchbot.config import ServiceSettings
 from dispatchbot.domain import Incident, Page, PageStatus, Role, RunStatus
 from dispatchbot.flows import engage_oncall
 from dispatchbot.flows.run_failures import REQUESTED_BY
@@ -20,74 +16,18 @@ from dispatchbot.testing import Channel, FakeSlack, Message, Person, User, View
 from dispatchbot.testing.opsgenie import FakeOpsgenie
 from dispatchbot.testing.pagerduty import FakePagerDuty
 from tests.e2e.conftest import StartBot
-from tests.support.bot import bot_settings
+from tests.support import oncall
 from tests.support.incidents import report_incident
+from tests.support.oncall import BRUNO, OLIVIA, add_person, start_oncall_bot
 
 COMMAND = "/dispatch-engage-oncall"
-DATABASE = ServiceSettings(
-    name="Database", provider="pagerduty", external_id="PSVC1", description="Postgres and the caches"
-)
-PAYMENTS = ServiceSettings(name="Payments", provider="opsgenie", external_id="payments-primary")
-OLIVIA = ("olivia@example.com", "Olivia Ortiz")
-BRUNO = ("bruno@example.com", "Bruno Berg")
 
-
-@asynccontextmanager
-async def pagerduty() -> AsyncIterator[FakePagerDuty]:
-    """PagerDuty with the Database service: Olivia on call (level 1), Bruno at level 2."""
-    async with FakePagerDuty() as fake:
-        fake.add_service("PSVC1", "Database", oncall=[OLIVIA, BRUNO])
-        yield fake
-
-
-def add_person(slack: FakeSlack, who: tuple[str, str]) -> User:
-    email, name = who
-    return slack.add_user(email.split("@")[0], real_name=name, email=email)
-
-
-@pytest.fixture
-async def pd() -> AsyncIterator[FakePagerDuty]:
-    async with pagerduty() as fake:
-        yield fake
-
-
-@pytest.fixture
-def olivia(slack: FakeSlack) -> User:
-    return add_person(slack, OLIVIA)
+pd, olivia, pd_bot = oncall.pd, oncall.olivia, oncall.pd_bot  # fixtures, shared with test_pages.py
 
 
 @pytest.fixture
 def bruno(slack: FakeSlack) -> User:
     return add_person(slack, BRUNO)
-
-
-async def start_oncall_bot(
-    slack: FakeSlack,
-    database_url: str,
-    start_bot: StartBot,
-    *,
-    pd: FakePagerDuty | None = None,
-    og: FakeOpsgenie | None = None,
-    **updates: Any,
-) -> Running:
-    """A bot with the given on-call providers and a service on each (Database: PagerDuty, Payments:
-    Opsgenie)."""
-    services = []
-    if pd is not None:
-        updates["pagerduty"] = pd.settings(from_email="bot@example.com")
-        services.append(DATABASE)
-    if og is not None:
-        updates["opsgenie"] = og.settings()
-        services.append(PAYMENTS)
-    settings = bot_settings(slack, database_url).model_copy(update={"services": services, **updates})
-    running = await start_bot(settings)
-    await slack.socket.wait_connected()
-    return running
-
-
-@pytest.fixture
-async def pd_bot(slack: FakeSlack, database_url: str, start_bot: StartBot, pd: FakePagerDuty) -> Running:
-    return await start_oncall_bot(slack, database_url, start_bot, pd=pd)
 
 
 async def finished(bot: Running, key: str, kind: str = "engage_oncall") -> None:

@@ -5,10 +5,7 @@ role policy can make a service's on-call the commander and page them on a page_c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-
-import pytest
 
 from dispatchbot.app import Running
 from dispatchbot.config import RolePolicySettings
@@ -16,38 +13,16 @@ from dispatchbot.domain import Incident, Page, PageStatus
 from dispatchbot.testing import Channel, FakeSlack, User
 from dispatchbot.testing.pagerduty import FakePagerDuty
 from tests.e2e.conftest import StartBot
-from tests.e2e.test_engage_oncall import (
-    OLIVIA,
-    add_person,
-    engage,
-    header,
-    pagerduty,
-    pages,
-    start_oncall_bot,
-    text_of,
-    timeline,
-)
+from tests.e2e.test_engage_oncall import engage, header, pages, text_of, timeline
 from tests.e2e.test_update_incident import update
+from tests.support import oncall
 from tests.support.incidents import report_incident
+from tests.support.oncall import OLIVIA, start_oncall_bot
 from tests.support.waiting import eventually
 
 ESCALATING = "has not acknowledged the page via *Database*"
 
-
-@pytest.fixture
-async def pd() -> AsyncIterator[FakePagerDuty]:
-    async with pagerduty() as fake:
-        yield fake
-
-
-@pytest.fixture
-def olivia(slack: FakeSlack) -> User:
-    return add_person(slack, OLIVIA)
-
-
-@pytest.fixture
-async def pd_bot(slack: FakeSlack, database_url: str, start_bot: StartBot, pd: FakePagerDuty) -> Running:
-    return await start_oncall_bot(slack, database_url, start_bot, pd=pd)
+pd, olivia, pd_bot = oncall.pd, oncall.olivia, oncall.pd_bot  # fixtures, shared with test_engage_oncall.py
 
 
 async def poll(bot: Running, now: datetime) -> None:

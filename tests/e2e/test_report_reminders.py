@@ -3,15 +3,15 @@ snooze choice, moved by each report, stopped by Stable, restarted by a reopen, a
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from dispatchbot.app import Bot, Running
-from dispatchbot.domain import Reminder, ReminderKind, ReportKind, Role, RunStatus
+from dispatchbot.domain import Reminder, ReminderKind, ReportKind, Role
 from dispatchbot.testing import Channel, FakeSlack, Message, Person, User
 from tests.support import probe
 from tests.support.bot import bot_settings
 from tests.support.incidents import report_incident
+from tests.support.runs import finished
 from tests.support.waiting import eventually
 
 TACTICAL = ReminderKind.TACTICAL_REPORT
@@ -28,16 +28,6 @@ async def armed(bot: Running, kind: ReminderKind, incident_id: int) -> Reminder:
     reminder = await bot.deps.reminders.get(kind, incident_id, "report")
     assert reminder is not None, f"no {kind.value} reminder armed"
     return reminder
-
-
-async def finished(bot: Running, flow: str, key: str) -> None:
-    for _ in range(500):
-        run = await bot.deps.runs.get_by_key(flow, key)
-        if run is not None and run.status is not RunStatus.RUNNING:
-            assert run.status is RunStatus.SUCCEEDED, run.last_error
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the {flow} run did not finish")
 
 
 async def update(bot: Running, person: Person, channel: Channel, values: dict[str, str]) -> None:

@@ -4,18 +4,18 @@ reminder each report moves."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from dispatchbot.app import Bot, Running
 from dispatchbot.config import NotificationSettings
-from dispatchbot.domain import ReminderKind, ReportKind, RunStatus, TaskStatus
+from dispatchbot.domain import ReminderKind, ReportKind, TaskStatus
 from dispatchbot.testing import Channel, FakeSlack, Message, Person, User, View
 from tests.e2e.conftest import StartBot
 from tests.support import probe
 from tests.support.bot import bot_settings
 from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
+from tests.support.runs import finished
 from tests.support.waiting import eventually
 
 TACTICAL = "/dispatch-report-tactical"
@@ -35,16 +35,6 @@ async def submit(bot: Running, view: View, values: dict[str, str]) -> None:
     assert ack.ok
     assert not ack.payload, ack.payload
     await finished(bot, view.callback_id, f"view:{view.id}")
-
-
-async def finished(bot: Running, flow: str, key: str) -> None:
-    for _ in range(500):
-        run = await bot.deps.runs.get_by_key(flow, key)
-        if run is not None and run.status is not RunStatus.RUNNING:
-            assert run.status is RunStatus.SUCCEEDED, run.last_error
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the {flow} run did not finish")
 
 
 def value(view: View, block_id: str) -> str:
