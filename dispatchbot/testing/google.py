@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import jwt
 
 from dispatchbot.config import GoogleSettings
-from dispatchbot.testing.vendor_server import LocalServer
+from dispatchbot.testing.local_server import LocalServer
 
 JSON = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

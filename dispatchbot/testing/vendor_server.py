@@ -1,7 +1,5 @@
-"""What the vendor fakes share. `LocalServer` is the aiohttp server on 127.0.0.1 (start, stop, URL) that
-every fake of an external API runs, Google's included; `VendorServer` adds what the PagerDuty and
-Opsgenie fakes also share: the request log, the API-key check and outage faults (503s, 429s) that apply
-before any route runs.
+"""What the PagerDuty and Opsgenie fakes share on top of `LocalServer`: the request log, the API-key
+check and outage faults (503s, 429s) that apply before any route runs.
 
 Faults are answered before authentication and routing, like a load balancer in front of the real API,
 so a refused request never changes the fake's state.
@@ -9,13 +7,13 @@ so a refused request never changes the fake's state.
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
+
+from dispatchbot.testing.local_server import LocalServer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -25,46 +23,6 @@ class _Fault:
     status: int
     remaining: int | None
     """Requests left to refuse; None refuses until `up()`."""
-
-
-class LocalServer:
-    """Subclasses build the application; this runs it on 127.0.0.1, on a free port unless told one."""
-
-    scheme = "http"
-
-    def __init__(self) -> None:
-        self.port = 0
-        self._runner: web.AppRunner | None = None
-
-    def application(self) -> web.Application:
-        raise NotImplementedError
-
-    def server_ssl_context(self) -> ssl.SSLContext | None:
-        return None
-
-    async def start(self, port: int = 0) -> None:
-        self._runner = web.AppRunner(self.application(), shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", port, ssl_context=self.server_ssl_context()).start()
-        self.port = int(self._runner.addresses[0][1])
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
-
-    @property
-    def api_url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.port}"
 
 
 class VendorServer(LocalServer):

@@ -7,11 +7,9 @@ the same code paths, encodings and error handling as production.
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
-
 from aiohttp import web
 
+from dispatchbot.testing.local_server import LocalServer
 from dispatchbot.testing.slack.delivery import Ack, Delivery
 from dispatchbot.testing.slack.driver import Person
 from dispatchbot.testing.slack.faults import Faults
@@ -31,7 +29,7 @@ def _app_id(app_token: str) -> str:
     return parts[2] if len(parts) > 2 and parts[2].startswith("A") else "A0001"
 
 
-class FakeSlack:
+class FakeSlack(LocalServer):
     def __init__(
         self,
         bot_token: str = "xoxb-1-test",
@@ -39,6 +37,7 @@ class FakeSlack:
         team_id: str = "T0001",
         team_name: str = "Fake Workspace",
     ) -> None:
+        super().__init__()
         self.bot_token = bot_token
         self.app_token = app_token
         self.workspace = Workspace(team_id, team_name, _app_id(app_token), BOT_ID, BOT_USER_ID)
@@ -55,22 +54,20 @@ class FakeSlack:
         )
         self.deliveries: list[Ack] = []
         """The final Ack of every delivery, in order, whatever the mode."""
-        self.port = 0
         self._delivery: Delivery = self.socket
         self._people: dict[str, Person] = {}
-        self._runner: web.AppRunner | None = None
 
     # --------------------------------------------------------------- lifecycle
 
-    async def start(self, port: int = 0) -> None:
+    def application(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self.api.handle)
         app.router.add_get("/link/", self.socket.handle)
         app.router.add_post("/{kind:commands|actions}/{team}/{key}", self.response_urls.handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", port).start()
-        self.port = int(self._runner.addresses[0][1])
+        return app
+
+    async def start(self, port: int = 0) -> None:
+        await super().start(port)
         self.socket.base_ws_url = f"ws://127.0.0.1:{self.port}/link/"
         self.response_urls.base_url = f"http://127.0.0.1:{self.port}/"
 
@@ -79,18 +76,7 @@ class FakeSlack:
         if self.http is not None:
             await self.http.close()
         await self.socket.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
+        await super().stop()
 
     @property
     def api_url(self) -> str:
