@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from dispatchbot.mrkdwn import Mrkdwn
+
 
 class RunStatus(StrEnum):
     RUNNING = "running"
@@ -170,7 +172,7 @@ class Participant:
     roles: frozenset[Role]
     active: bool
     added_by: str | None
-    added_reason: str
+    added_reason: Mrkdwn  # mrkdwn: it may mention people; typed text in it is escaped
     joined_at: datetime
     message_count: int
     after_hours_notified: bool
@@ -182,10 +184,13 @@ class Participant:
 
 @dataclass(frozen=True)
 class TimelineEvent:
+    """`description` is mrkdwn (it mentions people); whatever came from outside in it was escaped by
+    whoever wrote it, as `TimelineRepository.add` takes only `Mrkdwn`."""
+
     id: int
     incident_id: int
     kind: str
-    description: str
+    description: Mrkdwn
     actor_id: str | None
     occurred_at: datetime
     details: dict[str, Any]

@@ -1,10 +1,14 @@
 """The error tree. Handlers turn these into Slack messages; anything else is a bug with an error id.
 
-`UserFacingError.message` is shown to people as-is, so it must say what happened and what to do, in
-plain words. `block_id` lets a modal submission point the error at the field it is about.
+`UserFacingError.message` is shown to people as mrkdwn, so it must say what happened and what to do, in
+plain words. A plain `str` message is escaped (it can never ping or link); one that mentions someone is
+built with `dispatchbot.mrkdwn.md`. `block_id` lets a modal submission point the error at the field it
+is about.
 """
 
 from __future__ import annotations
+
+from dispatchbot.mrkdwn import Mrkdwn, escape
 
 
 class DispatchbotError(Exception):
@@ -16,7 +20,7 @@ class UserFacingError(DispatchbotError):
 
     def __init__(self, message: str, *, block_id: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
+        self.message: Mrkdwn = escape(message)
         self.block_id = block_id
 
 
@@ -43,6 +47,15 @@ class ProviderError(DispatchbotError):
         super().__init__(f"{provider}: {detail}")
         self.provider = provider
         self.detail = detail
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider is rate-limiting the bot or is down for now, and stayed so for a whole call's retry
+    deadline: the same request later should work, so a durable run tries again instead of giving up."""
+
+    def __init__(self, provider: str, detail: str, *, rate_limited: bool) -> None:
+        super().__init__(provider, detail)
+        self.rate_limited = rate_limited
 
 
 class StartupError(DispatchbotError):

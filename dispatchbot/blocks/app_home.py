@@ -8,6 +8,7 @@ from dispatchbot.blocks.common import buttons, context, divider, header, plain, 
 from dispatchbot.blocks.list_incidents import incident_line
 from dispatchbot.domain import Incident, Role
 from dispatchbot.ids import ActionId
+from dispatchbot.mrkdwn import Mrkdwn, md
 
 HOME_BLOCK_LIMIT = 100
 
@@ -22,23 +23,24 @@ def home_view(
     """The tab for one person; every list is bounded and says how many it left out."""
     blocks: list[dict[str, Any]] = [
         header("Incidents"),
-        section("Something broken? Report it and a channel with the right people is set up for you."),
+        section(Mrkdwn("Something broken? Report it and a channel with the right people is set up for you.")),
         buttons(("Report an incident", ActionId.OPEN_REPORT, "home")),
         divider(),
         header("Your open incidents"),
     ]
     if mine:
         blocks.extend(
-            section(f"{incident_line(incident)}\nYour roles: {_roles(roles)}") for incident, roles in mine
+            section(md("{line}\nYour roles: {roles}", line=incident_line(incident), roles=_roles(roles)))
+            for incident, roles in mine
         )
     else:
-        blocks.append(context("You are not taking part in any open incident."))
+        blocks.append(context(Mrkdwn("You are not taking part in any open incident.")))
     blocks.extend(_more(mine_total - len(mine), list_command))
     blocks += [divider(), header("Other open incidents")]
     if others:
         blocks.extend(_joinable(incident) for incident in others)
     else:
-        blocks.append(context("No other open incidents."))
+        blocks.append(context(Mrkdwn("No other open incidents.")))
     blocks.extend(_more(others_total - len(others), list_command))
     return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}
 
@@ -64,4 +66,12 @@ def _joinable(incident: Incident) -> dict[str, Any]:
 def _more(hidden: int, list_command: str) -> list[dict[str, Any]]:
     if hidden <= 0:
         return []
-    return [context(f"{hidden} more not shown — use `{list_command} [filter text]` to find them.")]
+    return [
+        context(
+            md(
+                "{hidden} more not shown — use `{command} [filter text]` to find them.",
+                hidden=hidden,
+                command=list_command,
+            )
+        )
+    ]

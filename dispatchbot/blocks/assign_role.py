@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dispatchbot.blocks.common import (
+    Message,
     context,
     modal,
     notice_modal,
@@ -17,6 +18,7 @@ from dispatchbot.blocks.common import (
 from dispatchbot.domain import Incident, Role
 from dispatchbot.errors import InvalidForm, UserFacingError
 from dispatchbot.ids import BlockId, CallbackId
+from dispatchbot.mrkdwn import md, mention
 
 ASSIGNABLE_ROLES = (Role.COMMANDER, Role.SCRIBE, Role.LIAISON, Role.REPORTER, Role.OBSERVER)
 """Participant is earned by taking part (see channel events), so it is not handed out here."""
@@ -34,9 +36,12 @@ class RoleForm:
 def assign_role_modal(incident: Incident) -> dict[str, Any]:
     blocks = [
         context(
-            f"Give someone a role in *{incident.reference}*. They are invited to the channel if they are "
-            "not in it yet. Commander, scribe, liaison and reporter are held by one person at a time: "
-            "whoever holds the role now steps down."
+            md(
+                "Give someone a role in *{reference}*. They are invited to the channel if they are "
+                "not in it yet. Commander, scribe, liaison and reporter are held by one person at a time: "
+                "whoever holds the role now steps down.",
+                reference=incident.reference,
+            )
         ),
         users_input(BlockId.PERSON, "Person"),
         select_input(BlockId.ROLE, "Role", [(role.label, role.value) for role in ASSIGNABLE_ROLES]),
@@ -69,20 +74,32 @@ def incident_id_from(view: dict[str, Any]) -> int:
         raise UserFacingError(STALE_FORM_TEXT) from None
 
 
-def role_assigned(
-    assigner_id: str, user_id: str, role: Role, previous: str | None
-) -> tuple[str, list[dict[str, Any]]]:
-    text = f"<@{assigner_id}> assigned {role.label} to <@{user_id}>."
+def role_assigned(assigner_id: str, user_id: str, role: Role, previous: str | None) -> Message:
+    text = md(
+        "{assigner} assigned {role} to {who}.",
+        assigner=mention(assigner_id),
+        role=role.label,
+        who=mention(user_id),
+    )
     if previous:
-        text += f" <@{previous}> stepped down as {role.label}."
-    return text, [section(f":busts_in_silhouette: {text}")]
+        text = md(
+            "{text} {previous} stepped down as {role}.",
+            text=text,
+            previous=mention(previous),
+            role=role.label,
+        )
+    return text, [section(md(":busts_in_silhouette: {text}", text=text))]
 
 
 def assigning_modal(incident: Incident, user_id: str, role: Role) -> dict[str, Any]:
     return notice_modal(
         "Assign Role",
-        f":white_check_mark: <@{user_id}> is becoming {role.label} of *{incident.reference}*; "
-        "the channel will be told.",
+        md(
+            ":white_check_mark: {who} is becoming {role} of *{reference}*; the channel will be told.",
+            who=mention(user_id),
+            role=role.label,
+            reference=incident.reference,
+        ),
     )
 
 
@@ -92,10 +109,18 @@ def nothing_to_do_modal(
     """The answer when the person already holds the role: no second announcement, no noise."""
     held = ", ".join(r.label for r in (*ASSIGNABLE_ROLES, Role.PARTICIPANT) if r in roles)
     if role in roles:
-        text = f"<@{user_id}> is already {role.label} of *{incident.reference}*. Nothing changed."
+        text = md(
+            "{who} is already {role} of *{reference}*. Nothing changed.",
+            who=mention(user_id),
+            role=role.label,
+            reference=incident.reference,
+        )
     else:
-        text = (
-            f"<@{user_id}> already takes part in *{incident.reference}* as {held}; "
-            f"making them {role.label} would change nothing."
+        text = md(
+            "{who} already takes part in *{reference}* as {held}; making them {role} would change nothing.",
+            who=mention(user_id),
+            reference=incident.reference,
+            held=held,
+            role=role.label,
         )
     return notice_modal("Assign Role", text)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from dispatchbot.blocks.common import buttons, context, section
-from dispatchbot.blocks.list_incidents import escape
+from dispatchbot.blocks.common import Message, buttons, context, section
 from dispatchbot.domain import Incident
 from dispatchbot.ids import ActionId
+from dispatchbot.mrkdwn import Mrkdwn, md, mention
 
 
 def days_text(duration: timedelta) -> str:
@@ -17,37 +16,60 @@ def days_text(duration: timedelta) -> str:
     return f"{days} day{'s' if days != 1 else ''}"
 
 
-def reminder(incident: Incident, stable_for: timedelta, command: str) -> tuple[str, list[dict[str, Any]]]:
-    text = f"{incident.reference} has been Stable for {days_text(stable_for)} — close it?"
+def reminder(incident: Incident, stable_for: timedelta, command: str) -> Message:
+    text = md(
+        "{reference} has been Stable for {days} — close it?",
+        reference=incident.reference,
+        days=days_text(stable_for),
+    )
     return text, [
-        section(f":hourglass: *{incident.reference}* · {escape(incident.title)}\n{text}"),
+        section(_headed(":hourglass:", incident, text)),
         context(
-            f"If it still needs work, set it back to Active with `{command}`; "
-            "otherwise I'll ask again while it stays Stable."
+            md(
+                "If it still needs work, set it back to Active with `{command}`; "
+                "otherwise I'll ask again while it stays Stable.",
+                command=command,
+            )
         ),
         buttons(("Close", ActionId.CLOSE_INCIDENT, str(incident.id))),
     ]
 
 
-def closed(incident: Incident, actor_id: str) -> tuple[str, list[dict[str, Any]]]:
-    text = f"{incident.reference} was closed by <@{actor_id}>."
-    return text, [section(f":white_check_mark: *{incident.reference}* · {escape(incident.title)}\n{text}")]
+def closed(incident: Incident, actor_id: str) -> Message:
+    text = md("{reference} was closed by {actor}.", reference=incident.reference, actor=mention(actor_id))
+    return text, [section(_headed(":white_check_mark:", incident, text))]
 
 
-def already_closed(incident: Incident) -> tuple[str, list[dict[str, Any]]]:
-    text = f"{incident.reference} was already closed."
-    return text, [section(f":white_check_mark: *{incident.reference}* · {escape(incident.title)}\n{text}")]
+def already_closed(incident: Incident) -> Message:
+    text = md("{reference} was already closed.", reference=incident.reference)
+    return text, [section(_headed(":white_check_mark:", incident, text))]
 
 
-def not_stable_text(incident: Incident, command: str) -> str:
-    return (
-        f"{incident.reference} is {incident.status.label} again, so this reminder no longer applies. "
-        f"Close it with `{command}` in its channel when it is over."
+def not_stable_text(incident: Incident, command: str) -> Mrkdwn:
+    return md(
+        "{reference} is {status} again, so this reminder no longer applies. "
+        "Close it with `{command}` in its channel when it is over.",
+        reference=incident.reference,
+        status=incident.status.label,
+        command=command,
     )
 
 
-def severity_text(incident: Incident, command: str) -> str:
-    return (
-        f"Severity {incident.severity} is not allowed for closed incidents. "
-        f"Lower it with `{command}` in {incident.reference}'s channel, then close it."
+def severity_text(incident: Incident, command: str) -> Mrkdwn:
+    return md(
+        "Severity {severity} is not allowed for closed incidents. "
+        "Lower it with `{command}` in {reference}'s channel, then close it.",
+        severity=incident.severity,
+        command=command,
+        reference=incident.reference,
+    )
+
+
+def _headed(emoji: str, incident: Incident, text: Mrkdwn) -> Mrkdwn:
+    return md(
+        "{emoji} *{reference}* · {title}\n{text}",
+        emoji=emoji,
+        reference=incident.reference,
+        title=incident.title,
+        text=text,
     )

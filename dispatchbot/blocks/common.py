@@ -1,4 +1,9 @@
-"""Block Kit pieces every feature uses, bounded by Slack's limits so a long value never breaks a post."""
+"""Block Kit pieces every feature uses, bounded by Slack's limits so a long value never breaks a post.
+
+mrkdwn text (sections, context, fields, a message's `text`) is `Mrkdwn` only, so whatever came from
+outside has been escaped before it gets here (see `dispatchbot.mrkdwn`); plain_text (headers, buttons,
+options, labels, titles) is not parsed by Slack and takes ordinary strings.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,24 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 from slack_sdk.models.views import View
 
+from dispatchbot.mrkdwn import Mrkdwn, md
+
+Message = tuple[Mrkdwn, list[dict[str, Any]]]
+"""A message as the gateway posts it: its `text` (notifications, fallback) and its blocks."""
+
 SECTION_TEXT_LIMIT = 3000
 MODAL_TITLE_LIMIT = 24
 BUTTON_TEXT_LIMIT = 75
 
 
 def clip(text: str, limit: int) -> str:
-    """Shorten to `limit` characters with an ellipsis, the way Slack would rather we did than reject."""
+    """Shorten to `limit` characters with an ellipsis, the way Slack would rather we did than reject.
+    For plain text and for raw values before they are escaped; `Mrkdwn.clip` cuts mrkdwn safely."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def section(text: str) -> dict[str, Any]:
-    return SectionBlock(text={"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT)}).to_dict()
+def section(text: Mrkdwn) -> dict[str, Any]:
+    return SectionBlock(text={"type": "mrkdwn", "text": text.clip(SECTION_TEXT_LIMIT)}).to_dict()
 
 
 def buttons(*items: tuple[str, str, str]) -> dict[str, Any]:
@@ -30,7 +41,7 @@ def buttons(*items: tuple[str, str, str]) -> dict[str, Any]:
     return ActionsBlock(elements=elements).to_dict()
 
 
-def notice_modal(title: str, text: str) -> dict[str, Any]:
+def notice_modal(title: str, text: Mrkdwn) -> dict[str, Any]:
     """A read-only modal with one message, used to answer a submission in place."""
     view = View(
         type="modal",
@@ -58,20 +69,21 @@ def header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": plain(text, HEADER_TEXT_LIMIT)}
 
 
-def context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_TEXT_LIMIT)}]}
+def context(text: Mrkdwn) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text.clip(SECTION_TEXT_LIMIT)}]}
 
 
 def divider() -> dict[str, Any]:
     return {"type": "divider"}
 
 
-def fields(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+def fields(pairs: list[tuple[str, Mrkdwn]]) -> dict[str, Any]:
     """A section of up to 10 `*label*\\nvalue` fields (Slack's limit), each within 2,000 characters."""
     return {
         "type": "section",
         "fields": [
-            {"type": "mrkdwn", "text": clip(f"*{label}*\n{value}", 2000)} for label, value in pairs[:10]
+            {"type": "mrkdwn", "text": md("*{label}*\n{value}", label=label, value=value).clip(2000)}
+            for label, value in pairs[:10]
         ],
     }
 

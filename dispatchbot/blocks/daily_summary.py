@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from dispatchbot.blocks.common import MESSAGE_BLOCK_LIMIT, buttons, context, header, section
+from dispatchbot.blocks.common import MESSAGE_BLOCK_LIMIT, Message, buttons, context, header, section
 from dispatchbot.blocks.list_incidents import incident_line
 from dispatchbot.domain import Incident, Status
 from dispatchbot.ids import ActionId
+from dispatchbot.mrkdwn import md
 
 SECTIONS = {
     Status.ACTIVE: "Active",
@@ -23,7 +24,7 @@ SECTIONS = {
 }
 
 
-def summary(day: date, incidents: list[Incident]) -> tuple[str, list[dict[str, Any]]]:
+def summary(day: date, incidents: list[Incident]) -> Message:
     """The message for one channel: (fallback text, blocks). `incidents` is not empty."""
     groups = [
         (title, [incident for incident in incidents if incident.status is status])
@@ -32,16 +33,16 @@ def summary(day: date, incidents: list[Incident]) -> tuple[str, list[dict[str, A
     groups = [(title, group) for title, group in groups if group]
     counts = ", ".join(f"{len(group)} {title.split()[0].lower()}" for title, group in groups)
     when = f"{day:%A} {day.day} {day:%B %Y}"
-    text = f"Daily incident summary for {when}: {counts}"
+    text = md("Daily incident summary for {when}: {counts}", when=when, counts=counts)
     blocks: list[dict[str, Any]] = [header(f"Daily incident summary · {when}")]
     # Every section may need its title and an "…and N more" line; the rest is for incidents.
     budget = MESSAGE_BLOCK_LIMIT - len(blocks) - 2 * len(groups)
     for (title, group), shown in zip(groups, _fit([group for _, group in groups], budget), strict=True):
-        blocks.append(section(f"*{title}* ({len(group)})"))
+        blocks.append(section(md("*{title}* ({count})", title=title, count=len(group))))
         for incident in group[:shown]:
             blocks.extend(incident_blocks(incident))
         if shown < len(group):
-            blocks.append(context(f"…and {len(group) - shown} more"))
+            blocks.append(context(md("…and {more} more", more=len(group) - shown)))
     return text, blocks
 
 

@@ -2,7 +2,7 @@
 with, the timeline as the review document shows it, and the Slack messages about documents.
 
 Pure: domain in, text or Block Kit out. Documents are plain text, so Slack markup (mentions, channel
-links, `<url|text>` links) is turned into names and words before it goes into one.
+links, `<url|text>` links, escaped `&lt;`) is turned into names and words before it goes into one.
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from dispatchbot.blocks.common import clip, context, section
+from dispatchbot.blocks.common import Message, clip, context, section
 from dispatchbot.domain import Document, DocumentKind, Incident, Report, Task, TimelineEvent
 from dispatchbot.errors import NotFound
-
-Message = tuple[str, list[dict[str, Any]]]
+from dispatchbot.mrkdwn import Mrkdwn, channel, link, md, unescape
 
 MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 CHANNEL = re.compile(r"<#[A-Z0-9]+\|([^>]*)>")
@@ -107,11 +105,12 @@ def timeline_text(events: Iterable[TimelineEvent], names: Mapping[str, str]) -> 
 
 
 def plain_text(text: str, names: Mapping[str, str]) -> str:
-    """Slack markup as a reader of a document wants it: names for mentions, words for links."""
+    """Slack markup as a reader of a document wants it: names for mentions, words for links, and the
+    characters escaped for mrkdwn (`&lt;`) as typed."""
     text = MENTION.sub(lambda match: names.get(match.group(1), match.group(1)), text)
     text = CHANNEL.sub(lambda match: f"#{match.group(1)}", text)
     text = LINK.sub(lambda match: f"{match.group(2)} ({match.group(1)})", text)
-    return BARE_LINK.sub(lambda match: match.group(1), text)
+    return unescape(BARE_LINK.sub(lambda match: match.group(1), text))
 
 
 def comment_description(content: str) -> str:
@@ -132,28 +131,59 @@ def read_retry_value(value: str) -> tuple[int, str]:
 
 
 def review_ready(incident: Incident, document: Document) -> Message:
-    text = f"The post-incident review document for {incident.reference} is ready"
+    text = md("The post-incident review document for {reference} is ready", reference=incident.reference)
     return text, [
         section(
-            f":memo: The *<{document.weblink}|post-incident review document>* for {incident.reference} is "
-            "ready, with the incident's timeline in it. Please add what you know while it is fresh."
+            md(
+                ":memo: The *{link}* for {reference} is ready, with the incident's timeline in it. "
+                "Please add what you know while it is fresh.",
+                link=link(document.weblink or "", "post-incident review document"),
+                reference=incident.reference,
+            )
         ),
-        context("It is also bookmarked at the top of this channel."),
+        context(Mrkdwn("It is also bookmarked at the top of this channel.")),
     ]
 
 
 def executive_document_ready(incident: Incident, document: Document) -> Message:
-    text = f"The executive report for {incident.reference} is also in a document"
+    text = md("The executive report for {reference} is also in a document", reference=incident.reference)
     return text, [
-        section(f":page_facing_up: The executive report is also in a <{document.weblink}|document>.")
+        section(
+            md(
+                ":page_facing_up: The executive report is also in a {link}.",
+                link=link(document.weblink or "", "document"),
+            )
+        )
     ]
 
 
-def comment_task_assigned(incident: Incident, task: Task, document: Document | None) -> str:
+def document_delayed(document: Document, provider: str, *, rate_limited: bool) -> Message:
+    """Said once in the channel when a document could not be made yet: a run makes it again with
+    back-off, and the header's Retry button stays for whoever does not want to wait."""
+    text = md(
+        ":hourglass: The {label} is delayed: {provider} {trouble}; retrying. The pinned message links it "
+        "once it is made.",
+        label=document.label.lower(),
+        provider=provider,
+        trouble="is rate-limiting us" if rate_limited else "is not answering right now",
+    )
+    return text, [section(text)]
+
+
+def comment_task_assigned(incident: Incident, task: Task, document: Document | None) -> Mrkdwn:
     """The assignee's DM: a task came from a comment, where it is, and how to close it."""
-    where = f"a comment in the <{document.weblink}|{document.label.lower()}>" if document else "a comment"
-    channel = f" in <#{incident.channel_id}>" if incident.channel_id else ""
-    return (
-        f"You have a new task in {incident.reference}{channel}, from {where}: "
-        f"{clip(task.description, 500)}\nResolve it in the document or with the task's Resolve button."
+    where = (
+        md("a comment in the {link}", link=link(document.weblink or "", document.label.lower()))
+        if document
+        else Mrkdwn("a comment")
+    )
+    return md(
+        "You have a new task in {reference}{channel}, from {where}: {description}\n"
+        "Resolve it in the document or with the task's Resolve button.",
+        reference=incident.reference,
+        channel=md(" in {channel}", channel=channel(incident.channel_id))
+        if incident.channel_id
+        else Mrkdwn(""),
+        where=where,
+        description=clip(task.description, 500),
     )

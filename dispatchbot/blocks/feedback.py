@@ -15,6 +15,7 @@ from typing import Any
 
 from dispatchbot.blocks.common import (
     MESSAGE_BLOCK_LIMIT,
+    Message,
     buttons,
     clip,
     context,
@@ -31,8 +32,7 @@ from dispatchbot.blocks.tasks import when
 from dispatchbot.domain import Incident
 from dispatchbot.errors import InvalidForm
 from dispatchbot.ids import ActionId, BlockId, CallbackId
-
-Message = tuple[str, list[dict[str, Any]]]
+from dispatchbot.mrkdwn import Mrkdwn, escape, md, mention
 
 RATINGS = (
     ("very_satisfied", "Very satisfied"),
@@ -58,6 +58,7 @@ DIGEST_TEXT_LIMIT = 1500
 """A digest entry's feedback is clipped here, so one entry always fits a section with its labels."""
 DIGEST_ENTRIES = MESSAGE_BLOCK_LIMIT - 3  # header, intro and the "more" note
 ANONYMOUS_OPTION = "anonymous"
+NO_COMMENT = Mrkdwn("_No comment._")
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,15 @@ class Surface:
 
 def feedback_request(incident: Incident) -> Message:
     """The DM each participant gets when the incident closes."""
-    text = f"How did this incident go? {incident.reference} is closed."
+    text = md("How did this incident go? {reference} is closed.", reference=incident.reference)
     return text, [
         section(
-            f"*{incident.reference}* ({clip(incident.title, 200)}) is closed. *How did this incident go?*\n"
-            "Your rating and a few words help us get better at responding to incidents."
+            md(
+                "*{reference}* ({title}) is closed. *How did this incident go?*\n"
+                "Your rating and a few words help us get better at responding to incidents.",
+                reference=incident.reference,
+                title=clip(incident.title, 200),
+            )
         ),
         buttons(("Provide feedback", ActionId.PROVIDE_FEEDBACK, str(incident.id))),
     ]
@@ -125,11 +130,17 @@ def feedback_request(incident: Incident) -> Message:
 def feedback_thanks(incident: Incident, form: FeedbackForm) -> Message:
     """The request DM once answered: it says thanks and still lets the person change the answer."""
     shown = "anonymously" if form.anonymous else "with your name"
-    text = f"Thanks for your feedback on {incident.reference}!"
+    text = md("Thanks for your feedback on {reference}!", reference=incident.reference)
     return text, [
         section(
-            f":pray: Thanks for your feedback on *{incident.reference}* ({clip(incident.title, 200)})! "
-            f"You rated it *{rating_label(form.rating)}*, shared {shown}."
+            md(
+                ":pray: Thanks for your feedback on *{reference}* ({title})! "
+                "You rated it *{rating}*, shared {shown}.",
+                reference=incident.reference,
+                title=clip(incident.title, 200),
+                rating=rating_label(form.rating),
+                shown=shown,
+            )
         ),
         buttons(("Change my answer", ActionId.PROVIDE_FEEDBACK, str(incident.id))),
     ]
@@ -140,7 +151,7 @@ def feedback_modal(
 ) -> dict[str, Any]:
     """The rating form, prefilled with the person's earlier answer when there is one."""
     blocks = [
-        context(f"*{incident.reference}*: {clip(incident.title, 500)}"),
+        context(md("*{reference}*: {title}", reference=incident.reference, title=clip(incident.title, 500))),
         select_input(
             BlockId.RATING,
             "Rate your experience",
@@ -191,22 +202,28 @@ def rating_label(value: str) -> str:
 def digest(entries: list[DigestEntry], day: date) -> Message:
     """One commander's feedback of the day: incident, rating, words, and who (never an anonymous name)."""
     count = f"{len(entries)} answer{'s' if len(entries) != 1 else ''}"
-    text = f"Incident feedback for {day.isoformat()}: {count} on incidents you commanded"
+    text = md(
+        "Incident feedback for {day}: {count} on incidents you commanded", day=day.isoformat(), count=count
+    )
     blocks = [
         header(f"Incident feedback — {day.isoformat()}"),
-        context(f"{count} in the last 24 hours on incidents you commanded."),
+        context(md("{count} in the last 24 hours on incidents you commanded.", count=count)),
     ]
     for entry in entries[:DIGEST_ENTRIES]:
-        who = f"<@{entry.author}>" if entry.author else "Anonymous"
-        words = clip(entry.text, DIGEST_TEXT_LIMIT) if entry.text else "_No comment._"
         blocks.append(
             section(
-                f"*{entry.incident.reference}* · {clip(entry.incident.title, 200)}\n"
-                f"*Rating:* {rating_label(entry.rating)}\n*Feedback:* {words}\n*From:* {who}"
+                md(
+                    "*{reference}* · {title}\n*Rating:* {rating}\n*Feedback:* {words}\n*From:* {who}",
+                    reference=entry.incident.reference,
+                    title=clip(entry.incident.title, 200),
+                    rating=rating_label(entry.rating),
+                    words=escape(clip(entry.text, DIGEST_TEXT_LIMIT)) if entry.text else NO_COMMENT,
+                    who=mention(entry.author) if entry.author else "Anonymous",
+                )
             )
         )
     if len(entries) > DIGEST_ENTRIES:
-        blocks.append(context(f"…and {len(entries) - DIGEST_ENTRIES} more not shown."))
+        blocks.append(context(md("…and {more} more not shown.", more=len(entries) - DIGEST_ENTRIES)))
     return text, blocks
 
 
@@ -215,23 +232,35 @@ def digest(entries: list[DigestEntry], day: date) -> Message:
 
 def shift_request(shift: ShiftSummary, *, reminder: bool = False) -> Message:
     """The DM to someone whose shift just ended (and, once, the reminder)."""
-    ask = f"How was your on-call shift for {shift.service}?"
-    text = f"Reminder: {ask[0].lower()}{ask[1:]}" if reminder else ask
+    text = (
+        md("Reminder: how was your on-call shift for {service}?", service=shift.service)
+        if reminder
+        else md("How was your on-call shift for {service}?", service=shift.service)
+    )
     lead = ":wave: A reminder: we'd still like to hear about" if reminder else ":wave: Tell us about"
     return text, [
         section(
-            f"{lead} your on-call shift for *{shift.service}* ({_span(shift)}). "
-            "How much did incident response take out of you, and how many hours did it take?"
+            md(
+                "{lead} your on-call shift for *{service}* ({span}). "
+                "How much did incident response take out of you, and how many hours did it take?",
+                lead=lead,
+                service=shift.service,
+                span=_span(shift),
+            )
         ),
         buttons(("Provide feedback", ActionId.PROVIDE_SHIFT_FEEDBACK, str(shift.request_id))),
     ]
 
 
 def shift_thanks(shift: ShiftSummary) -> Message:
-    text = f"Thanks for your feedback on your {shift.service} on-call shift!"
+    text = md("Thanks for your feedback on your {service} on-call shift!", service=shift.service)
     return text, [
         section(
-            f":pray: Thanks for your feedback on your on-call shift for *{shift.service}* ({_span(shift)})!"
+            md(
+                ":pray: Thanks for your feedback on your on-call shift for *{service}* ({span})!",
+                service=shift.service,
+                span=_span(shift),
+            )
         ),
         buttons(("Change my answer", ActionId.PROVIDE_SHIFT_FEEDBACK, str(shift.request_id))),
     ]
@@ -241,7 +270,14 @@ def shift_modal(
     shift: ShiftSummary, previous: ShiftFeedbackForm | None, surface: Surface | None
 ) -> dict[str, Any]:
     blocks = [
-        context(f"Your on-call shift for *{shift.service}*: {_span(shift)} ({_hours(shift.hours)} hours)."),
+        context(
+            md(
+                "Your on-call shift for *{service}*: {span} ({hours} hours).",
+                service=shift.service,
+                span=_span(shift),
+                hours=_hours(shift.hours),
+            )
+        ),
         select_input(
             BlockId.EFFORT,
             "How much mental and emotional effort did incident response take during this shift?",
@@ -348,8 +384,8 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _span(shift: ShiftSummary) -> str:
-    return f"{when(shift.start)} to {when(shift.end)}"
+def _span(shift: ShiftSummary) -> Mrkdwn:
+    return md("{start} to {end}", start=when(shift.start), end=when(shift.end))
 
 
 def _hours(value: float) -> str:

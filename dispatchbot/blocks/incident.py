@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dispatchbot.blocks.common import buttons, clip, context, divider, fields, header, section
+from dispatchbot.blocks.common import Message, buttons, clip, context, divider, fields, header, section
 from dispatchbot.commands import Command
 from dispatchbot.config import CommandSettings
 from dispatchbot.domain import Document, Incident, IncidentUpdate, Page, PageStatus, ResourceStatus, Status
 from dispatchbot.ids import ActionId
+from dispatchbot.mrkdwn import Mrkdwn, channel, escape, link, localized, md, mention
 
 TOPIC_LIMIT = 250
+NO_DESCRIPTION = Mrkdwn("_No description yet._")
 STATUS_EMOJI = {
     Status.ACTIVE: ":red_circle:",
     Status.STABLE: ":large_yellow_circle:",
@@ -22,7 +24,8 @@ STATUS_EMOJI = {
 
 
 def topic(incident: Incident, commander_name: str) -> str:
-    """The channel topic: what people glance at first. Plain text (Slack shows topics unformatted)."""
+    """The channel topic: what people glance at first. Plain text: Slack neither formats topics nor
+    parses mentions in them, so nothing is escaped (an escaped `&` would show as `&amp;`)."""
     return clip(
         f"⛑️ {commander_name} | Status: {incident.status.label} | Type: {incident.incident_type} | "
         f"Severity: {incident.severity} | Priority: {incident.priority}",
@@ -38,14 +41,17 @@ def purpose(incident: Incident, channel_description: str) -> str:
 def summary_fields(incident: Incident) -> dict[str, Any]:
     return fields(
         [
-            ("Status", f"{STATUS_EMOJI[incident.status]} {incident.status.label}"),
-            ("Commander", f"<@{incident.commander_id}>"),
-            ("Type", incident.incident_type),
-            ("Severity", incident.severity),
-            ("Priority", incident.priority),
-            ("Reporter", f"<@{incident.reporter_id}>"),
-            ("Visibility", incident.visibility.label),
-            ("Cost", money(incident.cost)),
+            (
+                "Status",
+                md("{emoji} {status}", emoji=STATUS_EMOJI[incident.status], status=incident.status.label),
+            ),
+            ("Commander", mention(incident.commander_id)),
+            ("Type", escape(incident.incident_type)),
+            ("Severity", escape(incident.severity)),
+            ("Priority", escape(incident.priority)),
+            ("Reporter", mention(incident.reporter_id)),
+            ("Visibility", escape(incident.visibility.label)),
+            ("Cost", escape(money(incident.cost))),
         ]
     )
 
@@ -63,20 +69,23 @@ class HeaderExtras:
     documents: Sequence[Document] = ()
 
 
-def header_message(
-    incident: Incident, extras: HeaderExtras = HeaderExtras()
-) -> tuple[str, list[dict[str, Any]]]:
+def header_message(incident: Incident, extras: HeaderExtras = HeaderExtras()) -> Message:
     """The one pinned message that always shows the incident as it is now (edited in place)."""
-    text = f"{incident.reference}: {incident.title} ({incident.status.label})"
+    text = md(
+        "{reference}: {title} ({status})",
+        reference=incident.reference,
+        title=incident.title,
+        status=incident.status.label,
+    )
     blocks = [
         {**header(f"{incident.reference}: {incident.title}"), "block_id": header_block_id(incident.id)},
         summary_fields(incident),
-        section(f"*Description*\n{incident.description or '_No description yet._'}"),
+        section(md("*Description*\n{description}", description=incident.description or NO_DESCRIPTION)),
     ]
     if incident.resolution:
-        blocks.append(section(f"*Resolution*\n{incident.resolution}"))
+        blocks.append(section(md("*Resolution*\n{resolution}", resolution=incident.resolution)))
     if extras.pages:
-        blocks.append(section("\n".join(page_line(page) for page in extras.pages)))
+        blocks.append(section(Mrkdwn("\n").join(page_line(page) for page in extras.pages)))
     blocks.extend(_resource_blocks(incident, extras.documents))
     blocks.append(
         buttons(
@@ -89,21 +98,23 @@ def header_message(
     return text, blocks
 
 
-def page_line(page: Page) -> str:
+def page_line(page: Page) -> Mrkdwn:
     """ "Paged <who> via <service> — acknowledged at …": the ack loop at a glance."""
-    who = f"<@{page.target_user_id}>" if page.target_user_id else (page.target_name or "the on-call")
-    line = f":pager: Paged {who} via *{page.service}* at {_clock(page.paged_at)}"
+    who = mention(page.target_user_id) if page.target_user_id else escape(page.target_name or "the on-call")
+    line = md(
+        ":pager: Paged {who} via *{service}* at {at}", who=who, service=page.service, at=_clock(page.paged_at)
+    )
     if page.status is PageStatus.ACKNOWLEDGED and page.acknowledged_at is not None:
-        return f"{line} — acknowledged at {_clock(page.acknowledged_at)}"
+        return md("{line} — acknowledged at {at}", line=line, at=_clock(page.acknowledged_at))
     if page.status is PageStatus.ESCALATED and page.escalated_at is not None:
-        return f"{line} — not acknowledged, escalated at {_clock(page.escalated_at)}"
+        return md("{line} — not acknowledged, escalated at {at}", line=line, at=_clock(page.escalated_at))
     if page.status is PageStatus.RESOLVED:
-        return f"{line} — resolved"
-    return f"{line} — waiting for acknowledgement"
+        return md("{line} — resolved", line=line)
+    return md("{line} — waiting for acknowledgement", line=line)
 
 
-def _clock(moment: datetime) -> str:
-    return f"<!date^{int(moment.timestamp())}^{{time}}|{moment:%H:%M} UTC>"
+def _clock(moment: datetime) -> Mrkdwn:
+    return localized(moment, "{time}", f"{moment:%H:%M} UTC")
 
 
 def _resource_blocks(incident: Incident, documents: Sequence[Document]) -> list[dict[str, Any]]:
@@ -112,9 +123,15 @@ def _resource_blocks(incident: Incident, documents: Sequence[Document]) -> list[
     failed = [d for d in documents if d.status is ResourceStatus.FAILED]
     blocks: list[dict[str, Any]] = []
     if ready:
-        blocks.append(section(" · ".join(f":page_facing_up: <{d.weblink}|{d.label}>" for d in ready)))
+        blocks.append(
+            section(
+                Mrkdwn(" · ").join(
+                    md(":page_facing_up: {link}", link=link(d.weblink or "", d.label)) for d in ready
+                )
+            )
+        )
     for document in failed[:3]:
-        blocks.append(section(f":warning: {document.label} could not be made yet."))
+        blocks.append(section(md(":warning: {label} could not be made yet.", label=document.label)))
         blocks.append(
             buttons(
                 (f"Retry {document.label.lower()}", ActionId.RETRY_RESOURCE, f"{incident.id}:{document.kind}")
@@ -128,43 +145,61 @@ def header_block_id(incident_id: int) -> str:
     return f"incident-header-{incident_id}"
 
 
-def welcome(incident: Incident) -> tuple[str, list[dict[str, Any]]]:
-    text = f"Welcome to {incident.reference}: {incident.title}"
+def welcome(incident: Incident) -> Message:
+    text = md("Welcome to {reference}: {title}", reference=incident.reference, title=incident.title)
     return text, [
         header(f"Welcome to {incident.reference}"),
-        section(f"*{incident.title}*\n{clip(incident.description, 500)}"),
+        section(
+            md("*{title}*\n{description}", title=incident.title, description=clip(incident.description, 500))
+        ),
         summary_fields(incident),
-        context("The pinned message at the top always shows the current state of the incident."),
+        context(Mrkdwn("The pinned message at the top always shows the current state of the incident.")),
     ]
 
 
-def help_tips(incident: Incident, commands: CommandSettings) -> tuple[str, list[dict[str, Any]]]:
-    text = f"You are the incident commander of {incident.reference}. A few tips."
-    lines = [
-        f"• Keep the status, severity and priority current with `{commands.name(Command.UPDATE_INCIDENT)}`.",
-        f"• Hand out roles (scribe, liaison) with `{commands.name(Command.ASSIGN_ROLE)}`.",
-        f"• Write regular updates with `{commands.name(Command.REPORT_TACTICAL)}` and "
-        f"`{commands.name(Command.REPORT_EXECUTIVE)}`.",
-        f"• Bring in on-call help with `{commands.name(Command.ENGAGE_ONCALL)}`.",
-    ]
+def help_tips(incident: Incident, commands: CommandSettings) -> Message:
+    text = md("You are the incident commander of {reference}. A few tips.", reference=incident.reference)
+    lines = md(
+        "• Keep the status, severity and priority current with `{update}`.\n"
+        "• Hand out roles (scribe, liaison) with `{assign}`.\n"
+        "• Write regular updates with `{tactical}` and `{executive}`.\n"
+        "• Bring in on-call help with `{engage}`.",
+        update=commands.name(Command.UPDATE_INCIDENT),
+        assign=commands.name(Command.ASSIGN_ROLE),
+        tactical=commands.name(Command.REPORT_TACTICAL),
+        executive=commands.name(Command.REPORT_EXECUTIVE),
+        engage=commands.name(Command.ENGAGE_ONCALL),
+    )
     return text, [
         header("Incident commander help tips"),
         section(
-            f"You are the commander of *{incident.reference}: {incident.title}* in <#{incident.channel_id}>."
+            md(
+                "You are the commander of *{reference}: {title}* in {channel}.",
+                reference=incident.reference,
+                title=incident.title,
+                channel=channel(incident.channel_id or ""),
+            )
         ),
-        section("\n".join(lines)),
+        section(lines),
     ]
 
 
-def notification(incident: Incident, *, event: str) -> tuple[str, list[dict[str, Any]]]:
+def notification(incident: Incident, *, event: str) -> Message:
     """A notification for channels and subscribers, with Join and Subscribe while the incident is open."""
-    text = f"{event}: {incident.reference} {incident.title}"
+    text = md("{event}: {reference} {title}", event=event, reference=incident.reference, title=incident.title)
     blocks = [
-        section(f":rotating_light: *{event}: {incident.reference}* — {incident.title}"),
+        section(
+            md(
+                ":rotating_light: *{event}: {reference}* — {title}",
+                event=event,
+                reference=incident.reference,
+                title=incident.title,
+            )
+        ),
         summary_fields(incident),
     ]
     if incident.description:
-        blocks.append(section(clip(incident.description, 500)))
+        blocks.append(section(escape(clip(incident.description, 500))))
     if incident.status is not Status.CLOSED:
         blocks.append(
             buttons(
@@ -175,7 +210,7 @@ def notification(incident: Incident, *, event: str) -> tuple[str, list[dict[str,
     return text, blocks
 
 
-def change_message(update: IncidentUpdate, actor_id: str) -> tuple[str, list[dict[str, Any]]]:
+def change_message(update: IncidentUpdate, actor_id: str) -> Message:
     """What changed, posted in the channel so nobody has to diff the pinned header."""
     labels = {
         "incident_type": "Type",
@@ -189,13 +224,14 @@ def change_message(update: IncidentUpdate, actor_id: str) -> tuple[str, list[dic
     for name in update.changed:
         if name in labels:
             old, new = getattr(update.before, name), getattr(update.after, name)
-            lines.append(f"*{labels[name]}*: {_label(old)} → {_label(new)}")
+            lines.append(md("*{label}*: {old} → {new}", label=labels[name], old=_label(old), new=_label(new)))
         else:
-            lines.append(f"*{name.capitalize()}* updated")
-    text = f"{update.after.reference} updated by <@{actor_id}>"
+            lines.append(md("*{name}* updated", name=name.capitalize()))
+    actor, reference = mention(actor_id), update.after.reference
+    text = md("{reference} updated by {actor}", reference=reference, actor=actor)
     return text, [
-        section(f":pencil2: <@{actor_id}> updated *{update.after.reference}*"),
-        section("\n".join(lines)),
+        section(md(":pencil2: {actor} updated *{reference}*", actor=actor, reference=reference)),
+        section(Mrkdwn("\n").join(lines)),
         divider(),
     ]
 

@@ -18,6 +18,7 @@ from dispatchbot.blocks.common import (
 from dispatchbot.domain import Incident
 from dispatchbot.errors import InvalidForm
 from dispatchbot.ids import BlockId, CallbackId
+from dispatchbot.mrkdwn import md
 
 EMAILS_LIMIT = 3000
 MAX_EMAILS = 100
@@ -40,7 +41,9 @@ def group_modal(incident: Incident, current: GroupForm) -> dict[str, Any]:
         else "People get a DM and channels a message for every update of the incident."
     )
     blocks = [
-        context(f"Who is told about updates of *{incident.reference}*. {note}"),
+        context(
+            md("Who is told about updates of *{reference}*. {note}", reference=incident.reference, note=note)
+        ),
         users_input(BlockId.MEMBERS, "People", multi=True, initial=current.users, optional=True),
         channels_input(BlockId.CHANNELS, "Channels", initial=current.channels, optional=True),
         text_input(
@@ -52,7 +55,7 @@ def group_modal(incident: Incident, current: GroupForm) -> dict[str, Any]:
             placeholder="ops@example.com, execs@example.com",
             optional=True,
         ),
-        context("Separate email addresses with commas. They are kept for email notifications."),
+        context(md("Separate email addresses with commas. They are kept for email notifications.")),
     ]
     return modal(
         CallbackId.NOTIFICATIONS_GROUP,
@@ -90,7 +93,11 @@ def saved_modal(incident: Incident, group: GroupForm) -> dict[str, Any]:
     ]
     return notice_modal(
         "Notifications Group",
-        f":white_check_mark: Saved. {incident.reference} notifies {', '.join(counts)}.",
+        md(
+            ":white_check_mark: Saved. {reference} notifies {counts}.",
+            reference=incident.reference,
+            counts=", ".join(counts),
+        ),
     )
 
 

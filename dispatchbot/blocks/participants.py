@@ -8,6 +8,7 @@ from typing import Any
 from dispatchbot.blocks.assign_role import incident_id_from
 from dispatchbot.blocks.common import (
     MESSAGE_BLOCK_LIMIT,
+    Message,
     context,
     header,
     modal,
@@ -20,6 +21,7 @@ from dispatchbot.blocks.common import (
 from dispatchbot.domain import Incident, Participant, Role
 from dispatchbot.errors import InvalidForm
 from dispatchbot.ids import BlockId, CallbackId
+from dispatchbot.mrkdwn import Mrkdwn, localized, md, mention, unescape
 
 ROLE_ORDER = (Role.COMMANDER, Role.SCRIBE, Role.LIAISON, Role.REPORTER, Role.PARTICIPANT, Role.OBSERVER)
 LISTED = MESSAGE_BLOCK_LIMIT - 3  # leaves room for the header, the summary and the "and N more" note
@@ -33,29 +35,32 @@ class ReasonForm:
     reason: str
 
 
-def participant_list(incident: Incident, participants: list[Participant]) -> tuple[str, list[dict[str, Any]]]:
+def participant_list(incident: Incident, participants: list[Participant]) -> Message:
     """Role holders first, then by arrival; the rest are counted, so the message always fits."""
     ordered = sorted(participants, key=lambda p: (_rank(p), p.joined_at))
     shown, hidden = ordered[:LISTED], len(ordered) - LISTED
     count = f"{len(ordered)} participant{'s' if len(ordered) != 1 else ''}"
     blocks = [
         header(f"Participants of {incident.reference}"),
-        context(f"{count} in *{incident.title}*"),
+        context(md("{count} in *{title}*", count=count, title=incident.title)),
         *(section(_line(p)) for p in shown),
     ]
     if hidden > 0:
-        blocks.append(context(f"…and {hidden} more."))
-    return f"{count} in {incident.reference}", blocks
+        blocks.append(context(md("…and {hidden} more.", hidden=hidden)))
+    return md("{count} in {reference}", count=count, reference=incident.reference), blocks
 
 
 def update_participant_modal(incident: Incident, caller: Participant) -> dict[str, Any]:
     blocks = [
         context(
-            f"Say why this person takes part in *{incident.reference}*, so everyone knows whom to ask "
-            "about what. You can change your own reason; the commander and the scribe can change anyone's."
+            md(
+                "Say why this person takes part in *{reference}*, so everyone knows whom to ask about what. "
+                "You can change your own reason; the commander and the scribe can change anyone's.",
+                reference=incident.reference,
+            )
         ),
         users_input(BlockId.PERSON, "Participant", initial=[caller.user_id]),
-        text_input(BlockId.REASON, "Reason", initial=caller.added_reason, max_length=REASON_LIMIT),
+        text_input(BlockId.REASON, "Reason", initial=unescape(caller.added_reason), max_length=REASON_LIMIT),
     ]
     return modal(
         CallbackId.UPDATE_PARTICIPANT,
@@ -85,8 +90,12 @@ def read_reason_form(view: dict[str, Any]) -> ReasonForm:
 def reason_updated_modal(incident: Incident, participant: Participant) -> dict[str, Any]:
     return notice_modal(
         "Update Participant",
-        f":white_check_mark: <@{participant.user_id}> takes part in *{incident.reference}* because: "
-        f"{participant.added_reason}",
+        md(
+            ":white_check_mark: {who} takes part in *{reference}* because: {reason}",
+            who=mention(participant.user_id),
+            reference=incident.reference,
+            reason=participant.added_reason,
+        ),
     )
 
 
@@ -98,14 +107,19 @@ def _rank(participant: Participant) -> int:
     return min((ROLE_ORDER.index(role) for role in participant.roles), default=len(ROLE_ORDER))
 
 
-def _line(participant: Participant) -> str:
-    joined = int(participant.joined_at.timestamp())
-    fallback = participant.joined_at.strftime("%Y-%m-%d %H:%M UTC")
-    added_by = f"<@{participant.added_by}>" if participant.added_by else "the bot"
+def _line(participant: Participant) -> Mrkdwn:
     messages = participant.message_count
-    return (
-        f"<@{participant.user_id}> — *{role_labels(participant.roles)}*\n"
-        f"Added by {added_by} · {participant.added_reason or 'no reason given'}\n"
-        f"Joined <!date^{joined}^{{date_short_pretty}} {{time}}|{fallback}> · "
-        f"{messages} message{'s' if messages != 1 else ''}"
+    return md(
+        "{who} — *{roles}*\nAdded by {added_by} · {reason}\nJoined {joined} · {messages} message{s}",
+        who=mention(participant.user_id),
+        roles=role_labels(participant.roles),
+        added_by=mention(participant.added_by) if participant.added_by else "the bot",
+        reason=participant.added_reason or "no reason given",
+        joined=localized(
+            participant.joined_at,
+            "{date_short_pretty} {time}",
+            participant.joined_at.strftime("%Y-%m-%d %H:%M UTC"),
+        ),
+        messages=messages,
+        s="s" if messages != 1 else "",
     )

@@ -17,6 +17,7 @@ from dispatchbot.catalog import Catalog
 from dispatchbot.domain import Incident, IncidentDraft, Visibility
 from dispatchbot.errors import InvalidForm
 from dispatchbot.ids import BlockId, CallbackId
+from dispatchbot.mrkdwn import Mrkdwn, channel, escape, md, mention
 
 TITLE_LIMIT = 150  # it heads the pinned message, whose header block holds 150 characters
 DESCRIPTION_LIMIT = 2900  # leaves room in a 3,000-character section for the label
@@ -26,7 +27,10 @@ TYPE_DEFAULT = "type-default"
 def report_modal(catalog: Catalog, *, description: str = "") -> dict[str, Any]:
     blocks = [
         context(
-            "If you suspect an incident and need help, fill in what you know. You can change all of it later."
+            Mrkdwn(
+                "If you suspect an incident and need help, fill in what you know. "
+                "You can change all of it later."
+            )
         ),
         text_input(
             BlockId.TITLE, "Title", max_length=TITLE_LIMIT, placeholder="A short title, e.g. Checkout errors"
@@ -105,7 +109,7 @@ def creating_modal(draft: IncidentDraft) -> dict[str, Any]:
     return modal(
         CallbackId.REPORT_PROGRESS,
         "Report Incident",
-        [section(f":hourglass_flowing_sand: Creating your incident *{draft.title}*…")],
+        [section(md(":hourglass_flowing_sand: Creating your incident *{title}*…", title=draft.title))],
         close="Close",
     )
 
@@ -115,15 +119,21 @@ def created_modal(incident: Incident) -> dict[str, Any]:
         CallbackId.REPORT_PROGRESS,
         "Incident Reported",
         [
-            section(f":white_check_mark: *{incident.reference}* is open: join <#{incident.channel_id}>."),
+            section(
+                md(
+                    ":white_check_mark: *{reference}* is open: join {channel}.",
+                    reference=incident.reference,
+                    channel=channel(incident.channel_id or ""),
+                )
+            ),
             fields(
                 [
-                    ("Title", incident.title),
-                    ("Commander", f"<@{incident.commander_id}>"),
-                    ("Type", incident.incident_type),
-                    ("Severity", incident.severity),
-                    ("Priority", incident.priority),
-                    ("Visibility", incident.visibility.label),
+                    ("Title", escape(incident.title)),
+                    ("Commander", mention(incident.commander_id)),
+                    ("Type", escape(incident.incident_type)),
+                    ("Severity", escape(incident.severity)),
+                    ("Priority", escape(incident.priority)),
+                    ("Visibility", escape(incident.visibility.label)),
                 ]
             ),
         ],

@@ -10,15 +10,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from dispatchbot.blocks.common import context, header, modal, option, section, state_value, text_input
-from dispatchbot.blocks.update_incident import Message
+from dispatchbot.blocks.common import (
+    Message,
+    context,
+    header,
+    modal,
+    option,
+    section,
+    state_value,
+    text_input,
+)
 from dispatchbot.domain import Incident, Report, ReportKind, Task, TaskStatus
 from dispatchbot.errors import InvalidForm, NotFound
 from dispatchbot.ids import ActionId, BlockId, CallbackId
+from dispatchbot.mrkdwn import Mrkdwn, channel, localized, md, mention
 
 FIELD_LIMIT = 2900
 """Below the 3,000 characters of a section, so a field and its label always fit one block."""
 
+NOTHING_STATED = Mrkdwn("_Nothing stated._")
 SNOOZE_CHOICES = (30, 60, 120)
 """Minutes a reminder may be put off by, as Dispatch offers them."""
 
@@ -59,9 +69,10 @@ def tactical_modal(incident: Incident, previous: Report | None, tasks: list[Task
     initial = dict(previous.details) if previous is not None else {}
     if not initial.get("actions"):
         initial["actions"] = "\n".join(f"• {t.description}" for t in tasks if t.status is TaskStatus.OPEN)
-    note = (
-        f"For the people working on *{incident.reference}*: posted and pinned in its channel, "
-        "and sent to subscribers and notification channels."
+    note = md(
+        "For the people working on *{reference}*: posted and pinned in its channel, "
+        "and sent to subscribers and notification channels.",
+        reference=incident.reference,
     )
     return _modal(ReportKind.TACTICAL, incident, initial, note, submit="Post")
 
@@ -76,19 +87,22 @@ def executive_modal(
     )
 
 
-def recipients_note(targets: list[str], group_command: str) -> str:
+def recipients_note(targets: list[str], group_command: str) -> Mrkdwn:
     """Who an executive report goes to, so nobody has to guess before pressing Send."""
-    channels = [f"<#{target}>" for target in targets if not _is_person(target)]
-    people = [f"<@{target}>" for target in targets if _is_person(target)]
+    channels = [channel(target) for target in targets if not _is_person(target)]
+    people = [mention(target) for target in targets if _is_person(target)]
     recipients = channels + people
     if not recipients:
-        return (
+        return md(
             "Posted in the incident channel only: nobody else is set to receive it. Add people or channels "
-            f"to the notifications group with `{group_command}`."
+            "to the notifications group with `{command}`.",
+            command=group_command,
         )
-    return (
-        f"Sent to {_joined(recipients)}, and posted in the incident channel. "
-        f"Change the notifications group with `{group_command}`."
+    return md(
+        "Sent to {recipients}, and posted in the incident channel. "
+        "Change the notifications group with `{command}`.",
+        recipients=_joined(recipients),
+        command=group_command,
     )
 
 
@@ -113,22 +127,43 @@ def report_message(incident: Incident, report: Report, *, copy: bool = False) ->
     title = f"{report.kind.label} for {incident.reference}"
     blocks = [header(f"{title}: {incident.title}")]
     for field in FIELDS[report.kind]:
-        blocks.append(section(f"*{field.label}*\n{report.details.get(field.key) or '_Nothing stated._'}"))
-    footer = f"Written by <@{report.author_id}> on {_when(report.created_at)}"
+        blocks.append(
+            section(
+                md(
+                    "*{label}*\n{value}",
+                    label=field.label,
+                    value=report.details.get(field.key) or NOTHING_STATED,
+                )
+            )
+        )
+    author = mention(report.author_id)
+    footer = md("Written by {author} on {when}", author=author, when=_when(report.created_at))
     if copy and incident.channel_id is not None:
-        footer += f" · the incident's channel is <#{incident.channel_id}>"
+        footer = md(
+            "{footer} · the incident's channel is {channel}",
+            footer=footer,
+            channel=channel(incident.channel_id),
+        )
     blocks.append(context(footer))
-    return f"{title} by <@{report.author_id}>", blocks
+    return md("{title} by {author}", title=title, author=author), blocks
 
 
 def reminder_message(incident: Incident, kind: ReportKind, every: timedelta, command: str) -> Message:
     """The DM to the commander: write the report now (same form as the command), or be reminded later."""
-    text = f"It's time for {a_report(kind)} on {incident.reference}"
-    channel = f"<#{incident.channel_id}>" if incident.channel_id else "the incident channel"
+    text = md("It's time for {report} on {reference}", report=a_report(kind), reference=incident.reference)
+    where = channel(incident.channel_id) if incident.channel_id else Mrkdwn("the incident channel")
     blocks = [
         section(
-            f":memo: {text} — {incident.title}.\nAt *{incident.priority}* priority one is due every "
-            f"{duration(every)}. Write it here, or with `{command}` in {channel}."
+            md(
+                ":memo: {text} — {title}.\nAt *{priority}* priority one is due every {every}. "
+                "Write it here, or with `{command}` in {where}.",
+                text=text,
+                title=incident.title,
+                priority=incident.priority,
+                every=duration(every),
+                command=command,
+                where=where,
+            )
         ),
         {
             "type": "actions",
@@ -160,14 +195,17 @@ def a_report(kind: ReportKind) -> str:
     return f"{'an' if kind is ReportKind.EXECUTIVE else 'a'} {kind.label.lower()}"
 
 
-def snoozed_text(minutes: int) -> str:
-    return f"I'll remind you again in {duration(timedelta(minutes=minutes))}."
+def snoozed_text(minutes: int) -> Mrkdwn:
+    return md("I'll remind you again in {duration}.", duration=duration(timedelta(minutes=minutes)))
 
 
-def nothing_to_snooze_text(incident: Incident, kind: ReportKind) -> str:
-    return (
-        f"There is no {kind.label.lower()} reminder for {incident.reference} any more "
-        f"(it is {incident.status.label.lower()}), so there is nothing to put off."
+def nothing_to_snooze_text(incident: Incident, kind: ReportKind) -> Mrkdwn:
+    return md(
+        "There is no {kind} reminder for {reference} any more (it is {status}), "
+        "so there is nothing to put off.",
+        kind=kind.label.lower(),
+        reference=incident.reference,
+        status=incident.status.label.lower(),
     )
 
 
@@ -207,7 +245,7 @@ def duration(span: timedelta) -> str:
 
 
 def _modal(
-    kind: ReportKind, incident: Incident, initial: dict[str, str], note: str, *, submit: str
+    kind: ReportKind, incident: Incident, initial: dict[str, str], note: Mrkdwn, *, submit: str
 ) -> dict[str, Any]:
     blocks = [context(note)]
     blocks += [
@@ -240,11 +278,12 @@ def _is_person(target: str) -> bool:
     return target.startswith(("U", "W"))
 
 
-def _joined(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+def _joined(items: list[Mrkdwn]) -> Mrkdwn:
+    if len(items) == 1:
+        return items[0]
+    return md("{head} and {last}", head=Mrkdwn(", ").join(items[:-1]), last=items[-1])
 
 
-def _when(moment: datetime) -> str:
+def _when(moment: datetime) -> Mrkdwn:
     """Shown in each reader's own time zone; the fallback text is UTC."""
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+    return localized(moment, "{date_short_pretty} at {time}", moment.strftime("%Y-%m-%d %H:%M UTC"))

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from dispatchbot.blocks.common import buttons, section
+from dispatchbot.blocks.common import Message, buttons, section
 from dispatchbot.ids import ActionId
+from dispatchbot.mrkdwn import Mrkdwn, md
 
 
-def run_failed_message(title: str, message: str, run_id: int) -> tuple[str, list[dict[str, Any]]]:
-    text = f":warning: *{title}* could not be finished. {message}"
+def run_failed_message(title: str, message: Mrkdwn, run_id: int) -> Message:
+    """`message` says why, as the failed step put it (a `UserFacingError`'s message is mrkdwn)."""
+    text = md(":warning: *{title}* could not be finished. {message}", title=title, message=message)
     return text, [section(text), buttons(("Retry", ActionId.RETRY_FLOW_RUN, str(run_id)))]
 
 
-def retry_started_text(title: str) -> str:
-    return f":arrows_counterclockwise: Retrying: *{title}*."
+def retry_started_text(title: str) -> Mrkdwn:
+    return md(":arrows_counterclockwise: Retrying: *{title}*.", title=title)
 
 
-RETRY_NOT_NEEDED_TEXT = "That request is no longer failed, so there is nothing to retry."
+RETRY_NOT_NEEDED_TEXT = Mrkdwn("That request is no longer failed, so there is nothing to retry.")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dispatchbot.blocks.common import (
     MODAL_BLOCK_LIMIT,
+    Message,
     buttons,
     clip,
     context,
@@ -30,6 +31,7 @@ from dispatchbot.blocks.common import (
 from dispatchbot.domain import Incident, Task, TaskStatus
 from dispatchbot.errors import InvalidForm
 from dispatchbot.ids import ActionId, BlockId, CallbackId
+from dispatchbot.mrkdwn import Mrkdwn, channel, localized, md, mention, mentions
 
 DESCRIPTION_LIMIT = 1500
 """Long enough for a real instruction; short enough that a card or list line never nears 3,000."""
@@ -37,8 +39,6 @@ MAX_ASSIGNEES = 20
 LIST_LINE_LIMIT = 2900
 MINE = "mine"
 """The list scope of `/dispatch-list-my-tasks`; an incident's list is scoped by its id."""
-
-Message = tuple[str, list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,11 @@ def create_task_modal(incident: Incident, tz: str, now: datetime, due_in_hours: 
     due = (now + timedelta(hours=due_in_hours)).astimezone(zone)
     blocks = [
         context(
-            f"Create a task in *{incident.reference}*. It is posted in the channel; assignees who are not "
-            "in the incident yet are added to it."
+            md(
+                "Create a task in *{reference}*. It is posted in the channel; assignees who are not "
+                "in the incident yet are added to it.",
+                reference=incident.reference,
+            )
         ),
         users_input(BlockId.ASSIGNEES, "Assignees", multi=True),
         text_input(
@@ -73,7 +76,7 @@ def create_task_modal(incident: Incident, tz: str, now: datetime, due_in_hours: 
         ),
         _picker(BlockId.DATE, "Due date", "datepicker", "initial_date", due.date().isoformat()),
         _picker(BlockId.TIME, "Due time", "timepicker", "initial_time", due.strftime("%H:%M")),
-        context(f"Due date and time are in your Slack time zone ({zone.key})."),
+        context(md("Due date and time are in your Slack time zone ({zone}).", zone=zone.key)),
     ]
     metadata = json.dumps({"incident_id": incident.id, "tz": zone.key})
     return modal(CallbackId.CREATE_TASK, "Create Task", blocks, submit="Create", private_metadata=metadata)
@@ -117,10 +120,17 @@ def read_task_form(values: dict[str, Any], tz: str) -> TaskForm:
 def task_card(task: Task) -> Message:
     """The channel's message for a task: who, what, when, its status, and the button that changes it.
     Its first block id marks it, so a post retried after a crash can find it was already sent."""
-    text = f"Task for {people(task.assignees)}: {task.description}"
+    text = md("Task for {people}: {description}", people=people(task.assignees), description=task.description)
     return text, [
         {
-            **section(f"{_status_icon(task)} *Task* created by <@{task.creator_id}>\n{task.description}"),
+            **section(
+                md(
+                    "{icon} *Task* created by {creator}\n{description}",
+                    icon=_status_icon(task),
+                    creator=mention(task.creator_id),
+                    description=task.description,
+                )
+            ),
             "block_id": card_marker(task.id),
         },
         fields([("Assignees", people(task.assignees)), ("Due", when(task.due_at)), ("Status", status(task))]),
@@ -137,7 +147,7 @@ def card_marker(task_id: int) -> str:
 
 def tasks_modal(
     title: str,
-    intro: str,
+    intro: Mrkdwn,
     tasks: list[Task],
     *,
     changeable: Collection[int],
@@ -165,21 +175,29 @@ def tasks_modal(
         blocks.append(header(f"{heading} ({len(group)})"))
         blocks.extend(_task_line(t, t.id in changeable, references) for t in shown)
         if not group:
-            blocks.append(context("No tasks."))
+            blocks.append(context(Mrkdwn("No tasks.")))
         elif len(shown) < len(group):
-            blocks.append(context(f"…and {len(group) - len(shown)} more not shown."))
+            blocks.append(context(md("…and {more} more not shown.", more=len(group) - len(shown))))
     return modal(CallbackId.TASKS, title, blocks, close="Close", private_metadata=scope)
 
 
 def _task_line(task: Task, changeable: bool, references: Mapping[int, str] | None) -> dict[str, Any]:
-    where = f"*{references[task.incident_id]}* · " if references and task.incident_id in references else ""
-    text = (
-        f"{where}{clip(task.description, DESCRIPTION_LIMIT)}\n"
-        f"Assigned to {people(task.assignees)} by <@{task.creator_id}> · due {when(task.due_at)}"
+    where = (
+        md("*{reference}* · ", reference=references[task.incident_id])
+        if references and task.incident_id in references
+        else Mrkdwn("")
+    )
+    text = md(
+        "{where}{description}\nAssigned to {people} by {creator} · due {due}",
+        where=where,
+        description=clip(task.description, DESCRIPTION_LIMIT),
+        people=people(task.assignees),
+        creator=mention(task.creator_id),
+        due=when(task.due_at),
     )
     if task.status is TaskStatus.RESOLVED:
-        text += f"\n{status(task)}"
-    line = section(clip(text, LIST_LINE_LIMIT))
+        text = md("{text}\n{status}", text=text, status=status(task))
+    line = section(text.clip(LIST_LINE_LIMIT))
     if changeable:
         label, action_id, value = _status_button(task)
         line["accessory"] = {
@@ -197,61 +215,89 @@ def _task_line(task: Task, changeable: bool, references: Mapping[int, str] | Non
 def overdue_reminder(task: Task, incident: Incident) -> Message:
     """The DM each assignee gets while a task is overdue, with the Resolve button; redrawn once the
     task is resolved so an old reminder does not keep asking."""
+    reference, description = incident.reference, task.description
     if task.status is TaskStatus.RESOLVED:
-        text = f"Your task in {incident.reference} is resolved: {task.description}"
+        text = md(
+            "Your task in {reference} is resolved: {description}",
+            reference=reference,
+            description=description,
+        )
         return text, [
             section(
-                f":white_check_mark: {status(task)} — your task in *{incident.reference}*:\n"
-                f"{task.description}"
+                md(
+                    ":white_check_mark: {status} — your task in *{reference}*:\n{description}",
+                    status=status(task),
+                    reference=reference,
+                    description=description,
+                )
             )
         ]
-    text = f"Your task in {incident.reference} is overdue: {task.description}"
+    text = md(
+        "Your task in {reference} is overdue: {description}", reference=reference, description=description
+    )
     return text, [
         section(
-            f":alarm_clock: Your task in *{incident.reference}* (<#{incident.channel_id}>) was due "
-            f"{when(task.due_at)}:\n{task.description}"
+            md(
+                ":alarm_clock: Your task in *{reference}* ({channel}) was due {due}:\n{description}",
+                reference=reference,
+                channel=channel(incident.channel_id or ""),
+                due=when(task.due_at),
+                description=description,
+            )
         ),
-        context("Resolve it when it is done, or ask the incident commander to hand it to someone else."),
+        context(
+            Mrkdwn("Resolve it when it is done, or ask the incident commander to hand it to someone else.")
+        ),
         buttons(("Resolve", ActionId.RESOLVE_TASK, str(task.id))),
     ]
 
 
-def added_for_task(incident: Incident, creator_id: str, description: str) -> str:
-    return (
-        f"You were added to {incident.reference} because <@{creator_id}> assigned you a task: "
-        f"{clip(description, 500)}"
+def added_for_task(incident: Incident, creator_id: str, description: str) -> Mrkdwn:
+    return md(
+        "You were added to {reference} because {creator} assigned you a task: {description}",
+        reference=incident.reference,
+        creator=mention(creator_id),
+        description=clip(description, 500),
     )
 
 
-def stay_for_tasks(incident: Incident, tasks: list[Task]) -> str:
+def stay_for_tasks(incident: Incident, tasks: list[Task]) -> Mrkdwn:
     """Why someone who left was brought back into the channel."""
-    listed = "\n".join(f"• {clip(task.description, 200)}" for task in tasks[:10])
-    more = f"\n…and {len(tasks) - 10} more" if len(tasks) > 10 else ""
-    return (
-        f"Please resolve or hand over your open tasks before leaving {incident.reference}. "
-        f"I added you back because these are still assigned to you:\n{listed}{more}"
+    listed = Mrkdwn("\n").join(
+        md("• {description}", description=clip(task.description, 200)) for task in tasks[:10]
+    )
+    more = md("\n…and {more} more", more=len(tasks) - 10) if len(tasks) > 10 else Mrkdwn("")
+    return md(
+        "Please resolve or hand over your open tasks before leaving {reference}. "
+        "I added you back because these are still assigned to you:\n{listed}{more}",
+        reference=incident.reference,
+        listed=listed,
+        more=more,
     )
 
 
 # ------------------------------------------------------------------ shared pieces
 
 
-def people(user_ids: Collection[str]) -> str:
-    return ", ".join(f"<@{user}>" for user in user_ids) or "nobody"
+def people(user_ids: Collection[str]) -> Mrkdwn:
+    return mentions(user_ids)
 
 
-def status(task: Task) -> str:
+def status(task: Task) -> Mrkdwn:
     if task.status is TaskStatus.OPEN:
-        return "Open"
-    resolved = f" by <@{task.resolved_by}>" if task.resolved_by else ""
-    at = f" {when(task.resolved_at)}" if task.resolved_at else ""
-    return f"Resolved{resolved}{at}"
+        return Mrkdwn("Open")
+    return md(
+        "Resolved{by}{at}",
+        by=md(" by {who}", who=mention(task.resolved_by)) if task.resolved_by else Mrkdwn(""),
+        at=md(" {when}", when=when(task.resolved_at)) if task.resolved_at else Mrkdwn(""),
+    )
 
 
-def when(moment: datetime) -> str:
+def when(moment: datetime) -> Mrkdwn:
     """A time every reader sees in their own time zone; the fallback (notifications, old clients) is UTC."""
-    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+    return localized(
+        moment, "{date_short_pretty} {time}", moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    )
 
 
 def zone_or_utc(name: str) -> ZoneInfo:

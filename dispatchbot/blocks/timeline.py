@@ -1,5 +1,8 @@
 """The timeline: the "Add Timeline Event" modal and its parser, the channel confirmation, and the
-paginated timeline modal. Pure: domain in, Block Kit out; view state in, typed form out."""
+paginated timeline modal. Pure: domain in, Block Kit out; view state in, typed form out.
+
+An event's description is mrkdwn (it mentions people). What someone typed into the form is escaped
+once, by `event_description`, before it is stored or shown."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dispatchbot.blocks.common import (
     PLAIN_INPUT_LIMIT,
+    Message,
     buttons,
     context,
     header,
@@ -25,6 +29,7 @@ from dispatchbot.blocks.common import (
 from dispatchbot.domain import Incident, TimelineEvent
 from dispatchbot.errors import InvalidForm
 from dispatchbot.ids import ActionId, BlockId, CallbackId
+from dispatchbot.mrkdwn import Mrkdwn, escape, link, localized, md, mention, trusted
 
 DESCRIPTION_LIMIT = PLAIN_INPUT_LIMIT
 FUTURE_TOLERANCE = timedelta(minutes=1)
@@ -35,6 +40,8 @@ _TIME = re.compile(r"\bTIME\s+(\d{1,2}:\d{2})\b")
 _DESC = re.compile(r"^\s*DESC\b")
 ParsedT = TypeVar("ParsedT")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_BROADCAST = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
+_GROUP = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|@?([^>]*))?>")
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,12 @@ def add_event_modal(incident: Incident, prefill: Prefill, user_tz: str, now: dat
         else [(f"My Slack time zone ({user_tz})", user_tz), ("UTC", "UTC")]
     )
     blocks = [
-        context(f"Add an event to the timeline of *{incident.reference}*. The channel sees what you add."),
+        context(
+            md(
+                "Add an event to the timeline of *{reference}*. The channel sees what you add.",
+                reference=incident.reference,
+            )
+        ),
         text_input(
             BlockId.DESCRIPTION,
             "Description",
@@ -144,16 +156,25 @@ def read_event_form(values: dict[str, Any], now: datetime) -> EventForm:
     return EventForm(description, occurred_at, timezone)
 
 
-def confirmation(actor_id: str, form: EventForm) -> tuple[str, list[dict[str, Any]]]:
+def event_description(form: EventForm) -> Mrkdwn:
+    """What the timeline stores for a hand-added event: the typed text, escaped."""
+    return escape(form.description)
+
+
+def confirmation(actor_id: str, form: EventForm) -> Message:
     """The channel hears what was added (Dispatch stayed silent, and its users asked for this)."""
-    text = f"<@{actor_id}> added to the timeline: {when(form.occurred_at)}, {form.description}"
-    return text, [section(f":stopwatch: {text}")]
+    text = md(
+        "{actor} added to the timeline: {when}, {description}",
+        actor=mention(actor_id),
+        when=when(form.occurred_at),
+        description=event_description(form),
+    )
+    return text, [section(md(":stopwatch: {text}", text=text))]
 
 
-def when(moment: datetime) -> str:
+def when(moment: datetime) -> Mrkdwn:
     """A time every reader sees in their own time zone; the fallback (notifications, old clients) is UTC."""
-    fallback = format_utc(moment) + " UTC"
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+    return localized(moment, "{date_short_pretty} {time}", format_utc(moment) + " UTC")
 
 
 def format_utc(moment: datetime) -> str:
@@ -165,13 +186,21 @@ def mentioned_users(text: str) -> list[str]:
     return list(dict.fromkeys(_MENTION.findall(text)))
 
 
-def with_names(text: str, names: dict[str, str]) -> str:
+def captured_text(text: str, names: dict[str, str]) -> Mrkdwn:
+    """A captured message's text (mrkdwn as Slack sent it) for the timeline: `<@U…>` as `@Name` (the
+    timeline outlives the workspace: exports, reviews) and broadcasts and group mentions as words, so
+    showing or exporting the event can never notify anyone again."""
+    text = _BROADCAST.sub(lambda match: f"@{match.group(1)}", _with_names(text, names))
+    return trusted(_GROUP.sub(lambda match: f"@{match.group(1) or 'group'}", text))
+
+
+def _with_names(text: str, names: dict[str, str]) -> str:
     """`<@U…>` replaced by `@Name`: the timeline outlives the workspace (exports, reviews)."""
-    return _MENTION.sub(lambda match: f"@{names.get(match.group(1), match.group(1))}", text)
+    return _MENTION.sub(lambda match: f"@{escape(names.get(match.group(1), match.group(1)))}", text)
 
 
 def timeline_modal(
-    incident: Incident, events: list[TimelineEvent], *, page: int | None, page_size: int, hint: str
+    incident: Incident, events: list[TimelineEvent], *, page: int | None, page_size: int, hint: Mrkdwn
 ) -> dict[str, Any]:
     """One page of the timeline, oldest first; `page` None opens the last (the most recent events).
     One section per event keeps every text within 3,000 characters; page_size ≤ 40 keeps the
@@ -182,10 +211,18 @@ def timeline_modal(
     blocks = [
         header(f"{incident.reference}: {incident.title}"),
         context(
-            f"{len(events)} event{'' if len(events) == 1 else 's'} · page {shown_page + 1} of {pages} · "
-            "times in UTC, oldest first"
+            md(
+                "{count} event{s} · page {page} of {pages} · times in UTC, oldest first",
+                count=len(events),
+                s="" if len(events) == 1 else "s",
+                page=shown_page + 1,
+                pages=pages,
+            )
         ),
-        *([section(event_line(event)) for event in shown] or [section("_Nothing on the timeline yet._")]),
+        *(
+            [section(event_line(event)) for event in shown]
+            or [section(Mrkdwn("_Nothing on the timeline yet._"))]
+        ),
     ]
     navigation = []
     if shown_page > 0:
@@ -210,17 +247,17 @@ def read_page_value(value: str) -> tuple[int, int]:
     return int(incident_id), int(page or 0)
 
 
-def event_line(event: TimelineEvent) -> str:
+def event_line(event: TimelineEvent) -> Mrkdwn:
     """`time · actor · text`; the actor is left out when the text already names them."""
-    parts = [f"*{format_utc(event.occurred_at)}*"]
-    if event.actor_id and f"<@{event.actor_id}>" not in event.description:
-        parts.append(f"<@{event.actor_id}>")
+    parts = [md("*{when}*", when=format_utc(event.occurred_at))]
+    if event.actor_id and mention(event.actor_id) not in event.description:
+        parts.append(mention(event.actor_id))
     text = event.description
-    link = event.details.get("permalink")
-    if link:
-        text = f"{text} (<{link}|message>)"
+    permalink = event.details.get("permalink")
+    if permalink:
+        text = md("{text} ({link})", text=text, link=link(str(permalink), "message"))
     parts.append(text)
-    return " · ".join(parts)
+    return Mrkdwn(" · ").join(parts)
 
 
 def zone_or_utc(name: str) -> ZoneInfo:

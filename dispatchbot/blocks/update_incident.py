@@ -5,20 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from dispatchbot.blocks.common import context, modal, section, select_input, state_value, text_input
+from dispatchbot.blocks.common import Message, context, modal, section, select_input, state_value, text_input
 from dispatchbot.blocks.report_incident import DESCRIPTION_LIMIT, TITLE_LIMIT
 from dispatchbot.catalog import Catalog
 from dispatchbot.domain import EDITABLE_FIELDS, Incident, Status, Visibility
 from dispatchbot.errors import InvalidForm
 from dispatchbot.ids import BlockId, CallbackId
+from dispatchbot.mrkdwn import Mrkdwn, channel, md, mention
 
 RESOLUTION_LIMIT = DESCRIPTION_LIMIT
 VISIBILITY_CHOICES = [
     ("Open", Visibility.OPEN.value),
     ("Restricted (participants only)", Visibility.RESTRICTED.value),
 ]
-
-Message = tuple[str, list[dict[str, Any]]]
 ChoiceT = TypeVar("ChoiceT", Status, Visibility)
 
 
@@ -43,7 +42,12 @@ class IncidentEdit:
 def update_modal(incident: Incident, catalog: Catalog) -> dict[str, Any]:
     """The form, prefilled with the incident as it is now; private_metadata carries the incident id."""
     blocks = [
-        context(f"Change *{incident.reference}*. Everyone in the channel sees what changed."),
+        context(
+            md(
+                "Change *{reference}*. Everyone in the channel sees what changed.",
+                reference=incident.reference,
+            )
+        ),
         text_input(BlockId.TITLE, "Title", initial=incident.title, max_length=TITLE_LIMIT),
         text_input(
             BlockId.DESCRIPTION,
@@ -149,55 +153,84 @@ def nothing_changed_modal(incident: Incident) -> dict[str, Any]:
     return modal(
         CallbackId.UPDATE_INCIDENT,
         "Update Incident",
-        [section(f"Nothing to change: *{incident.reference}* already looks like that.")],
+        [
+            section(
+                md("Nothing to change: *{reference}* already looks like that.", reference=incident.reference)
+            )
+        ],
         close="Close",
     )
 
 
 def stable_message(incident: Incident, actor_id: str, command: str) -> Message:
-    text = f"{incident.reference} is stable"
+    text = md("{reference} is stable", reference=incident.reference)
     return text, [
         section(
-            f":large_yellow_circle: <@{actor_id}> marked *{incident.reference}* as *Stable*: the impact is "
-            "under control. Keep following up here; close the incident with "
-            f"`{command}` when the work is done."
+            md(
+                ":large_yellow_circle: {actor} marked *{reference}* as *Stable*: the impact is "
+                "under control. Keep following up here; close the incident with "
+                "`{command}` when the work is done.",
+                actor=mention(actor_id),
+                reference=incident.reference,
+                command=command,
+            )
         )
     ]
 
 
 def closing_message(incident: Incident, actor_id: str, *, archiving: bool, command: str) -> Message:
     """The last word in the channel; when it is about to be archived, it says how to reopen."""
-    text = f"{incident.reference} is closed"
-    lines = [f":white_circle: <@{actor_id}> closed *{incident.reference}*. Thank you, everyone."]
+    text = md("{reference} is closed", reference=incident.reference)
+    lines = [
+        md(
+            ":white_circle: {actor} closed *{reference}*. Thank you, everyone.",
+            actor=mention(actor_id),
+            reference=incident.reference,
+        )
+    ]
     if incident.resolution:
-        lines.append(f"*Resolution*\n{incident.resolution}")
+        lines.append(md("*Resolution*\n{resolution}", resolution=incident.resolution))
     if archiving:
         lines.append(
-            f"This channel is archived now. To reopen the incident, run `{command} {incident.reference}` "
-            "from any channel."
+            md(
+                "This channel is archived now. To reopen the incident, run `{command} {reference}` "
+                "from any channel.",
+                command=command,
+                reference=incident.reference,
+            )
         )
-    return text, [section("\n\n".join(lines))]
+    return text, [section(Mrkdwn("\n\n").join(lines))]
 
 
 def reopened_message(incident: Incident, actor_id: str) -> Message:
-    text = f"{incident.reference} is reopened"
+    text = md("{reference} is reopened", reference=incident.reference)
     return text, [
         section(
-            f":red_circle: <@{actor_id}> reopened *{incident.reference}* as *{incident.status.label}*. "
-            "Everyone who was in it is back, with the roles they had."
+            md(
+                ":red_circle: {actor} reopened *{reference}* as *{status}*. "
+                "Everyone who was in it is back, with the roles they had.",
+                actor=mention(actor_id),
+                reference=incident.reference,
+                status=incident.status.label,
+            )
         )
     ]
 
 
 def unarchive_by_hand(incident: Incident) -> Message:
     """A DM for whoever reopened the incident when Slack would not let the bot unarchive its channel."""
-    text = f"{incident.reference} is reopened, but its channel is still archived"
+    text = md("{reference} is reopened, but its channel is still archived", reference=incident.reference)
     return text, [
         section(
-            f"*{incident.reference}* is reopened as *{incident.status.label}*, but Slack does not let apps "
-            f"unarchive channels, so <#{incident.channel_id}> is still archived. To bring it back, open it "
-            "in Slack and choose *Unarchive* in its settings (and `/invite` me if I am no longer in it): "
-            "I will invite the participants again and update the pinned message."
+            md(
+                "*{reference}* is reopened as *{status}*, but Slack does not let apps "
+                "unarchive channels, so {channel} is still archived. To bring it back, open it "
+                "in Slack and choose *Unarchive* in its settings (and `/invite` me if I am no longer in it): "
+                "I will invite the participants again and update the pinned message.",
+                reference=incident.reference,
+                status=incident.status.label,
+                channel=channel(incident.channel_id or ""),
+            )
         )
     ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Participant
 from dispatchbot.errors import Forbidden, NotFound, UserFacingError
+from dispatchbot.mrkdwn import md, mention
 
 
 async def incident_in_channel(deps: Deps, channel_id: str, command: str) -> Incident:
@@ -26,7 +27,11 @@ async def require_manager(deps: Deps, incident: Incident, user_id: str, action: 
     participant = await deps.participants.get(incident.id, user_id)
     if participant is None or not participant.active or not participant.manages:
         raise Forbidden(
-            f"Only the incident commander (<@{incident.commander_id}>) or the scribe can {action}."
+            md(
+                "Only the incident commander ({commander}) or the scribe can {action}.",
+                commander=mention(incident.commander_id),
+                action=action,
+            )
         )
     return participant
 

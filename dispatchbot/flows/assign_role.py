@@ -22,11 +22,14 @@ from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.ids import BlockId
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn
 
 log = get_logger(__name__)
 
 ACTION = "assign roles"
-TRIGGER_EXPIRED_TEXT = "Slack did not let me open the form in time (the request expired). Please try again."
+TRIGGER_EXPIRED_TEXT = Mrkdwn(
+    "Slack did not let me open the form in time (the request expired). Please try again."
+)
 
 
 async def authorize(deps: Deps, incident: Incident, user_id: str) -> None:

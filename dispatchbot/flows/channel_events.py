@@ -26,6 +26,7 @@ from dispatchbot.domain import Incident, Role, Status
 from dispatchbot.errors import ProviderError
 from dispatchbot.flows import incident_channel, task_status
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn, md, mention
 
 log = get_logger(__name__)
 
@@ -78,9 +79,9 @@ async def member_joined(deps: Deps, event: dict[str, Any]) -> None:
         return  # invited by the bot after being given a role, or a repeated event
     inviter = event.get("inviter")
     if inviter and inviter != deps.identity.user_id and not await _is_bot(deps, str(inviter)):
-        added_by, reason = str(inviter), f"Invited by <@{inviter}>"
+        added_by, reason = str(inviter), md("Invited by {who}", who=mention(str(inviter)))
     else:
-        added_by, reason = incident.commander_id, "Joined the channel"
+        added_by, reason = incident.commander_id, Mrkdwn("Joined the channel")
     _participant, added = await deps.participants.add(
         incident.id, user_id, Role.OBSERVER, added_by=added_by, reason=reason
     )
@@ -192,7 +193,7 @@ async def _tell(
     deps: Deps,
     channel: str,
     user_id: str,
-    text: str,
+    text: Mrkdwn,
     blocks: list[dict[str, Any]] | None = None,
     *,
     thread_ts: str | None = None,

@@ -23,11 +23,12 @@ from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.ids import BlockId
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn
 
 log = get_logger(__name__)
 
 ACTION = "create tasks"
-TRIGGER_EXPIRED_TEXT = (
+TRIGGER_EXPIRED_TEXT = Mrkdwn(
     "Slack did not let me open the task form in time (the request expired). Please run it again — "
     "nothing was created."
 )
@@ -107,7 +108,11 @@ async def add_participants(ctx: RunContext[Deps]) -> None:
     task = await _task(ctx)
     for user_id in task.assignees:
         await ctx.deps.participants.add(
-            task.incident_id, user_id, Role.PARTICIPANT, added_by=task.creator_id, reason="Assigned a task"
+            task.incident_id,
+            user_id,
+            Role.PARTICIPANT,
+            added_by=task.creator_id,
+            reason=Mrkdwn("Assigned a task"),
         )
 
 

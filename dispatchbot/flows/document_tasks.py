@@ -32,6 +32,7 @@ from dispatchbot.flows.incident_documents import participant_emails
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn
 from dispatchbot.providers.documents import AssignedComment, Documents
 from dispatchbot.services.documents import SyncTarget
 
@@ -39,7 +40,7 @@ log = get_logger(__name__)
 
 LOOKBACK = timedelta(minutes=10)
 SYNCED_KINDS = frozenset({DocumentKind.INCIDENT.value, DocumentKind.REVIEW.value})
-ADDED_REASON = "Assigned a task in a document"
+ADDED_REASON = Mrkdwn("Assigned a task in a document")
 
 
 async def sync(deps: Deps, now: datetime) -> None:

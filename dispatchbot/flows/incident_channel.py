@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from dispatchbot.blocks import incident as incident_blocks
+from dispatchbot.blocks.common import Message
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident
 from dispatchbot.errors import ProviderError
@@ -14,7 +14,7 @@ from dispatchbot.logs import get_logger
 log = get_logger(__name__)
 
 
-async def header(deps: Deps, incident: Incident) -> tuple[str, list[dict[str, Any]]]:
+async def header(deps: Deps, incident: Incident) -> Message:
     """The pinned header as it should read now, pages and documents included."""
     pages, documents = await asyncio.gather(
         deps.oncall.pages(incident.id), deps.documents.for_incident(incident.id)

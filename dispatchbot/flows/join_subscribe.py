@@ -12,10 +12,11 @@ from dispatchbot.domain import Incident, Role, Status
 from dispatchbot.errors import ProviderError, UserFacingError
 from dispatchbot.flows.access import visible_incident
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn
 
 log = get_logger(__name__)
 
-JOIN_REASON = "Joined from a notification"
+JOIN_REASON = Mrkdwn("Joined from a notification")
 
 
 async def joinable(deps: Deps, incident_id: int, user_id: str) -> Incident:
@@ -26,7 +27,7 @@ async def joinable(deps: Deps, incident_id: int, user_id: str) -> Incident:
     return incident
 
 
-async def join(deps: Deps, incident: Incident, user_id: str) -> str:
+async def join(deps: Deps, incident: Incident, user_id: str) -> Mrkdwn:
     """Invite the person (unless already in) and count them as an Observer; returns the answer to show.
 
     Slack sends no `member_joined_channel` for some invites (and the channel-events handler is idempotent
@@ -45,7 +46,7 @@ async def join(deps: Deps, incident: Incident, user_id: str) -> str:
     return answers.already_in(incident) if already else answers.joined(incident)
 
 
-async def subscribe(deps: Deps, incident_id: int, user_id: str) -> str:
+async def subscribe(deps: Deps, incident_id: int, user_id: str) -> Mrkdwn:
     """Record the subscription (idempotent); `flows/notify.send` DMs subscribers on every update."""
     incident = await _open_incident(deps, incident_id, user_id)
     if incident.restricted:

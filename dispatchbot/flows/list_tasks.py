@@ -18,11 +18,12 @@ from dispatchbot.domain import Incident, Task
 from dispatchbot.errors import NotFound, ProviderError
 from dispatchbot.flows import access
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn, md
 
 log = get_logger(__name__)
 
 INCIDENT_SCOPE = "incident:"
-TRIGGER_EXPIRED_TEXT = (
+TRIGGER_EXPIRED_TEXT = Mrkdwn(
     "Slack did not let me open the task list in time (the request expired). Please run it again."
 )
 
@@ -60,7 +61,9 @@ async def list_view(deps: Deps, scope: str, user_id: str) -> dict[str, Any]:
     try:
         incident = await access.visible_incident(deps, int(scope.removeprefix(INCIDENT_SCOPE)), user_id)
     except (NotFound, ValueError):
-        return notice_modal("Incident Tasks", "That incident does not exist or is not visible to you.")
+        return notice_modal(
+            "Incident Tasks", Mrkdwn("That incident does not exist or is not visible to you.")
+        )
     return await _incident_tasks(deps, incident, user_id)
 
 
@@ -71,8 +74,12 @@ async def _incident_tasks(deps: Deps, incident: Incident, user_id: str) -> dict[
     command = deps.settings.commands.name(Command.CREATE_TASK)
     return task_blocks.tasks_modal(
         f"{incident.reference} Tasks",
-        f"Tasks of *{incident.reference}*: {incident.title}. The commander or scribe creates them with "
-        f"`{command}`.",
+        md(
+            "Tasks of *{reference}*: {title}. The commander or scribe creates them with `{command}`.",
+            reference=incident.reference,
+            title=incident.title,
+            command=command,
+        ),
         tasks,
         changeable={task.id for task in tasks if manages or involved(task, user_id)},
         scope=incident_scope(incident.id),
@@ -90,7 +97,7 @@ async def _my_tasks(deps: Deps, user_id: str) -> dict[str, Any]:
     shown = [task for task in tasks if task.incident_id in visible]
     return task_blocks.tasks_modal(
         "My Tasks",
-        "Tasks you created or are assigned to, in every incident you can see.",
+        Mrkdwn("Tasks you created or are assigned to, in every incident you can see."),
         shown,
         changeable={task.id for task in shown},
         references={i: incidents[i].reference for i in visible},

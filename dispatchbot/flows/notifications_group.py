@@ -14,12 +14,13 @@ from dispatchbot.errors import InvalidForm, ProviderError
 from dispatchbot.flows import access
 from dispatchbot.ids import BlockId
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn, md, mention
 from dispatchbot.services.notification_group import MemberKind
 
 log = get_logger(__name__)
 
 ACTION = "change who is notified about this incident"
-TRIGGER_EXPIRED_TEXT = (
+TRIGGER_EXPIRED_TEXT = Mrkdwn(
     "Slack did not let me open the notifications group form in time. Please run the command again."
 )
 RESTRICTED = "Restricted incidents notify their participants only"
@@ -58,7 +59,7 @@ async def save(deps: Deps, incident_id: int, user_id: str, form: GroupForm) -> I
         await deps.incidents.add_event(
             incident.id,
             "notifications_group_changed",
-            f"<@{user_id}> changed the notifications group",
+            md("{who} changed the notifications group", who=mention(user_id)),
             user_id,
         )
     return incident

@@ -16,10 +16,13 @@ from dispatchbot.errors import Forbidden, InvalidForm, ProviderError
 from dispatchbot.flows import access
 from dispatchbot.ids import BlockId
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn, escape
 
 log = get_logger(__name__)
 
-TRIGGER_EXPIRED_TEXT = "Slack did not let me open the form in time (the request expired). Please try again."
+TRIGGER_EXPIRED_TEXT = Mrkdwn(
+    "Slack did not let me open the form in time (the request expired). Please try again."
+)
 
 
 async def listing(
@@ -68,6 +71,6 @@ async def update_reason(deps: Deps, form: blocks.ReasonForm, actor_id: str) -> d
                     "reason. Choose yourself."
                 }
             )
-    updated = await deps.participants.set_reason(incident.id, form.user_id, form.reason)
+    updated = await deps.participants.set_reason(incident.id, form.user_id, escape(form.reason))
     assert updated is not None  # checked above; participants are never deleted
     return blocks.reason_updated_modal(incident, updated)

@@ -7,8 +7,7 @@ its first block, and posts only when it is not there.
 
 from __future__ import annotations
 
-from typing import Any
-
+from dispatchbot.blocks.common import Message
 from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError
 from dispatchbot.flows.runner import RunContext
@@ -16,7 +15,6 @@ from dispatchbot.logs import get_logger
 
 log = get_logger(__name__)
 
-Message = tuple[str, list[dict[str, Any]]]
 ARCHIVED = frozenset({"is_archived", "not_in_channel"})
 
 

@@ -8,10 +8,11 @@ from dispatchbot.domain import FlowRun, IncidentDraft
 from dispatchbot.errors import ProviderError
 from dispatchbot.flows.create_incident import CREATE_INCIDENT, run_args
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn, unescape
 
 log = get_logger(__name__)
 
-TRIGGER_EXPIRED_TEXT = (
+TRIGGER_EXPIRED_TEXT = Mrkdwn(
     "Slack did not let me open the report form in time (the request expired). Please run it again — "
     "nothing was created."
 )
@@ -29,8 +30,9 @@ async def open_form(deps: Deps, trigger_id: str, user_id: str, *, description: s
 async def open_form_for_message(
     deps: Deps, trigger_id: str, user_id: str, channel: str, message: dict[str, str]
 ) -> None:
-    """The message shortcut: the description starts with the message and a link back to it."""
-    text = message.get("text", "")
+    """The message shortcut: the description starts with the message and a link back to it. The form is
+    plain text, so the message's mrkdwn escapes (`&lt;`) are turned back into what was typed."""
+    text = unescape(message.get("text", ""))
     try:
         link = await deps.slack.permalink(channel, message["ts"])
         description = f"{text}\n\nReported from {link}"

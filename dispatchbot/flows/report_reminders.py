@@ -17,6 +17,7 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, IncidentUpdate, Reminder, ReminderKind, ReportKind, Status
 from dispatchbot.flows import access
+from dispatchbot.mrkdwn import Mrkdwn
 
 SUBJECT = "report"
 FALLBACK_HOURS = 24.0
@@ -79,7 +80,7 @@ async def send(deps: Deps, reminder: Reminder, incident: Incident) -> datetime |
     return deps.clock.now() + every
 
 
-async def snooze(deps: Deps, value: str, user_id: str) -> str:
+async def snooze(deps: Deps, value: str, user_id: str) -> Mrkdwn:
     """Put the reminder off by the chosen time; the answer to show. Only a commander or scribe may."""
     kind, incident_id, minutes = report_blocks.read_snooze_value(value)
     incident = await access.visible_incident(deps, incident_id, user_id)

@@ -16,7 +16,7 @@ import asyncio
 from typing import Any
 
 from dispatchbot.blocks import reports as report_blocks
-from dispatchbot.blocks.update_incident import Message
+from dispatchbot.blocks.common import Message
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Report, ReportKind, TaskStatus
 from dispatchbot.errors import ProviderError
@@ -24,10 +24,11 @@ from dispatchbot.flows import access, notify, posting, report_reminders
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn
 
 log = get_logger(__name__)
 
-TRIGGER_EXPIRED_TEXT = (
+TRIGGER_EXPIRED_TEXT = Mrkdwn(
     "Slack did not let me open the report form in time (the request expired). Please try again — "
     "nothing was posted."
 )

@@ -6,11 +6,12 @@ from dispatchbot.blocks.run_failures import run_failed_message
 from dispatchbot.deps import Deps
 from dispatchbot.domain import FlowRun
 from dispatchbot.errors import Forbidden
+from dispatchbot.mrkdwn import Mrkdwn
 
 REQUESTED_BY = "requested_by"
 
 
-async def notify(deps: Deps, run: FlowRun, title: str, message: str) -> None:
+async def notify(deps: Deps, run: FlowRun, title: str, message: Mrkdwn) -> None:
     """DM the requester (`args["requested_by"]`) the reason and a Retry button."""
     requester = run.args.get(REQUESTED_BY)
     if not requester:

@@ -21,6 +21,7 @@ from dispatchbot.flows import access, list_tasks
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import md, mention
 
 log = get_logger(__name__)
 
@@ -37,8 +38,11 @@ async def authorize(deps: Deps, task_id: int, user_id: str) -> tuple[Task, Incid
     participant = await deps.participants.get(incident.id, user_id)
     if participant is None or not participant.active or not participant.manages:
         raise Forbidden(
-            "Only the task's creator, its assignees, or the incident commander "
-            f"(<@{incident.commander_id}>) or scribe can change it."
+            md(
+                "Only the task's creator, its assignees, or the incident commander ({commander}) or scribe "
+                "can change it.",
+                commander=mention(incident.commander_id),
+            )
         )
     return task, incident
 

@@ -23,14 +23,15 @@ from dispatchbot.flows import access, posting
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn, md
 
 log = get_logger(__name__)
 
 ACTION = "add to the timeline"
 CUSTOM = "custom"
 MESSAGE = "message"
-EMPTY_MESSAGE = "_(a message without text)_"
-TRIGGER_EXPIRED_TEXT = (
+EMPTY_MESSAGE = Mrkdwn("_(a message without text)_")
+TRIGGER_EXPIRED_TEXT = Mrkdwn(
     "Slack did not let me open the {what} in time (the request expired). "
     "Please try again — nothing was changed."
 )
@@ -80,15 +81,15 @@ async def submit(deps: Deps, view_id: str, incident_id: int, form: EventForm, us
 
 async def record(ctx: RunContext[Deps]) -> None:
     """Store the event once: the source key is the run's (the submitted view's) key."""
-    args = ctx.args
+    form = _form(ctx)
     await ctx.deps.incidents.add_event(
-        args["incident_id"],
+        ctx.args["incident_id"],
         CUSTOM,
-        args["description"],
-        args[REQUESTED_BY],
+        timeline_blocks.event_description(form),
+        ctx.args[REQUESTED_BY],
         f"timeline:{ctx.key}",
-        occurred_at=datetime.fromisoformat(args["occurred_at"]),
-        details={"timezone": args["timezone"]},
+        occurred_at=form.occurred_at,
+        details={"timezone": form.timezone},
     )
 
 
@@ -98,11 +99,14 @@ async def confirm(ctx: RunContext[Deps]) -> None:
     incident = await ctx.deps.incidents.get(ctx.args["incident_id"])
     if incident.channel_id is None:
         return
-    form = EventForm(
-        ctx.args["description"], datetime.fromisoformat(ctx.args["occurred_at"]), ctx.args["timezone"]
-    )
-    message = timeline_blocks.confirmation(ctx.args[REQUESTED_BY], form)
+    message = timeline_blocks.confirmation(ctx.args[REQUESTED_BY], _form(ctx))
     await posting.post_once(ctx, "confirmation", incident.channel_id, message, skip_archived=True)
+
+
+def _form(ctx: RunContext[Deps]) -> EventForm:
+    """The submitted event as the run's arguments keep it (the text as typed)."""
+    args = ctx.args
+    return EventForm(args["description"], datetime.fromisoformat(args["occurred_at"]), args["timezone"])
 
 
 ADD_TIMELINE_EVENT = Flow[Deps](
@@ -186,15 +190,21 @@ async def show_page(deps: Deps, view_id: str, incident: Incident, page: int) -> 
 async def _timeline_view(deps: Deps, incident: Incident, page: int | None) -> dict[str, Any]:
     settings = deps.settings.timeline
     command = deps.settings.commands.name(Command.ADD_TIMELINE_EVENT)
-    hint = f"Add to it with `{command}`"
-    if settings.reaction:
-        hint += f", or react to a message in the channel with :{settings.reaction}:"
+    hint = (
+        md(
+            "Add to it with `{command}`, or react to a message in the channel with :{emoji}:.",
+            command=command,
+            emoji=settings.reaction,
+        )
+        if settings.reaction
+        else md("Add to it with `{command}`.", command=command)
+    )
     return timeline_blocks.timeline_modal(
         incident,
         await deps.incidents.timeline(incident.id),
         page=page,
         page_size=settings.page_size,
-        hint=hint + ".",
+        hint=hint,
     )
 
 
@@ -203,16 +213,17 @@ def _item(event: dict[str, Any]) -> tuple[str, str]:
     return str(item.get("channel") or ""), str(item.get("ts") or "")
 
 
-async def _readable(deps: Deps, text: str) -> str:
-    """The message text with mentions as names; a name that cannot be looked up stays an id."""
+async def _readable(deps: Deps, text: str) -> Mrkdwn:
+    """The message text (mrkdwn, as Slack sent it) with mentions as names and broadcasts as words; a
+    name that cannot be looked up stays an id."""
     names: dict[str, str] = {}
     for user_id in timeline_blocks.mentioned_users(text):
         try:
             names[user_id] = (await deps.slack.user(user_id)).name
         except ProviderError:
             log.info("timeline.mention_unresolved", user=user_id)
-    readable = timeline_blocks.with_names(text, names).strip()
-    return readable[: timeline_blocks.DESCRIPTION_LIMIT] or EMPTY_MESSAGE
+    readable = timeline_blocks.captured_text(text.strip(), names)
+    return readable.clip(timeline_blocks.DESCRIPTION_LIMIT) or EMPTY_MESSAGE
 
 
 async def _permalink(deps: Deps, channel: str, ts: str) -> str:

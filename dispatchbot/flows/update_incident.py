@@ -37,12 +37,13 @@ from dispatchbot.flows import (
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn
 
 log = get_logger(__name__)
 
 ACTION = "update the incident"
 REFERENCE = re.compile(r"^\s*(?:inc-?)?(\d{1,9})\s*$", re.IGNORECASE)
-TRIGGER_EXPIRED_TEXT = (
+TRIGGER_EXPIRED_TEXT = Mrkdwn(
     "Slack did not let me open the update form in time (the request expired). Please run it again — "
     "nothing was changed."
 )

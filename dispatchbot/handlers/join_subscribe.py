@@ -17,6 +17,7 @@ from dispatchbot.flows import app_home, join_subscribe
 from dispatchbot.handlers.errors import tell_user
 from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId
+from dispatchbot.mrkdwn import Mrkdwn
 
 
 def register(router: Router, deps: Deps) -> None:
@@ -48,7 +49,7 @@ def incident_id(action: dict[str, Any]) -> int:
         raise NotFound("That incident does not exist or is not visible to you.") from None
 
 
-async def _answer(deps: Deps, body: dict[str, Any], respond: AsyncRespond, work: Awaitable[str]) -> None:
+async def _answer(deps: Deps, body: dict[str, Any], respond: AsyncRespond, work: Awaitable[Mrkdwn]) -> None:
     text = await work
     await tell_user(deps, body, text, respond)
     if (body.get("view") or {}).get("type") == "home":

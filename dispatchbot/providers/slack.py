@@ -23,6 +23,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from dispatchbot.errors import ProviderError
 from dispatchbot.metrics import Metrics
+from dispatchbot.mrkdwn import Mrkdwn
 from dispatchbot.providers.rate_limits import MethodPacer
 
 MAX_CHANNEL_NAME = 80
@@ -134,11 +135,13 @@ class SlackGateway:
     async def post_message(
         self,
         channel: str,
-        text: str,
+        text: Mrkdwn,
         blocks: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
     ) -> str:
-        """Post to a channel, or to a person's DM when `channel` is a user id; returns the message ts."""
+        """Post to a channel, or to a person's DM when `channel` is a user id; returns the message ts.
+        `text` (the notification, and the message when there are no blocks) is parsed as mrkdwn by
+        Slack, so it must be `Mrkdwn`: anything from outside in it is escaped."""
         response = await self._call(
             "chat_postMessage", channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
         )
@@ -148,7 +151,7 @@ class SlackGateway:
         self,
         channel: str,
         user: str,
-        text: str,
+        text: Mrkdwn,
         blocks: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
     ) -> None:
@@ -189,13 +192,14 @@ class SlackGateway:
                 raise
 
     async def set_topic(self, channel: str, topic: str) -> None:
+        """Topics and purposes are plain text: Slack neither formats nor parses them (no mentions)."""
         await self._call("conversations_setTopic", channel=channel, topic=topic[:250])
 
     async def set_purpose(self, channel: str, purpose: str) -> None:
         await self._call("conversations_setPurpose", channel=channel, purpose=purpose[:250])
 
     async def update_message(
-        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+        self, channel: str, ts: str, text: Mrkdwn, blocks: list[dict[str, Any]] | None = None
     ) -> None:
         await self._call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks)
 

@@ -21,6 +21,7 @@ from dispatchbot.domain import (
     Visibility,
 )
 from dispatchbot.errors import NotFound
+from dispatchbot.mrkdwn import Mrkdwn, md, mention
 from dispatchbot.storage.incidents import (
     IncidentRepository,
     ParticipantRepository,
@@ -32,10 +33,10 @@ from dispatchbot.storage.tables import IncidentRow, ParticipantRow, TimelineEven
 RECENTLY_CLOSED = timedelta(hours=24)
 
 _ROLE_REASONS = {
-    Role.REPORTER: "Reported the incident",
-    Role.COMMANDER: "Incident commander",
-    Role.SCRIBE: "Scribe by role policy",
-    Role.LIAISON: "Liaison by role policy",
+    Role.REPORTER: Mrkdwn("Reported the incident"),
+    Role.COMMANDER: Mrkdwn("Incident commander"),
+    Role.SCRIBE: Mrkdwn("Scribe by role policy"),
+    Role.LIAISON: Mrkdwn("Liaison by role policy"),
 }
 
 
@@ -74,7 +75,7 @@ class IncidentService:
             await TimelineRepository(session).add(
                 row.id,
                 "created",
-                f"Incident reported by <@{reporter_id}>",
+                md("Incident reported by {who}", who=mention(reporter_id)),
                 reporter_id,
                 now,
                 {
@@ -259,7 +260,7 @@ class IncidentService:
         self,
         incident_id: int,
         kind: str,
-        description: str,
+        description: Mrkdwn,
         actor_id: str | None,
         source_key: str | None = None,
         *,
@@ -317,7 +318,7 @@ async def _add_creation_participants(
             incident_id,
             user_id,
             added_by=None if user_id == reporter_id else reporter_id,
-            reason=_ROLE_REASONS.get(role, ""),
+            reason=_ROLE_REASONS.get(role, Mrkdwn("")),
             now=now,
         )
         await participants.assume(row.id, role, now)
@@ -376,13 +377,21 @@ _FIELD_NAMES = {
 }
 
 
-def _change_text(name: str, old: Any, new: Any, actor_id: str) -> str:
+def _change_text(name: str, old: Any, new: Any, actor_id: str) -> Mrkdwn:
+    """The timeline's words for a change; the new title is typed text, so it is escaped like all values."""
     label = _FIELD_NAMES.get(name, name)
+    actor = mention(actor_id)
     if name in ("title",):
-        return f"<@{actor_id}> changed the title to “{new}”"
+        return md("{actor} changed the title to “{new}”", actor=actor, new=new)
     if name in ("description", "resolution"):
-        return f"<@{actor_id}> updated the {label}"
-    return f"<@{actor_id}> changed the {label} from {_shown(name, old)} to {_shown(name, new)}"
+        return md("{actor} updated the {label}", actor=actor, label=label)
+    return md(
+        "{actor} changed the {label} from {old} to {new}",
+        actor=actor,
+        label=label,
+        old=_shown(name, old),
+        new=_shown(name, new),
+    )
 
 
 def _shown(name: str, value: Any) -> str:

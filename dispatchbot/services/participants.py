@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
 from dispatchbot.domain import SINGLE_HOLDER_ROLES, Participant, Role
+from dispatchbot.mrkdwn import Mrkdwn, md, mention
 from dispatchbot.storage.incidents import (
     IncidentRepository,
     ParticipantRepository,
@@ -47,7 +48,7 @@ class ParticipantService:
             return [participant_from_row(row, roles[row.id]) for row in rows]
 
     async def add(
-        self, incident_id: int, user_id: str, role: Role, *, added_by: str | None, reason: str
+        self, incident_id: int, user_id: str, role: Role, *, added_by: str | None, reason: Mrkdwn
     ) -> tuple[Participant, bool]:
         """Add (or reactivate) a person with `role` unless already active; True when they were not active."""
         now = self._clock.now()
@@ -64,7 +65,11 @@ class ParticipantService:
                 await repository.assume(row.id, role, now)
                 roles = {role}
                 await TimelineRepository(session).add(
-                    incident_id, "participant_joined", f"<@{user_id}> joined as {role.label}", added_by, now
+                    incident_id,
+                    "participant_joined",
+                    md("{who} joined as {role}", who=mention(user_id), role=role.label),
+                    added_by,
+                    now,
                 )
             return participant_from_row(row, roles), added
 
@@ -76,7 +81,11 @@ class ParticipantService:
             incident = await IncidentRepository(session).row(incident_id, for_update=True)
             assert incident is not None
             row, _created = await repository.ensure(
-                incident_id, user_id, added_by=assigner_id, reason=f"Assigned {role.label}", now=now
+                incident_id,
+                user_id,
+                added_by=assigner_id,
+                reason=md("Assigned {role}", role=role.label),
+                now=now,
             )
             row.active, row.left_at = True, None
             previous: str | None = None
@@ -98,7 +107,12 @@ class ParticipantService:
                 await TimelineRepository(session).add(
                     incident_id,
                     "role_assigned",
-                    f"<@{assigner_id}> assigned {role.label} to <@{user_id}>",
+                    md(
+                        "{assigner} assigned {role} to {who}",
+                        assigner=mention(assigner_id),
+                        role=role.label,
+                        who=mention(user_id),
+                    ),
                     assigner_id,
                     now,
                     {"role": role.value, "user": user_id, "previous": previous},
@@ -117,7 +131,11 @@ class ParticipantService:
             await repository.renounce(row.id, None, now)
             row.active, row.left_at = False, now
             await TimelineRepository(session).add(
-                incident_id, "participant_left", f"<@{user_id}> left the incident", user_id, now
+                incident_id,
+                "participant_left",
+                md("{who} left the incident", who=mention(user_id)),
+                user_id,
+                now,
             )
             return participant_from_row(row, set())
 
@@ -141,7 +159,10 @@ class ParticipantService:
                 await TimelineRepository(session).add(
                     incident_id,
                     "role_changed",
-                    f"<@{user_id}> went from Observer to Participant after taking part in the channel",
+                    md(
+                        "{who} went from Observer to Participant after taking part in the channel",
+                        who=mention(user_id),
+                    ),
                     None,
                     now,
                 )
@@ -170,7 +191,7 @@ class ParticipantService:
                 return set()
             return await repository.last_roles(row.id)
 
-    async def set_reason(self, incident_id: int, user_id: str, reason: str) -> Participant | None:
+    async def set_reason(self, incident_id: int, user_id: str, reason: Mrkdwn) -> Participant | None:
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
             row = await repository.row(incident_id, user_id, for_update=True)
@@ -199,7 +220,12 @@ class ParticipantService:
         now = self._clock.now()
         repository = ParticipantRepository(session)
         row, _created = await repository.ensure(
-            incident_id, user_id, added_by=None, reason="Posted in the incident channel", now=now, messages=1
+            incident_id,
+            user_id,
+            added_by=None,
+            reason=Mrkdwn("Posted in the incident channel"),
+            now=now,
+            messages=1,
         )
         await repository.assume(row.id, Role.OBSERVER, now)
         return participant_from_row(row, {Role.OBSERVER})

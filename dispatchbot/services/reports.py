@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dispatchbot.clock import Clock
 from dispatchbot.domain import Report, ReportKind
 from dispatchbot.errors import NotFound
+from dispatchbot.mrkdwn import md, mention
 from dispatchbot.storage.incidents import TimelineRepository
 from dispatchbot.storage.inserts import insert_if_absent
 from dispatchbot.storage.tables import ReportRow
@@ -41,7 +42,7 @@ class ReportService:
                 await TimelineRepository(session).add(
                     incident_id,
                     f"{kind.value}_report",
-                    f"<@{author_id}> wrote a {kind.label.lower()}",
+                    md("{who} wrote a {kind}", who=mention(author_id), kind=kind.label.lower()),
                     author_id,
                     now,
                     {"report_id": row.id},

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dispatchbot.clock import Clock
 from dispatchbot.domain import Task, TaskStatus
 from dispatchbot.errors import NotFound
+from dispatchbot.mrkdwn import Mrkdwn, md, mention, mentions
 from dispatchbot.storage.incidents import TimelineRepository
 from dispatchbot.storage.inserts import insert_if_absent
 from dispatchbot.storage.tables import TaskAssigneeRow, TaskRow, TimelineEventRow
@@ -42,7 +43,7 @@ class TaskService:
             description,
             assignees,
             due_at,
-            headline=f"<@{creator_id}> created a task",
+            headline=md("{who} created a task", who=mention(creator_id)),
             actor_id=creator_id,
         )
 
@@ -93,7 +94,10 @@ class TaskService:
     async def set_status(self, task_id: int, status: TaskStatus, actor_id: str) -> tuple[Task, bool]:
         """Resolve or reopen; False when it already had that status (a second click changes nothing)."""
         return await self._change_status(
-            task_id, status, actor_id, lambda verb: f"<@{actor_id}> {verb} a task"
+            task_id,
+            status,
+            actor_id,
+            lambda verb: md("{who} {verb} a task", who=mention(actor_id), verb=verb),
         )
 
     async def set_message(self, task_id: int, message_ts: str) -> None:
@@ -121,7 +125,7 @@ class TaskService:
             description,
             [assignee],
             due_at,
-            headline=f"A document comment assigned <@{assignee}> a task",
+            headline=md("A document comment assigned {who} a task", who=mention(assignee)),
             actor_id=None,
             source=DOCUMENT_SOURCE,
         )
@@ -154,8 +158,11 @@ class TaskService:
                 await TimelineRepository(session).add(
                     row.incident_id,
                     "task_reassigned",
-                    f"A document comment reassigned a task to {', '.join(f'<@{u}>' for u in wanted)}: "
-                    f"{row.description}",
+                    md(
+                        "A document comment reassigned a task to {who}: {description}",
+                        who=mentions(wanted),
+                        description=row.description,
+                    ),
                     None,
                     now,
                     {"task_id": row.id, "assignees": wanted, "source": DOCUMENT_SOURCE},
@@ -168,7 +175,7 @@ class TaskService:
             task_id,
             status,
             None,
-            lambda verb: f"A task was {verb} in the document",
+            lambda verb: md("A task was {verb} in the document", verb=verb),
             source=DOCUMENT_SOURCE,
         )
 
@@ -181,7 +188,7 @@ class TaskService:
         assignees: list[str],
         due_at: datetime,
         *,
-        headline: str,
+        headline: Mrkdwn,
         actor_id: str | None,
         source: str | None = None,
     ) -> tuple[Task, bool]:
@@ -210,7 +217,7 @@ class TaskService:
                 await TimelineRepository(session).add(
                     incident_id,
                     "task_created",
-                    f"{headline}: {description}",
+                    md("{headline}: {description}", headline=headline, description=description),
                     actor_id,
                     now,
                     details,
@@ -223,7 +230,7 @@ class TaskService:
         task_id: int,
         status: TaskStatus,
         actor_id: str | None,
-        headline: Callable[[str], str],
+        headline: Callable[[str], Mrkdwn],
         *,
         source: str | None = None,
     ) -> tuple[Task, bool]:
@@ -247,7 +254,7 @@ class TaskService:
                 await TimelineRepository(session).add(
                     row.incident_id,
                     f"task_{verb}",
-                    f"{headline(verb)}: {row.description}",
+                    md("{headline}: {description}", headline=headline(verb), description=row.description),
                     actor_id,
                     now,
                     details,

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatchbot.domain import Incident, Participant, Role, Status, TimelineEvent, Visibility
+from dispatchbot.mrkdwn import Mrkdwn, trusted
 from dispatchbot.storage.inserts import insert_if_absent
 from dispatchbot.storage.tables import (
     IncidentRow,
@@ -77,7 +78,7 @@ class ParticipantRepository:
         user_id: str,
         *,
         added_by: str | None,
-        reason: str,
+        reason: Mrkdwn,
         now: datetime,
         messages: int = 0,
     ) -> tuple[ParticipantRow, bool]:
@@ -183,7 +184,7 @@ class TimelineRepository:
         self,
         incident_id: int,
         kind: str,
-        description: str,
+        description: Mrkdwn,
         actor_id: str | None,
         occurred_at: datetime,
         details: dict[str, Any] | None = None,
@@ -215,7 +216,13 @@ class TimelineRepository:
         )
         return [
             TimelineEvent(
-                row.id, row.incident_id, row.kind, row.description, row.actor_id, row.occurred_at, row.details
+                row.id,
+                row.incident_id,
+                row.kind,
+                trusted(row.description),  # written as Mrkdwn by `add`
+                row.actor_id,
+                row.occurred_at,
+                row.details,
             )
             for row in rows
         ]
@@ -251,7 +258,7 @@ def participant_from_row(row: ParticipantRow, roles: set[Role]) -> Participant:
         roles=frozenset(roles),
         active=row.active,
         added_by=row.added_by,
-        added_reason=row.added_reason,
+        added_reason=trusted(row.added_reason),  # written as Mrkdwn by `add` and `set_reason`
         joined_at=row.joined_at,
         message_count=row.message_count,
         after_hours_notified=row.after_hours_notified,

@@ -8,6 +8,7 @@ JSON shapes Slack returns through ``to_api`` methods, so the Web API handlers st
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -314,6 +315,30 @@ class StoredView:
         }
 
 
+@dataclass(frozen=True)
+class ShownText:
+    """One piece of text someone in the workspace can read: where it is, how Slack treats it (``mrkdwn``:
+    parsed for mentions and links; ``plain_text``, ``topic``, ``purpose``: shown as they are) and the
+    text as the app sent it."""
+
+    where: str
+    format: str
+    text: str
+
+
+def _texts_in(where: str, data: Any) -> Iterator[ShownText]:
+    """The text objects in a block, view or element tree (a message's ``text`` is the caller's)."""
+    if isinstance(data, list):
+        for item in data:
+            yield from _texts_in(where, item)
+    elif isinstance(data, dict):
+        if data.get("type") in ("mrkdwn", "plain_text") and isinstance(data.get("text"), str):
+            yield ShownText(where, str(data["type"]), data["text"])
+            return
+        for value in data.values():
+            yield from _texts_in(where, value)
+
+
 @dataclass
 class Trigger:
     """A trigger_id the fake handed to the bot; Slack accepts each once, within 3 seconds."""
@@ -430,3 +455,22 @@ class Workspace:
     def top_view(self, user_id: str) -> StoredView | None:
         stack = self.modal_stacks.get(user_id, [])
         return self.views[stack[-1]] if stack else None
+
+    def shown_texts(self) -> Iterator[ShownText]:
+        """Every text the app put before people: messages and DMs (their ``text`` and blocks), ephemerals,
+        modals and App Home views, channel topics and purposes. For checks such as "nothing the app
+        posted can ping the channel"."""
+        for channel_id, messages in self.messages.items():
+            for message in messages:
+                where = f"message {channel_id}/{message.ts}"
+                yield ShownText(where, "mrkdwn", message.text)
+                yield from _texts_in(where, message.blocks)
+        for ephemeral in self.ephemerals:
+            where = f"ephemeral {ephemeral.channel}/{ephemeral.user}/{ephemeral.ts}"
+            yield ShownText(where, "mrkdwn", ephemeral.text)
+            yield from _texts_in(where, ephemeral.blocks)
+        for view in self.views.values():
+            yield from _texts_in(f"view {view.id} ({view.type})", view.definition)
+        for channel in self.channels.values():
+            yield ShownText(f"topic {channel.id}", "topic", channel.topic)
+            yield ShownText(f"purpose {channel.id}", "purpose", channel.purpose)
