@@ -29,10 +29,14 @@ from dispatchbot.flows import (
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import md
 
 log = get_logger(__name__)
 
 POLICY_ROLES = (Role.COMMANDER, Role.SCRIBE, Role.LIAISON)
+ONCALL_LOOKUP_SECONDS = 5.0
+"""How long a role policy's on-call lookup may hold up the channel; the provider's own retry deadline is
+longer, and a provider still rate-limiting by then leaves the role with the reporter."""
 
 Action = Callable[[], Awaitable[None]]
 
@@ -69,9 +73,12 @@ async def record(ctx: RunContext[Deps]) -> None:
     for role_name, found in oncall.items():
         user_id = holders[Role(role_name)]
         if user_id != incident.reporter_id:
-            reason = f"{Role(role_name).label}: on call for {found['service']}"
+            reason = md("{role}: on call for {service}", role=Role(role_name).label, service=found["service"])
             await ctx.deps.participants.set_reason(incident.id, user_id, reason)
     await ctx.record(incident_id=incident.id, oncall_roles=oncall)
+    log.info(
+        "incident.created", incident=incident.reference, run_id=ctx.run_id, restricted=incident.restricted
+    )
 
 
 async def create_channel(ctx: RunContext[Deps]) -> None:
@@ -195,7 +202,11 @@ async def _current_oncall(deps: Deps, role: Role, service_name: str) -> engage_o
     if service is None:
         return None
     try:
-        person = await engage_oncall.find_oncall(deps, service)
+        person = await asyncio.wait_for(engage_oncall.find_oncall(deps, service), ONCALL_LOOKUP_SECONDS)
+    except TimeoutError:
+        problem = f"no answer within {ONCALL_LOOKUP_SECONDS:g} s"
+        log.warning("role_policy.oncall_unavailable", role=role.value, service=service_name, error=problem)
+        return None
     except ProviderError as exc:
         log.warning("role_policy.oncall_unavailable", role=role.value, service=service_name, error=exc.detail)
         return None

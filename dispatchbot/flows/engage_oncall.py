@@ -5,7 +5,9 @@ does the rest. It finds who is on call and their Slack account first, and a prov
 answer (or an on-call person Slack does not know) ends the run there with the incident untouched. Then
 the service is engaged (once per incident: a second engage names who is in already), the person joins
 as an Observer and is invited, a page goes out when asked (keyed by the request, so a double submit
-never pages twice), and the modal shows the outcome.
+never pages twice), and the modal shows the outcome. A page the provider refuses for now (rate limit,
+outage) is handed to its own durable run, which keeps trying and tells the channel, so the answer
+says "delayed" instead of making the person wait or page again.
 """
 
 from __future__ import annotations
@@ -18,15 +20,16 @@ from dispatchbot.commands import Command
 from dispatchbot.config import ServiceSettings
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Role, Status
-from dispatchbot.errors import Forbidden, ProviderError, UserFacingError
+from dispatchbot.errors import Forbidden, ProviderError, ProviderUnavailable, UserFacingError
 from dispatchbot.flows import access, oncall_pages
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn, md, trusted
 
 log = get_logger(__name__)
 
-TRIGGER_EXPIRED_TEXT = (
+TRIGGER_EXPIRED_TEXT = Mrkdwn(
     "Slack did not let me open the on-call form in time (the request expired). Please run it again — "
     "nothing was changed."
 )
@@ -139,7 +142,7 @@ async def bring_in(ctx: RunContext[Deps]) -> None:
         user_id,
         Role.OBSERVER,
         added_by=ctx.args[REQUESTED_BY],
-        reason=f"Engaged through {ctx.args['service']} on-call",
+        reason=md("Engaged through {service} on-call", service=ctx.args["service"]),
     )
     incident = await deps.incidents.get(ctx.args["incident_id"])
     if incident.channel_id is not None:
@@ -154,16 +157,20 @@ async def page(ctx: RunContext[Deps]) -> None:
     incident = await deps.incidents.get(ctx.args["incident_id"])
     service = oncall_pages.service_named(deps, ctx.args["service"])
     assert service is not None  # the find step checked it
+    target = {
+        "dedup_key": f"dispatchbot-{incident.reference}-{service.name}-{ctx.args['view_id']}",
+        "target_user_id": ctx.state["user_id"],
+        "target_name": ctx.state["name"],
+        "requested_by": ctx.args[REQUESTED_BY],
+    }
     try:
-        await oncall_pages.send_page(
-            deps,
-            incident,
-            service,
-            dedup_key=f"dispatchbot-{incident.reference}-{service.name}-{ctx.args['view_id']}",
-            target_user_id=ctx.state["user_id"],
-            target_name=ctx.state["name"],
-            requested_by=ctx.args[REQUESTED_BY],
-        )
+        await oncall_pages.send_page(deps, incident, service, **target)
+    except ProviderUnavailable as exc:
+        log.info("engage_oncall.page_handed_over", service=service.name, error=exc.detail)
+        await oncall_pages.start_page(deps, incident, service, **target)
+        delayed = {"provider": service.provider, "rate_limited": exc.rate_limited}
+        await ctx.record(paged=False, page_delayed=delayed)
+        return
     except ProviderError as exc:
         log.warning("engage_oncall.page_failed", service=service.name, error=exc.detail)
         text = oncall_blocks.page_failed_text(
@@ -185,18 +192,23 @@ async def answer(ctx: RunContext[Deps]) -> None:
         await deps.slack.post_message(requester, text)
 
 
-def _outcome(ctx: RunContext[Deps]) -> str:
+def _outcome(ctx: RunContext[Deps]) -> Mrkdwn:
     state, service = ctx.state, ctx.args["service"]
     if PROBLEM in state:
-        return str(state[PROBLEM])
+        return trusted(state[PROBLEM])  # recorded by `find` from oncall_blocks (Mrkdwn)
     if "page_problem" in state:
-        return str(state["page_problem"])
+        return trusted(state["page_problem"])  # recorded by `page` from oncall_blocks (Mrkdwn)
     paged = bool(state.get("paged"))
     if state["engaged_now"]:
-        return oncall_blocks.engaged_text(state["user_id"], service, paged=paged)
-    return oncall_blocks.already_engaged_text(
-        state["engaged_user"], service, paged_user=state["user_id"] if paged else None
-    )
+        text = oncall_blocks.engaged_text(state["user_id"], service, paged=paged)
+    else:
+        paged_user = state["user_id"] if paged else None
+        text = oncall_blocks.already_engaged_text(state["engaged_user"], service, paged_user=paged_user)
+    delayed = state.get("page_delayed")
+    if not delayed:
+        return text
+    note = oncall_blocks.page_delayed_note(delayed["provider"], rate_limited=delayed["rate_limited"])
+    return md("{text} {note}", text=text, note=note)
 
 
 ENGAGE_ONCALL = Flow[Deps](

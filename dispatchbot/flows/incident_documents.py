@@ -3,10 +3,13 @@
 Documents are a courtesy to the channel, never a condition for it: each is made by a step that runs
 after the channel is ready (or after the update or report it belongs to), and a provider failure is
 recorded as a failed resource that the pinned header shows with a Retry button — the step itself
-returns normally, so the incident, the update or the report always succeeds. Every resource is
-remembered in `documents` before the next call, so a resumed, repeated or retried run never makes a
-second folder or document: it continues the one it has (a copied document is filled again, which is
-harmless, since a filled placeholder is gone).
+returns normally, so the incident, the update or the report always succeeds. When the provider only
+refused for now (rate limit, outage: `ProviderUnavailable`, after the call's own retries), the channel
+is told once that the document is delayed and a `RETRY_DOCUMENTS` run makes it again with the
+runner's back-off, as the Retry button would; the button stays for whoever does not want to wait.
+Every resource is remembered in `documents` before the next call, so a resumed, repeated or retried
+run never makes a second folder or document: it continues the one it has (a copied document is
+filled again, which is harmless, since a filled placeholder is gone).
 
 A new document is shared with everyone the incident's documents were shared with before and with the
 current participants; people who join later are shared with by the periodic sync (`document_tasks`).
@@ -15,10 +18,11 @@ current participants; people who join later are shared with by the periodic sync
 from __future__ import annotations
 
 from dispatchbot.blocks import documents as document_blocks
-from dispatchbot.blocks.documents import Links, Message, executive_document_ready, review_ready
+from dispatchbot.blocks.common import Message
+from dispatchbot.blocks.documents import Links, executive_document_ready, review_ready
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Document, DocumentKind, Incident, Report, ResourceStatus, Status
-from dispatchbot.errors import Forbidden, ProviderError, UserFacingError
+from dispatchbot.errors import Forbidden, ProviderError, ProviderUnavailable, UserFacingError
 from dispatchbot.flows import access, incident_channel, posting
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.flows.runner import Flow, RunContext, Step
@@ -30,13 +34,25 @@ log = get_logger(__name__)
 NOT_CONFIGURED_TEXT = "Documents are not configured for this workspace, so there is nothing to retry."
 
 
+class DocumentDelayed(Exception):
+    """A document the provider refused for now; it is recorded failed, for a retry run to make."""
+
+    def __init__(self, document: Document, error: ProviderUnavailable) -> None:
+        super().__init__(error.detail)
+        self.document = document
+        self.error = error
+
+
 # ------------------------------------------------------------------ steps of other flows
 
 
 async def create_documents(ctx: RunContext[Deps]) -> None:
     """Create-incident step, after the channel is ready: folder and incident document."""
     incident = await ctx.deps.incidents.get(ctx.state["incident_id"])
-    await make_incident_document(ctx.deps, incident)
+    try:
+        await make_incident_document(ctx.deps, incident)
+    except DocumentDelayed as delayed:
+        await _retry_later(ctx, incident, delayed)
 
 
 async def follow_update(ctx: RunContext[Deps]) -> None:
@@ -57,7 +73,11 @@ async def report_document(ctx: RunContext[Deps]) -> None:
     deps = ctx.deps
     incident = await deps.incidents.get(ctx.args["incident_id"])
     report = await deps.reports.get(ctx.state["report_id"])
-    document = await make_executive_document(deps, incident, report)
+    try:
+        document = await make_executive_document(deps, incident, report)
+    except DocumentDelayed as delayed:
+        await _retry_later(ctx, incident, delayed)
+        return
     if document is None:
         return
     try:
@@ -89,26 +109,41 @@ async def retry(deps: Deps, incident_id: int, user_id: str) -> None:
 
 
 async def redo_failed(ctx: RunContext[Deps]) -> None:
-    """Make again every resource of the incident that failed, each as the step that first tried it."""
+    """Make again every resource of the incident that failed, each as the step that first tried it. One
+    the provider still refuses for now fails the step after the others were tried, so the runner tries
+    again later (a run started automatically names no requester: when it gives up, the header's Retry
+    button is what is left, as before)."""
     deps = ctx.deps
     incident = await deps.incidents.get(ctx.args["incident_id"])
+    delayed: DocumentDelayed | None = None
     for document in await deps.documents.for_incident(incident.id):
         if document.status is not ResourceStatus.FAILED:
             continue
-        base, _, report_id = document.kind.partition(":")
-        if base == DocumentKind.INCIDENT:
-            await make_incident_document(deps, incident)
-        elif base == DocumentKind.REVIEW:
-            made = await make_review_document(deps, incident)
-            if made is not None:
-                await _announce(ctx, "review_document", incident, review_ready(incident, made))
-        elif base == DocumentKind.EXECUTIVE and report_id.isdigit():
-            report = await deps.reports.get(int(report_id))
-            made = await make_executive_document(deps, incident, report)
-            if made is not None:
-                await _announce(
-                    ctx, f"executive_document_{report.id}", incident, executive_document_ready(incident, made)
-                )
+        try:
+            await _redo(ctx, incident, document)
+        except DocumentDelayed as still:
+            delayed = still
+    if delayed is not None:
+        raise delayed
+
+
+async def _redo(ctx: RunContext[Deps], incident: Incident, document: Document) -> None:
+    """One failed resource made again, as the step that first tried it (and announced as it would)."""
+    deps = ctx.deps
+    base, _, report_id = document.kind.partition(":")
+    if base == DocumentKind.INCIDENT:
+        await make_incident_document(deps, incident)
+    elif base == DocumentKind.REVIEW:
+        made = await make_review_document(deps, incident)
+        if made is not None:
+            await _announce(ctx, "review_document", incident, review_ready(incident, made))
+    elif base == DocumentKind.EXECUTIVE and report_id.isdigit():
+        report = await deps.reports.get(int(report_id))
+        made = await make_executive_document(deps, incident, report)
+        if made is not None:
+            await _announce(
+                ctx, f"executive_document_{report.id}", incident, executive_document_ready(incident, made)
+            )
 
 
 RETRY_DOCUMENTS = Flow[Deps](
@@ -210,10 +245,15 @@ async def _make(
     extra: dict[str, str],
 ) -> Document | None:
     """The document of `kind`, made unless it was, then its bookmark and the header — redone even for
-    a document made before, since a run may have stopped between making it and showing it."""
+    a document made before, since a run may have stopped between making it and showing it. Raises
+    `DocumentDelayed` (after the header shows the failure) when the provider refused for now."""
     document = await deps.documents.get(incident.id, kind)
     if document is None or document.status is not ResourceStatus.READY:
-        document = await _create(deps, provider, incident, kind, template, name, extra, document)
+        try:
+            document = await _create(deps, provider, incident, kind, template, name, extra, document)
+        except DocumentDelayed:
+            await incident_channel.refresh(deps, incident)
+            raise
     if document is not None and kind in (DocumentKind.INCIDENT, DocumentKind.REVIEW):
         await _bookmark(deps, incident, document)
     await incident_channel.refresh(deps, incident)
@@ -231,7 +271,8 @@ async def _create(
     existing: Document | None,
 ) -> Document | None:
     """Folder, copy, fill, share — a copy made before is continued, not made again. A provider failure
-    marks `kind` failed (the header offers Retry) and returns None."""
+    marks `kind` failed (the header offers Retry) and returns None, or raises `DocumentDelayed` when the
+    provider only refused for now."""
     emails = await participant_emails(deps, incident)
     try:
         folder = await _folder(deps, provider, incident)
@@ -248,7 +289,9 @@ async def _create(
             await provider.share(file.id, everyone)
     except ProviderError as exc:
         log.warning("documents.failed", incident=incident.reference, kind=kind, error=exc.detail)
-        await deps.documents.mark_failed(incident.id, kind, exc.detail)
+        failed = await deps.documents.mark_failed(incident.id, kind, exc.detail)
+        if isinstance(exc, ProviderUnavailable):
+            raise DocumentDelayed(failed, exc) from exc
         return None
     await deps.documents.add_shares(incident.id, emails)
     return await deps.documents.mark_ready(incident.id, kind, file.id, file.weblink)
@@ -313,9 +356,26 @@ async def _review_on_stable(ctx: RunContext[Deps], incident: Incident) -> None:
         if existing is not None and existing.status is ResourceStatus.READY:
             return
         await ctx.record(review_started=True)
-    document = await make_review_document(deps, incident)
+    try:
+        document = await make_review_document(deps, incident)
+    except DocumentDelayed as delayed:
+        await _retry_later(ctx, incident, delayed)
+        return
     if document is not None:
         await _announce(ctx, "review_document", incident, review_ready(incident, document))
+
+
+async def _retry_later(ctx: RunContext[Deps], incident: Incident, delayed: DocumentDelayed) -> None:
+    """Tell the channel once that the document is delayed, and start the run that makes the incident's
+    failed documents again with back-off (keyed by the failure, like the Retry button's run)."""
+    document, error = delayed.document, delayed.error
+    notice = document_blocks.document_delayed(document, error.provider, rate_limited=error.rate_limited)
+    await _announce(ctx, f"{document.kind}_delayed", incident, notice)
+    failed_since = await ctx.deps.documents.last_failure_at(incident.id)
+    stamp = failed_since.isoformat() if failed_since is not None else ctx.key
+    await ctx.deps.runs.start(
+        RETRY_DOCUMENTS, key=f"auto:{incident.id}:{stamp}", args={"incident_id": incident.id}
+    )
 
 
 async def _announce(ctx: RunContext[Deps], name: str, incident: Incident, message: Message) -> None:

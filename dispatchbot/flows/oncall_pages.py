@@ -6,6 +6,14 @@ priority's ack timeout is escalated (once: a conditional update decides which re
 it) and the channel is told; closing the incident resolves whatever is still open. Paging itself is
 idempotent twice over: the dedup key is stored unique, and the provider is given it, so a retried
 or double-clicked page never wakes anyone twice.
+
+A page that cannot wait on the provider (the commander's, at creation; an engage page the provider
+refused for now) is sent by a durable run of its own, `PAGE_ONCALL`, keyed by the dedup key: the
+channel is ready without waiting for PagerDuty, and a page the provider keeps rate-limiting past a
+call's retry deadline is not dropped: the channel is told once that it is delayed, and the runner
+tries again with back-off until it goes through (the pinned header then shows it), a refusal that
+will not change is said in the channel, or the attempts run out (then the channel and the requester,
+with a Retry button, are told).
 """
 
 from __future__ import annotations
@@ -17,10 +25,12 @@ from dispatchbot.blocks import oncall as oncall_blocks
 from dispatchbot.config import ServiceSettings
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Page, PageStatus, Status
-from dispatchbot.errors import ProviderError
+from dispatchbot.errors import ProviderError, ProviderUnavailable, UserFacingError
 from dispatchbot.flows import incident_channel, posting
-from dispatchbot.flows.runner import RunContext
+from dispatchbot.flows.run_failures import REQUESTED_BY
+from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
+from dispatchbot.mrkdwn import Mrkdwn, escape, mention
 from dispatchbot.providers import oncall as provider
 from dispatchbot.services.oncall import NewPage
 
@@ -86,10 +96,31 @@ async def send_page(
     return page
 
 
+async def start_page(
+    deps: Deps,
+    incident: Incident,
+    service: ServiceSettings,
+    *,
+    dedup_key: str,
+    target_user_id: str | None,
+    target_name: str,
+    requested_by: str,
+) -> None:
+    """Hand the page to its own durable run and return at once; asking again with the same `dedup_key`
+    joins that run, so the page still goes out once."""
+    args = {
+        "incident_id": incident.id,
+        "service": service.name,
+        "target_user_id": target_user_id,
+        "target_name": target_name,
+        REQUESTED_BY: requested_by,
+    }
+    await deps.runs.start(PAGE_ONCALL, key=dedup_key, args=args)
+
+
 async def page_commander(ctx: RunContext[Deps]) -> None:
     """Create-incident step: page the commander when the priority says so and they are the on-call of a
-    service (a role policy named it). A page that cannot go out is said in the channel; the incident
-    stands either way."""
+    service (a role policy named it), in a run of its own, so nothing after waits on the provider."""
     deps = ctx.deps
     holder = (ctx.state.get("oncall_roles") or {}).get("commander")
     if not holder:
@@ -99,20 +130,72 @@ async def page_commander(ctx: RunContext[Deps]) -> None:
     service = service_named(deps, holder["service"])
     if priority is None or not priority.page_commander or service is None or incident.channel_id is None:
         return
+    await start_page(
+        deps,
+        incident,
+        service,
+        dedup_key=f"dispatchbot-{incident.reference}-commander",
+        target_user_id=incident.commander_id,
+        target_name=holder.get("name", ""),
+        requested_by=incident.reporter_id,
+    )
+
+
+async def deliver(ctx: RunContext[Deps]) -> None:
+    """The `PAGE_ONCALL` step. While the provider refuses for now (`ProviderUnavailable`, after the call's
+    own retries), the channel is told once that the page is delayed and the step fails, so the runner
+    tries again later; on the last attempt the channel hears that it gave up. A refusal that will not
+    change (a wrong key, an unknown service) is said in the channel at once."""
+    deps, args = ctx.deps, ctx.args
+    incident = await deps.incidents.get(args["incident_id"])
+    if await deps.oncall.page_by_key(ctx.key) is not None:
+        await incident_channel.refresh(deps, incident)  # sent by an attempt that could not show it
+        return
+    service = service_named(deps, args["service"])
+    if service is None or incident.status is Status.CLOSED or incident.channel_id is None:
+        log.info("oncall.page_dropped", incident=incident.reference, service=args["service"])
+        return  # removed from the config, or the incident ended before the page could go out
+    target_user_id = args["target_user_id"]
+    who = mention(target_user_id) if target_user_id else escape(args["target_name"] or "the on-call")
+    said = log.bind(incident=incident.reference, service=service.name)
     try:
         await send_page(
             deps,
             incident,
             service,
-            dedup_key=f"dispatchbot-{incident.reference}-commander",
-            target_user_id=incident.commander_id,
-            target_name=holder.get("name", ""),
-            requested_by=incident.reporter_id,
+            dedup_key=ctx.key,
+            target_user_id=target_user_id,
+            target_name=args["target_name"],
+            requested_by=args[REQUESTED_BY],
         )
+    except ProviderUnavailable as exc:
+        said.warning("oncall.page_delayed", error=exc.detail)
+        if await _last_attempt(ctx):
+            gave_up = oncall_blocks.page_failed(who, service, exc.detail)
+            await posting.post_once(ctx, "page_failed", incident.channel_id, gave_up)
+            raise UserFacingError(gave_up[0]) from exc
+        delayed = oncall_blocks.page_delayed(who, service, rate_limited=exc.rate_limited)
+        await posting.post_once(ctx, "page_delayed", incident.channel_id, delayed)
+        raise
     except ProviderError as exc:
-        log.warning("oncall.commander_page_failed", incident=incident.reference, error=exc.detail)
-        message = oncall_blocks.commander_page_failed(incident, service.name, service.provider, exc.detail)
-        await posting.post_once(ctx, "page_failed", incident.channel_id, message)
+        if await deps.oncall.page_by_key(ctx.key) is not None:
+            raise  # the page went out and Slack failed to show it: the next attempt shows it
+        said.warning("oncall.page_failed", error=exc.detail)
+        failed = oncall_blocks.page_failed(who, service, exc.detail)
+        await posting.post_once(ctx, "page_failed", incident.channel_id, failed)
+
+
+async def _last_attempt(ctx: RunContext[Deps]) -> bool:
+    """Whether the runner gives up if this attempt fails: it counts failed attempts up to `max_attempts`."""
+    run = await ctx.deps.runs.get(ctx.run_id)
+    return run is not None and run.attempts + 1 >= ctx.deps.settings.runs.max_attempts
+
+
+PAGE_ONCALL = Flow[Deps](
+    kind="page_oncall",
+    steps=(Step("send", deliver),),
+    title="Paging the on-call",
+)
 
 
 async def follow_update(ctx: RunContext[Deps]) -> None:
@@ -198,7 +281,9 @@ async def _escalate_if_late(deps: Deps, page: Page, incident: Incident, now: dat
     minutes = int(waited)
     await deps.oncall.escalated(page, now, timeout)
     if incident.channel_id is not None:
-        who = f"<@{page.target_user_id}>" if page.target_user_id else (page.target_name or "The on-call")
+        who = (
+            mention(page.target_user_id) if page.target_user_id else escape(page.target_name or "The on-call")
+        )
         text, blocks = oncall_blocks.escalation_message(who, page.service, minutes)
         try:
             await deps.slack.post_message(incident.channel_id, text, blocks)
@@ -213,12 +298,13 @@ async def _resolve(deps: Deps, page: Page) -> bool:
     return await deps.oncall.resolve(page, deps.clock.now(), "the incident was closed")
 
 
-async def _person(deps: Deps, who: str) -> str:
-    """How the timeline names an acknowledger: a mention when the provider gave a known email."""
+async def _person(deps: Deps, who: str) -> Mrkdwn:
+    """How the timeline names an acknowledger: a mention when the provider gave a known email, else
+    the provider's words for them (escaped: they came from outside)."""
     if "@" not in who:
-        return who or "The on-call"
+        return escape(who or "The on-call")
     try:
         user_id = await deps.slack.user_id_for(who)
     except ProviderError:
         user_id = None
-    return f"<@{user_id}>" if user_id else who
+    return mention(user_id) if user_id else escape(who)

@@ -1,18 +1,18 @@
 """The Google Workspace documents adapter: Drive folders and copies, Docs placeholders, sharing, and
 comment tasks from Drive Activity, as a service account acting for a delegated user.
 
-google-api-python-client is synchronous and its httplib2 transport is not thread-safe, so every adapter
-call runs in a worker thread with its own `Http` and freshly built services (static discovery documents,
-a few milliseconds). The credentials are shared, so one access token serves many calls. Every failure
-becomes a `ProviderError`: callers record the resource as failed and offer a retry instead of failing the
-incident.
+google-api-python-client is synchronous and its httplib2 transport is not thread-safe, so every attempt
+at an adapter call runs in a worker thread with its own `Http` and freshly built services (static
+discovery documents, a few milliseconds). The credentials are shared, so one access token serves many
+calls. The client's own retries (`num_retries`) ignore Retry-After, so they stay off: the shared policy
+of `providers/retries.py` retries 429 (and Drive's 403 rate limits), 5xx and lost connections within one
+deadline per call. Every failure becomes a `ProviderError`: callers record the resource as failed and
+offer a retry instead of failing the incident (`ProviderUnavailable`: their durable run retries too).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,13 +28,13 @@ from googleapiclient.errors import HttpError
 
 from dispatchbot.config import GoogleSettings, Settings
 from dispatchbot.errors import ProviderError, StartupError
-from dispatchbot.logs import get_logger
+from dispatchbot.providers.blocking import Checkpoint, failed, run_blocking
 from dispatchbot.providers.documents import AssignedComment, Documents, StoredFile
-
-log = get_logger(__name__)
+from dispatchbot.providers.retries import CONNECTION_LOST, Refusal, RetryPolicy, Trouble, refusal_for_status
 
 PROVIDER = "Google"
 FOLDER_MIME_TYPE = "application/vnd.google-apps.folder"
+DOCUMENT_MIME_TYPE = "application/vnd.google-apps.document"
 SCOPES = (
     "https://www.googleapis.com/auth/drive",
     "https://www.googleapis.com/auth/documents",
@@ -42,10 +42,8 @@ SCOPES = (
     "https://www.googleapis.com/auth/directory.readonly",  # People: a colleague's email from their id
 )
 TIMEOUT_SECONDS = 30.0
-ATTEMPTS = 3
-"""One call and at most two retries; Google's own token grant retries separately (about 3 s)."""
-BACKOFF_SECONDS = 0.25
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+"""Drive answers some rate limits with 403 and one of these reasons instead of 429."""
 RESOLVED_REPLY = "Resolved in Slack by dispatchbot"
 REOPENED_REPLY = "Reopened in Slack by dispatchbot"
 _COMMENT_FIELDS = "id,content,resolved,deleted,assigneeEmailAddress,author(displayName,emailAddress)"
@@ -58,7 +56,7 @@ def build(settings: Settings) -> Documents | None:
     google = settings.google
     if not google.service_account_file:
         return None
-    return GoogleDocuments(google, _credentials(google))
+    return GoogleDocuments(google, _credentials(google), RetryPolicy.from_settings(settings.providers))
 
 
 def _credentials(google: GoogleSettings) -> Any:
@@ -90,13 +88,24 @@ class _CommentActivity:
     author_person: str | None = None
 
 
-class _Session:
-    """One worker thread's connection: its own Http, services built on first use, and retries."""
+class _CheckedHttp(httplib2.Http):  # type: ignore[misc]  # httplib2 has no type hints
+    """An `Http` that passes the attempt's checkpoint (`blocking.py`) before every request, the token
+    grant's included: an attempt nobody waits for any more sends nothing more."""
 
-    def __init__(self, credentials: Any, api_url: str) -> None:
-        self._http = google_auth_httplib2.AuthorizedHttp(
-            credentials, http=httplib2.Http(timeout=TIMEOUT_SECONDS)
-        )
+    def __init__(self, checkpoint: Checkpoint) -> None:
+        super().__init__(timeout=TIMEOUT_SECONDS)
+        self._checkpoint = checkpoint
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        self._checkpoint()
+        return super().request(*args, **kwargs)
+
+
+class _Session:
+    """One worker thread's connection: its own Http, and services built on first use."""
+
+    def __init__(self, credentials: Any, api_url: str, checkpoint: Checkpoint) -> None:
+        self._http = google_auth_httplib2.AuthorizedHttp(credentials, http=_CheckedHttp(checkpoint))
         self._api_url = api_url.rstrip("/")
         self._services: dict[str, Any] = {}
 
@@ -115,27 +124,37 @@ class _Session:
             )
         return self._services[name]
 
-    def execute(self, request: Any, *, idempotent: bool = True) -> dict[str, Any]:
-        """Run one request, retrying overload and server errors; a lost connection is retried only when
-        repeating the request is harmless (a retried create could make a second folder)."""
-        for attempt in range(1, ATTEMPTS):
-            try:
-                answer: dict[str, Any] = request.execute()
-                return answer
-            except HttpError as exc:
-                if exc.resp.status not in RETRYABLE_STATUSES:
-                    raise
-                log.warning("google.retry", status=exc.resp.status, attempt=attempt)
-            except (httplib2.HttpLib2Error, OSError) as exc:
-                if not idempotent:
-                    raise
-                log.warning("google.retry", error=type(exc).__name__, attempt=attempt)
-            time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
-        last: dict[str, Any] = request.execute()
-        return last
+    def execute(self, request: Any) -> dict[str, Any]:
+        """Run one request, once: the whole call is retried instead (see `GoogleDocuments._run`)."""
+        answer: dict[str, Any] = request.execute()
+        return answer
 
     def close(self) -> None:
         self._http.close()
+
+
+def _refusal(exc: BaseException) -> Refusal | None:
+    """Whether a failed attempt may pass if tried again: 429 and Drive's 403 rate limits, 5xx (with any
+    Retry-After Google sent), a token grant Google says to retry, and a request that got no answer."""
+    if isinstance(exc, HttpError):
+        if exc.resp.status == 403 and _rate_limit_reason(exc):
+            return refusal_for_status(429, exc.resp)
+        return refusal_for_status(exc.resp.status, exc.resp)
+    if isinstance(exc, google.auth.exceptions.RefreshError):
+        # Before any request of the call was sent: nothing was done yet.
+        return Refusal(Trouble.UNAVAILABLE) if exc.retryable else None
+    if isinstance(exc, google.auth.exceptions.TransportError | httplib2.HttpLib2Error | OSError):
+        return CONNECTION_LOST
+    return None
+
+
+def _status(exc: Exception) -> int | None:
+    return exc.resp.status if isinstance(exc, HttpError) else None
+
+
+def _rate_limit_reason(exc: HttpError) -> bool:
+    details = exc.error_details if isinstance(exc.error_details, list) else []
+    return any(isinstance(item, dict) and item.get("reason") in RATE_LIMIT_REASONS for item in details)
 
 
 def _detail(exc: Exception) -> str:
@@ -155,29 +174,33 @@ class GoogleDocuments:
 
     name = "google"
 
-    def __init__(self, settings: GoogleSettings, credentials: Any) -> None:
+    def __init__(self, settings: GoogleSettings, credentials: Any, policy: RetryPolicy) -> None:
         self._settings = settings
         self._credentials = credentials
+        self._policy = policy
 
-    async def _run(self, what: str, work: Callable[[_Session], T]) -> T:
-        def in_thread() -> T:
-            session = _Session(self._credentials, self._settings.api_url)
+    async def _run(self, what: str, work: Callable[[_Session], T], *, idempotent: bool = True) -> T:
+        """Run `work` in a thread, retried per the policy; `idempotent=False` for a call that makes
+        something (a folder, a copy, a reply), which a repeat after a lost answer would make twice."""
+
+        def in_thread(checkpoint: Checkpoint) -> T:
+            session = _Session(self._credentials, self._settings.api_url, checkpoint)
             try:
                 return work(session)
             finally:
                 session.close()
 
-        try:
-            return await asyncio.to_thread(in_thread)
-        except ProviderError:
-            raise
-        except (
-            HttpError,
-            google.auth.exceptions.GoogleAuthError,
-            httplib2.HttpLib2Error,
-            OSError,
-        ) as exc:
-            raise ProviderError(PROVIDER, f"{what}: {_detail(exc)}") from None
+        return await run_blocking(
+            in_thread,
+            provider=PROVIDER,
+            name=self.name,
+            what=what,
+            policy=self._policy,
+            failures=(HttpError, google.auth.exceptions.GoogleAuthError, httplib2.HttpLib2Error, OSError),
+            translate=lambda exc: failed(PROVIDER, self.name, what, _detail(exc), status=_status(exc)),
+            classify=_refusal,
+            idempotent=idempotent,
+        )
 
     async def create_folder(self, name: str) -> StoredFile:
         body: dict[str, Any] = {"name": name, "mimeType": FOLDER_MIME_TYPE}
@@ -187,9 +210,9 @@ class GoogleDocuments:
         def work(session: _Session) -> StoredFile:
             files = session.service("drive", "v3").files()
             request = files.create(body=body, supportsAllDrives=True, fields="id,webViewLink")
-            return _stored(session.execute(request, idempotent=False))
+            return _stored(session.execute(request))
 
-        return await self._run(f"could not create the folder {name!r}", work)
+        return await self._run(f"could not create the folder {name!r}", work, idempotent=False)
 
     async def copy_template(self, template_id: str, name: str, folder_id: str) -> StoredFile:
         def work(session: _Session) -> StoredFile:
@@ -200,9 +223,9 @@ class GoogleDocuments:
                 supportsAllDrives=True,
                 fields="id,webViewLink",
             )
-            return _stored(session.execute(request, idempotent=False))
+            return _stored(session.execute(request))
 
-        return await self._run(f"could not copy the template {template_id}", work)
+        return await self._run(f"could not copy the template {template_id}", work, idempotent=False)
 
     async def fill(self, file_id: str, values: dict[str, str]) -> None:
         if not values:
@@ -317,10 +340,45 @@ class GoogleDocuments:
             )
             replies = session.service("drive", "v3").replies()
             request = replies.create(fileId=file_id, commentId=comment_id, body=body, fields="id")
-            session.execute(request, idempotent=False)
+            session.execute(request)
 
         verb = "resolve" if resolved else "reopen"
         await self._run(f"could not {verb} comment {comment_id} in {file_id}", work)
+
+    # -------------------------------------------------------- health (doctor)
+
+    async def check_access(self) -> str:
+        """A token grant (the key, and the domain-wide delegation when `delegated_user` is set), then the
+        root folder when one is configured."""
+        acting_as = self._settings.delegated_user or "the service account"
+        folder_id = self._settings.root_folder_id
+
+        def work(session: _Session) -> str:
+            if not folder_id:
+                self._credentials.refresh(
+                    google_auth_httplib2.Request(httplib2.Http(timeout=TIMEOUT_SECONDS))
+                )
+                return f"token granted to {acting_as}"
+            files = session.service("drive", "v3").files()
+            folder = session.execute(files.get(fileId=folder_id, supportsAllDrives=True, fields="id,name"))
+            return f"token granted to {acting_as}; root folder {folder.get('name')!r} readable"
+
+        return await self._run("could not reach Drive", work)
+
+    async def check_file(self, file_id: str) -> str:
+        def work(session: _Session) -> str:
+            files = session.service("drive", "v3").files()
+            found = session.execute(
+                files.get(fileId=file_id, supportsAllDrives=True, fields="id,name,mimeType")
+            )
+            if found.get("mimeType") != DOCUMENT_MIME_TYPE:
+                raise ProviderError(
+                    PROVIDER,
+                    f"{file_id} is a {found.get('mimeType')}, not a Google Doc: it cannot be filled in",
+                )
+            return repr(str(found.get("name") or file_id))
+
+        return await self._run(f"could not read the template {file_id}", work)
 
 
 def _stored(resource: dict[str, Any]) -> StoredFile:

@@ -5,10 +5,12 @@ on-call recipient, and a page is an alert to that schedule whose alias is the `d
 is also the page id: Opsgenie creates alerts asynchronously (202), and the alias is known at once and
 is what Opsgenie itself de-duplicates on.
 
-opsgenie-sdk is synchronous and retries 429/5xx through tenacity with 30-60 s waits by default; here
-the waits are short and bounded and every request has a timeout, so an outage becomes a readable
-`ProviderError` in seconds. Its `Configuration()` returns shallow copies of one shared default, so
-the API key goes into a fresh dict, never into the shared one.
+opsgenie-sdk is synchronous and retries 429/5xx itself, with 30-60 s waits that ignore Retry-After.
+Here its retries are off (`retry_enabled`) and the shared policy of `providers/retries.py` decides:
+it waits as Opsgenie asks, within one deadline per operation, and every request has a timeout, so a
+rate limit is ridden out and an outage becomes a readable `ProviderError`. Its `Configuration()`
+returns shallow copies of one shared default, so the API key goes into a fresh dict, never into the
+shared one.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ from opsgenie_sdk.exceptions import OpenApiException
 
 from dispatchbot.config import ServiceSettings, Settings
 from dispatchbot.errors import ProviderError
-from dispatchbot.providers.blocking import failed, run_blocking
+from dispatchbot.providers.blocking import Checkpoint, failed, run_blocking
 from dispatchbot.providers.oncall import Oncall, OncallPerson, PageState, PageStatus, Shift
+from dispatchbot.providers.retries import CONNECTION_LOST, Refusal, RetryPolicy, refusal_for_status
 
 PROVIDER = "Opsgenie"
 SOURCE = "dispatchbot"
 REQUEST_TIMEOUT = (5.0, 15.0)  # (connect, read) seconds
-OPERATION_DEADLINE_SECONDS = 45.0
 MESSAGE_LIMIT = 130  # Opsgenie truncates longer alert messages
 DESCRIPTION_LIMIT = 15000
 
@@ -85,13 +87,39 @@ def _problem(exc: BaseException) -> str:
     return f"Opsgenie sent an answer the bot does not understand ({exc!r})"
 
 
+def _refusal(exc: BaseException) -> Refusal | None:
+    """Whether a failed attempt may pass if tried again: Opsgenie's 429 and 5xx (with any Retry-After it
+    sent), and a request that got no answer; not a TLS or request-building problem (status 0)."""
+    if isinstance(exc, tenacity.RetryError):  # the SDK's retry wrapper, even with its retries off
+        last = exc.last_attempt.exception()
+        return _refusal(last) if last is not None else None
+    status = getattr(exc, "status", None)
+    if isinstance(exc, OpenApiException) and isinstance(status, int) and status:
+        return refusal_for_status(status, getattr(exc, "headers", None))
+    return CONNECTION_LOST if isinstance(exc, urllib3.exceptions.HTTPError) else None
+
+
+class _ApiClient(opsgenie_sdk.ApiClient):  # type: ignore[misc]  # the SDK has no type hints
+    """opsgenie-sdk's client, passing the attempt's checkpoint (`blocking.py`) before every request:
+    `request` is what its retry wrapper calls for each one."""
+
+    def __init__(self, configuration: Any, checkpoint: Checkpoint) -> None:
+        super().__init__(configuration=configuration)
+        self._checkpoint = checkpoint
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        self._checkpoint()
+        return super().request(*args, **kwargs)
+
+
 class OpsgenieOncall:
     """`Oncall` over Opsgenie; service ids are schedule names, page ids are alert aliases."""
 
     name = "opsgenie"
 
-    def __init__(self, configuration: Any, escalations: dict[str, str]) -> None:
+    def __init__(self, configuration: Any, escalations: dict[str, str], policy: RetryPolicy) -> None:
         self._configuration = configuration
+        self._policy = policy
         self._escalations = escalations
         """Escalation name by schedule, from `[[services]].escalation`."""
 
@@ -99,18 +127,7 @@ class OpsgenieOncall:
 
     async def current(self, service_id: str) -> OncallPerson:
         def lookup(client: Any) -> OncallPerson:
-            answer = client.call_api(
-                "/v2/schedules/{identifier}/on-calls",
-                "GET",
-                path_params={"identifier": service_id},
-                query_params=[("scheduleIdentifierType", "name"), ("flat", "true")],
-                header_params={"Accept": "application/json"},
-                response_type="object",
-                auth_settings=["GenieKey"],
-                _return_http_data_only=True,
-                _request_timeout=REQUEST_TIMEOUT,
-            )
-            recipients = (answer.get("data") or {}).get("onCallRecipients") or []
+            recipients = _oncall_recipients(client, service_id)
             if not recipients:
                 raise ProviderError(PROVIDER, f"nobody is on call on schedule {service_id} right now")
             first = str(recipients[0])
@@ -180,7 +197,8 @@ class OpsgenieOncall:
                 _request_timeout=REQUEST_TIMEOUT,
             )
 
-        await self._run(f"could not escalate page {page_id} to {escalation}", escalate)
+        # Not idempotent: a repeat after a lost answer would notify the escalation again (see retries.py).
+        await self._run(f"could not escalate page {page_id} to {escalation}", escalate, idempotent=False)
 
     async def resolve(self, page_id: str) -> None:
         def close(client: Any) -> None:
@@ -197,6 +215,30 @@ class OpsgenieOncall:
     async def shifts_ended(self, service_id: str, since: datetime, until: datetime) -> list[Shift]:
         return []  # not supported: the flat on-call answer has no shift boundaries
 
+    # -------------------------------------------------------- health (doctor)
+
+    async def check_access(self) -> str:
+        def list_alerts(client: Any) -> str:
+            client.call_api(
+                "/v2/alerts",
+                "GET",
+                query_params=[("limit", "1")],
+                header_params={"Accept": "application/json"},
+                response_type="object",
+                auth_settings=["GenieKey"],
+                _return_http_data_only=True,
+                _request_timeout=REQUEST_TIMEOUT,
+            )
+            return "API key accepted"
+
+        return await self._run("could not check the API key", list_alerts)
+
+    async def check_service(self, service_id: str) -> str:
+        def lookup(client: Any) -> str:
+            return f"schedule {service_id} ({len(_oncall_recipients(client, service_id))} on call now)"
+
+        return await self._run(f"could not find schedule {service_id}", lookup)
+
     # --------------------------------------------------------------- helpers
 
     @staticmethod
@@ -211,15 +253,16 @@ class OpsgenieOncall:
                 return None
             raise
 
-    async def _run(self, what: str, operation: Callable[[Any], T]) -> T:
-        """Run one blocking operation in a thread; every way it can fail becomes a `ProviderError`.
+    async def _run(self, what: str, operation: Callable[[Any], T], *, idempotent: bool = True) -> T:
+        """Run one blocking operation in a thread, retried per the policy; every way it can fail becomes a
+        `ProviderError` (`ProviderUnavailable` while Opsgenie is rate-limiting or down).
 
         Each operation gets a client of its own (opsgenie-sdk keeps per-request state on the client,
         and operations run concurrently), whose pooled connections are closed when it ends.
         """
 
-        def call() -> T:
-            client = opsgenie_sdk.ApiClient(configuration=self._configuration)
+        def call(checkpoint: Checkpoint) -> T:
+            client = _ApiClient(self._configuration, checkpoint)
             try:
                 return operation(client)
             finally:
@@ -230,10 +273,28 @@ class OpsgenieOncall:
             provider=PROVIDER,
             name=self.name,
             what=what,
-            deadline=OPERATION_DEADLINE_SECONDS,
+            policy=self._policy,
             failures=FAILURES,
             translate=lambda exc: failed(PROVIDER, self.name, what, _problem(exc)),
+            classify=_refusal,
+            idempotent=idempotent,
         )
+
+
+def _oncall_recipients(client: Any, schedule: str) -> list[Any]:
+    """Who is on call on the schedule named `schedule` now, first responder first (404: no such schedule)."""
+    answer = client.call_api(
+        "/v2/schedules/{identifier}/on-calls",
+        "GET",
+        path_params={"identifier": schedule},
+        query_params=[("scheduleIdentifierType", "name"), ("flat", "true")],
+        header_params={"Accept": "application/json"},
+        response_type="object",
+        auth_settings=["GenieKey"],
+        _return_http_data_only=True,
+        _request_timeout=REQUEST_TIMEOUT,
+    )
+    return list((answer.get("data") or {}).get("onCallRecipients") or [])
 
 
 def _configuration(api_url: str, api_key: str) -> Any:
@@ -243,10 +304,7 @@ def _configuration(api_url: str, api_key: str) -> Any:
     # api_key dict would hand this key to every other Opsgenie client in the process.
     configuration.api_key = {"Authorization": api_key}
     configuration.api_key_prefix = {"Authorization": "GenieKey"}
-    configuration.retry_count = 2
-    configuration.back_off = 0.25
-    configuration.retry_delay = 1
-    configuration.retry_max_delay = 5
+    configuration.retry_enabled = False  # one attempt per request: `providers/retries.py` retries
     return configuration
 
 
@@ -263,4 +321,8 @@ def build(settings: Settings) -> Oncall | None:
     api_key = section.api_key.get_secret_value() if section.api_key else ""
     if not api_key:
         return None
-    return OpsgenieOncall(_configuration(section.api_url, api_key), _escalations(settings.services))
+    return OpsgenieOncall(
+        _configuration(section.api_url, api_key),
+        _escalations(settings.services),
+        RetryPolicy.from_settings(settings.providers),
+    )

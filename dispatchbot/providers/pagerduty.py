@@ -1,9 +1,10 @@
 """The PagerDuty on-call adapter, on the `pagerduty` package (the successor of the deprecated pdpyras).
 
-The client is synchronous, so every operation runs in a worker thread. Its defaults do not suit a bot
-that people wait on: HTTP 429 is retried without limit and the back-off starts at 1.5 s. Here retries
-are bounded and short, every request has a timeout, and every operation has an overall deadline, so
-a PagerDuty outage becomes a `ProviderError` people can read within seconds, never a hung flow.
+The client is synchronous, so every attempt at an operation runs in a worker thread. Its own retries do
+not suit a bot that people wait on: HTTP 429 is retried without limit on its own timer, ignoring
+Retry-After. Here they are off (`_Client`): a refused answer ends the attempt, and the shared policy of
+`providers/retries.py` waits as PagerDuty asks and tries again within one deadline per operation, so
+a rate limit is ridden out and an outage becomes a `ProviderError` people can read, never a hung flow.
 
 Paging is idempotent on the `dedup_key` (PagerDuty's ``incident_key``): an incident found with the key,
 or PagerDuty's 400 for a duplicate open key, returns the existing incident instead of paging again.
@@ -21,19 +22,15 @@ import pagerduty
 
 from dispatchbot.config import Settings
 from dispatchbot.errors import ProviderError, StartupError
-from dispatchbot.providers.blocking import failed, run_blocking
+from dispatchbot.providers.blocking import Checkpoint, failed, run_blocking
 from dispatchbot.providers.oncall import Oncall, OncallPerson, PageState, PageStatus, Shift
+from dispatchbot.providers.retries import CONNECTION_LOST, Refusal, RetryPolicy, refusal_for_status
 
 PROVIDER = "PagerDuty"
 DEDUP_CONFLICT = "matching dedup key already exists"  # lower case, as _refused compares
 ALREADY_RESOLVED = "already resolved"
 
 REQUEST_TIMEOUT = httpx2.Timeout(15.0, connect=5.0)
-OPERATION_DEADLINE_SECONDS = 45.0
-RETRIES = {429: 2, 500: 2, 502: 2, 503: 2, 504: 2}
-FIRST_RETRY_SLEEP_SECONDS = 0.25
-"""Doubles on each retry (0.25 s, 0.5 s): retries ride out a blip; a longer outage or rate limit is
-better reported at once, so the person can try again, than hidden behind minutes of waiting."""
 
 T = TypeVar("T")
 JSON = dict[str, Any]
@@ -85,6 +82,32 @@ def _error_text(response: httpx2.Response) -> str:
         return ""
     details = [str(item) for item in error.get("errors") or []]
     return "; ".join(details) or str(error.get("message") or "")
+
+
+def _refusal(exc: BaseException) -> Refusal | None:
+    """Whether a failed attempt may pass if tried again: PagerDuty's 429 and 5xx (with any Retry-After or
+    RateLimit-Reset it sent), and a request that never got an answer."""
+    if not isinstance(exc, pagerduty.Error):
+        return None
+    response = exc.response
+    if isinstance(response, httpx2.Response):
+        return refusal_for_status(response.status_code, response.headers)
+    return CONNECTION_LOST if isinstance(exc.__cause__, httpx2.TransportError) else None
+
+
+class _Client(pagerduty.RestApiV2Client):
+    """The REST client with its own retries off, so `providers/retries.py` decides alone: a 429, which
+    the client would retry forever whatever Retry-After said, ends the request at once. 5xx are not
+    retried by the client (none are in its `retry` table), and network errors are not either
+    (`max_network_attempts = 0`)."""
+
+    max_network_attempts = 0
+
+    def postprocess(self, response: httpx2.Response, suffix: str | None = None) -> None:
+        super().postprocess(response, suffix)
+        if response.status_code == 429:
+            request = response.request
+            raise pagerduty.HttpError(f"{request.method} {request.url.path}: HTTP 429", response)
 
 
 class _Api:
@@ -176,9 +199,12 @@ class PagerDutyOncall:
 
     name = "pagerduty"
 
-    def __init__(self, api_url: str, connect: Callable[[], pagerduty.RestApiV2Client]) -> None:
+    def __init__(
+        self, api_url: str, connect: Callable[[Checkpoint], pagerduty.RestApiV2Client], policy: RetryPolicy
+    ) -> None:
         self._api_url = api_url
         self._connect = connect
+        self._policy = policy
 
     # ------------------------------------------------------------- Oncall API
 
@@ -279,7 +305,8 @@ class PagerDutyOncall:
                 )
             api.put_incident(page_id, escalation_level=level + 1)
 
-        await self._run(f"could not escalate page {page_id}", escalate)
+        # Not idempotent: a repeat after a lost answer would escalate a second level (see retries.py).
+        await self._run(f"could not escalate page {page_id}", escalate, idempotent=False)
 
     async def resolve(self, page_id: str) -> None:
         def resolve(api: _Api) -> None:
@@ -311,13 +338,29 @@ class PagerDutyOncall:
 
         return await self._run(f"could not read the on-call schedule of service {service_id}", lookup)
 
+    # -------------------------------------------------------- health (doctor)
+
+    async def check_access(self) -> str:
+        def abilities(api: _Api) -> str:
+            api.client.rget("/abilities")  # readable with any valid REST API key
+            return "API key accepted"
+
+        return await self._run("could not check the API key", abilities)
+
+    async def check_service(self, service_id: str) -> str:
+        def lookup(api: _Api) -> str:
+            return str(api.get(f"/services/{service_id}").get("name") or service_id)
+
+        return await self._run(f"could not find service {service_id}", lookup)
+
     # --------------------------------------------------------------- plumbing
 
-    async def _run(self, what: str, operation: Callable[[_Api], T]) -> T:
-        """Run one blocking operation in a thread; every way it can fail becomes a `ProviderError`."""
+    async def _run(self, what: str, operation: Callable[[_Api], T], *, idempotent: bool = True) -> T:
+        """Run one blocking operation in a thread, retried per the policy; every way it can fail becomes a
+        `ProviderError` (`ProviderUnavailable` while PagerDuty is rate-limiting or down)."""
 
-        def call() -> T:
-            with self._connect() as client:
+        def call(checkpoint: Checkpoint) -> T:
+            with self._connect(checkpoint) as client:
                 return operation(_Api(client))
 
         return await run_blocking(
@@ -325,9 +368,11 @@ class PagerDutyOncall:
             provider=PROVIDER,
             name=self.name,
             what=what,
-            deadline=OPERATION_DEADLINE_SECONDS,
+            policy=self._policy,
             failures=(pagerduty.Error, KeyError, TypeError, ValueError),
             translate=lambda exc: self._failed(what, exc),
+            classify=_refusal,
+            idempotent=idempotent,
         )
 
     def _failed(self, what: str, exc: Exception) -> ProviderError:
@@ -370,18 +415,20 @@ def build(settings: Settings) -> Oncall | None:
     api_url = section.api_url.rstrip("/")
     verify = _verify(section.ca_file)
 
-    def connect() -> pagerduty.RestApiV2Client:
-        client = pagerduty.RestApiV2Client(
-            api_key, default_from=section.from_email, base_url=api_url, verify=verify
+    def connect(checkpoint: Checkpoint) -> pagerduty.RestApiV2Client:
+        client = _Client(
+            api_key,
+            default_from=section.from_email,
+            base_url=api_url,
+            verify=verify,
+            event_hooks={"request": [lambda _request: checkpoint()]},  # before each request: see blocking.py
         )
-        client.retry.update(RETRIES)
-        client.sleep_timer = FIRST_RETRY_SLEEP_SECONDS / client.sleep_timer_base
-        client.max_network_attempts = 2
         client.timeout = REQUEST_TIMEOUT  # type: ignore[assignment]  # annotated int, sent to httpx2 as is
         return client
 
     try:
-        connect().close()  # the client checks the URL (https only) when it is built: fail at start-up
+        # The client checks the URL (https only) when it is built: fail at start-up. It sends nothing.
+        connect(lambda: None).close()
     except pagerduty.UrlError as exc:
         raise StartupError(f"[pagerduty] api_url {section.api_url!r} is not usable: {exc}") from exc
-    return PagerDutyOncall(api_url, connect)
+    return PagerDutyOncall(api_url, connect, RetryPolicy.from_settings(settings.providers))

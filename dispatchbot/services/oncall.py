@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
 from dispatchbot.domain import Page, PageStatus, Status
+from dispatchbot.mrkdwn import Mrkdwn, escape, md, mention
 from dispatchbot.storage.incidents import TimelineRepository
 from dispatchbot.storage.inserts import insert_if_absent
 from dispatchbot.storage.tables import EngagementRow, IncidentRow, PageRow, TimelineEventRow
@@ -81,7 +82,7 @@ class OncallService:
                 await TimelineRepository(session).add(
                     incident_id,
                     "oncall_engaged",
-                    f"<@{user_id}> engaged through {service}",
+                    md("{who} engaged through {service}", who=mention(user_id), service=service),
                     engaged_by,
                     now,
                     {"service": service, "email": email},
@@ -122,7 +123,7 @@ class OncallService:
                 await TimelineRepository(session).add(
                     page.incident_id,
                     "oncall_paged",
-                    f"Paged {who} via {page.service}",
+                    md("Paged {who} via {service}", who=who, service=page.service),
                     page.requested_by,
                     now,
                     {"service": page.service, "provider": page.provider, "page": page.external_id},
@@ -161,7 +162,7 @@ class OncallService:
             )
             return [page_from_row(row) for row in rows]
 
-    async def acknowledge(self, page: Page, at: datetime, by: str, by_text: str) -> bool:
+    async def acknowledge(self, page: Page, at: datetime, by: str, by_text: Mrkdwn) -> bool:
         """Mark an open page acknowledged (`by` as the provider said, `by_text` for people); True once."""
         async with self._sessions.begin() as session:
             changed = await _change(
@@ -176,7 +177,7 @@ class OncallService:
                 await TimelineRepository(session).add(
                     page.incident_id,
                     "page_acknowledged",
-                    f"{by_text} acknowledged the page via {page.service}",
+                    md("{who} acknowledged the page via {service}", who=by_text, service=page.service),
                     None,
                     at,
                     {"service": page.service, "by": by},
@@ -204,8 +205,12 @@ class OncallService:
             await TimelineRepository(session).add(
                 page.incident_id,
                 "page_escalated",
-                f"The page via {page.service} was not acknowledged within {timeout_minutes:g} minutes "
-                "and was escalated",
+                md(
+                    "The page via {service} was not acknowledged within {timeout:g} minutes "
+                    "and was escalated",
+                    service=page.service,
+                    timeout=timeout_minutes,
+                ),
                 None,
                 now,
                 {"service": page.service},
@@ -226,7 +231,7 @@ class OncallService:
                 await TimelineRepository(session).add(
                     page.incident_id,
                     "page_resolved",
-                    f"The page via {page.service} was resolved: {why}",
+                    md("The page via {service} was resolved: {why}", service=page.service, why=why),
                     None,
                     now,
                     {"service": page.service},
@@ -256,8 +261,9 @@ async def _has_event(session: AsyncSession, source_key: str) -> bool:
     return found is not None
 
 
-def _who(user_id: str | None, name: str) -> str:
-    return f"<@{user_id}>" if user_id else (name or "the on-call")
+def _who(user_id: str | None, name: str) -> Mrkdwn:
+    """The paged person: a mention when they are in Slack, else the provider's name for them (escaped)."""
+    return mention(user_id) if user_id else escape(name or "the on-call")
 
 
 def _engagement_from_row(row: EngagementRow) -> Engagement:

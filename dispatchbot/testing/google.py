@@ -5,7 +5,8 @@ The real google-auth and google-api-python-client talk to it (``api_url`` as the
 ``token_uri`` for the JWT grant), so a test exercises the same signing, discovery, encodings and error
 handling as production. It is strict where a lenient fake would hide a bug: the JWT grant is verified
 against the key's public half, every API call needs a token it issued with a fitting scope, shared-drive
-files are invisible without ``supportsAllDrives``, and comments need ``fields`` as on Google.
+files are invisible without ``supportsAllDrives``, and comments need ``fields`` as on Google. Outages
+(503) and rate limits (429, with ``Retry-After`` when asked) can be injected per API or per request.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import jwt
 
 from dispatchbot.config import GoogleSettings
+from dispatchbot.testing.http_faults import HttpFaults
 from dispatchbot.testing.local_server import LocalServer
 
 JSON = dict[str, Any]
@@ -40,7 +42,13 @@ SHARED_DRIVE_ID = "shared-drive"
 KEY_ID = "fake-key-1"
 CLIENT_EMAIL = "dispatchbot@fake-project.iam.gserviceaccount.com"
 APIS = ("drive", "docs", "activity", "people", "token")
-_ALL = "*"
+_API_PATHS = {
+    "token": "/token",
+    "drive": "/drive/v3/*",
+    "docs": "/v1/documents*",
+    "activity": "/v2/activity*",
+    "people": "/v1/people*",
+}
 _SCOPE = "https://www.googleapis.com/auth/"
 _ACCEPTED_SCOPES = {
     "drive": {f"{_SCOPE}drive", f"{_SCOPE}drive.file"},
@@ -53,6 +61,7 @@ _STATUS_NAMES = {
     401: "UNAUTHENTICATED",
     403: "PERMISSION_DENIED",
     404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
     503: "UNAVAILABLE",
 }
 _TIME_TERM = re.compile(r'^time\s*(>=|<=|>|<)\s*(?:"([^"]+)"|(\d+))$')
@@ -131,6 +140,15 @@ def _error_response(status: int, message: str) -> web.Response:
         }
     }
     return web.json_response(body, status=status)
+
+
+def _api_path(api: str | None) -> str | None:
+    """The path glob of one of ``APIS``; None (every path) for None."""
+    if api is None:
+        return None
+    if api not in _API_PATHS:
+        raise ValueError(f"unknown api {api!r}; expected one of {APIS}")
+    return _API_PATHS[api]
 
 
 def _api_of(path: str) -> str | None:
@@ -243,7 +261,7 @@ class FakeGoogle(LocalServer):
         )
         self._certs = {KEY_ID: public_pem.decode()}
         self._tokens: dict[str, _Grant] = {}
-        self._faults: dict[str, int | None] = {}
+        self._faults = HttpFaults()
         self._activities: list[_Activity] = []
         self._people: dict[str, str] = {}
         """Email -> People resource name."""
@@ -350,11 +368,25 @@ class FakeGoogle(LocalServer):
 
     # ------------------------------------------------------------------ faults
 
-    def down(self, api: str | None = None, times: int | None = None) -> None:
+    def down(
+        self, api: str | None = None, times: int | None = None, *, retry_after: float | str | None = None
+    ) -> None:
         """Answer 503 for ``api`` (one of ``APIS``; None: all), ``times`` times or until ``up()``."""
-        if api is not None and api not in APIS:
-            raise ValueError(f"unknown api {api!r}; expected one of {APIS}")
-        self._faults[api or _ALL] = times
+        self._faults.add(503, times=times, retry_after=retry_after, path=_api_path(api))
+
+    def rate_limit(
+        self,
+        api: str | None = None,
+        times: int | None = 1,
+        *,
+        retry_after: float | str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Answer 429 (``Retry-After`` when given) for ``api`` (None: all) or for the requests ``method``
+        and ``path`` (a glob, e.g. ``/drive/v3/files/*/copy``) match, ``times`` times or until ``up()``."""
+        where = path or _api_path(api)
+        self._faults.add(429, times=times, retry_after=retry_after, method=method, path=where)
 
     def up(self) -> None:
         self._faults.clear()
@@ -393,18 +425,6 @@ class FakeGoogle(LocalServer):
             _Activity(file_id, comment.id, self._clock(), actor_email, subtype, comment.assignee_email)
         )
 
-    def _take_fault(self, api: str) -> bool:
-        for key in (api, _ALL):
-            if key in self._faults:
-                remaining = self._faults[key]
-                if remaining is not None:
-                    if remaining <= 1:
-                        del self._faults[key]
-                    else:
-                        self._faults[key] = remaining - 1
-                return True
-        return False
-
     def _authorize(self, request: web.Request, api: str) -> web.Response | None:
         header = request.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
@@ -422,10 +442,17 @@ class FakeGoogle(LocalServer):
         api = _api_of(request.path)
         if api is None:
             return _error_response(404, f"The requested URL {request.path} was not found on this server.")
-        if self._take_fault(api):
+        fault = self._faults.take(request.method, request.path)
+        if fault is not None:
             if api == "token":
-                return web.json_response({"error": "temporarily_unavailable"}, status=503)
-            return _error_response(503, "The service is currently unavailable.")
+                faulted = web.json_response({"error": "temporarily_unavailable"}, status=fault.status)
+            elif fault.status == 429:
+                faulted = _error_response(429, "Quota exceeded: too many requests.")
+            else:
+                faulted = _error_response(fault.status, "The service is currently unavailable.")
+            if fault.retry_after is not None:
+                faulted.headers["Retry-After"] = fault.retry_after
+            return faulted
         if api != "token" and (refusal := self._authorize(request, api)) is not None:
             return refusal
         try:

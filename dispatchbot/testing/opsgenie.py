@@ -82,6 +82,7 @@ class FakeOpsgenie(VendorServer):
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v2/alerts", self._create_alert)
+        app.router.add_get("/v2/alerts", self._list_alerts)
         app.router.add_get("/v2/alerts/{identifier}", self._get_alert)
         app.router.add_post("/v2/alerts/{identifier}/close", self._close_alert)
         app.router.add_post("/v2/alerts/{identifier}/escalate", self._escalate_alert)
@@ -169,6 +170,12 @@ class FakeOpsgenie(VendorServer):
             )
         )
         return self._accepted()
+
+    async def _list_alerts(self, request: web.Request) -> web.Response:
+        """Newest first, ``limit`` of them (no query language: every alert matches)."""
+        limit = int(request.query.get("limit", "20"))
+        newest = [self._alert_json(alert) for alert in reversed(self.alerts)][:limit]
+        return web.json_response(self._envelope(data=newest, paging={}))
 
     async def _get_alert(self, request: web.Request) -> web.Response:
         alert = self._find(request)

@@ -181,6 +181,7 @@ class FakePagerDuty(VendorServer):
     # ---------------------------------------------------------------- plumbing
 
     def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/abilities", self._abilities)
         app.router.add_get("/services/{id}", self._get_service)
         app.router.add_get("/escalation_policies/{id}", self._get_policy)
         app.router.add_get("/schedules/{id}", self._get_schedule)
@@ -231,6 +232,10 @@ class FakePagerDuty(VendorServer):
         )
 
     # --------------------------------------------------------- services & users
+
+    async def _abilities(self, request: web.Request) -> web.Response:
+        """The account's abilities: what any valid key may read, so clients use it to test a key."""
+        return web.json_response({"abilities": ["teams", "read_only_users", "urgencies"]})
 
     async def _get_service(self, request: web.Request) -> web.Response:
         service = self.services.get(request.match_info["id"])

@@ -1,5 +1,6 @@
 """What the PagerDuty and Opsgenie fakes share on top of `LocalServer`: the request log, the API-key
-check and outage faults (503s, 429s) that apply before any route runs.
+check and outage faults (503s, 429s, with or without Retry-After, for all requests or some) that apply
+before any route runs.
 
 Faults are answered before authentication and routing, like a load balancer in front of the real API,
 so a refused request never changes the fake's state.
@@ -8,21 +9,14 @@ so a refused request never changes the fake's state.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
+from dispatchbot.testing.http_faults import HttpFaults
 from dispatchbot.testing.local_server import LocalServer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@dataclass
-class _Fault:
-    status: int
-    remaining: int | None
-    """Requests left to refuse; None refuses until `up()`."""
 
 
 class VendorServer(LocalServer):
@@ -33,7 +27,7 @@ class VendorServer(LocalServer):
         self.api_key = api_key
         self.requests: list[tuple[str, str]] = []
         """(method, path) of every request, refused ones included."""
-        self._faults: list[_Fault] = []
+        self._faults = HttpFaults()
 
     # ------------------------------------------------------------ subclass API
 
@@ -54,36 +48,44 @@ class VendorServer(LocalServer):
 
     # ------------------------------------------------------------------ faults
 
-    def down(self, times: int | None = None) -> None:
-        """The next `times` requests (None: every request until `up()`) answer 503."""
-        self._faults.append(_Fault(503, times))
+    def down(
+        self,
+        times: int | None = None,
+        *,
+        retry_after: float | str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """The next `times` requests (None: every one until `up()`) answer 503, with `Retry-After` when
+        given; `method` and `path` (a glob) limit it to the requests they match."""
+        self._faults.add(503, times=times, retry_after=retry_after, method=method, path=path)
 
     def up(self) -> None:
         """Clear every outage and rate limit."""
         self._faults.clear()
 
-    def rate_limit(self, times: int = 1) -> None:
-        """The next `times` requests answer 429."""
-        self._faults.append(_Fault(429, times))
-
-    def _take_fault(self) -> int | None:
-        if not self._faults:
-            return None
-        fault = self._faults[0]
-        if fault.remaining is not None:
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                self._faults.pop(0)
-        return fault.status
+    def rate_limit(
+        self,
+        times: int | None = 1,
+        *,
+        retry_after: float | str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """The next `times` requests (None: every one until `up()`) answer 429, with `Retry-After` when
+        given; `method` and `path` (a glob) limit it to the requests they match."""
+        self._faults.add(429, times=times, retry_after=retry_after, method=method, path=path)
 
     @web.middleware
     async def _front_door(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
-        status = self._take_fault()
-        if status == 429:
-            return self.error(429, "Rate Limit Exceeded")
-        if status is not None:
-            return self.error(status, "Service Unavailable")
+        fault = self._faults.take(request.method, request.path)
+        if fault is not None:
+            message = "Rate Limit Exceeded" if fault.status == 429 else "Service Unavailable"
+            refusal = self.error(fault.status, message)
+            if fault.retry_after is not None:
+                refusal.headers["Retry-After"] = fault.retry_after
+            return refusal
         if not self.authorized(request):
             return self.error(401, "Authentication failed")
         return await handler(request)

@@ -1,7 +1,7 @@
 """Incident documents in Google Drive/Docs, end to end against the fake Google: the folder and filled
 incident document at creation (shared, bookmarked, linked from the header), Google failing without the
-incident failing (the header's Retry button), the review document on Stable, a document per executive
-report, and opening the documents to the domain on close."""
+incident failing (the header's Retry button; test_retry_after.py has the automatic retries), the review
+document on Stable, a document per executive report, and opening the documents to the domain on close."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from dispatchbot.app import Running
 from dispatchbot.config import IncidentTypeSettings, Settings
 from dispatchbot.domain import Document, DocumentKind, Incident, ReportKind, ResourceStatus, RunStatus
 from dispatchbot.flows import incident_documents
+from dispatchbot.storage.tables import FlowRunRow
 from dispatchbot.testing import Channel, FakeSlack, Message, User
 from dispatchbot.testing.google import FOLDER_MIME_TYPE, ROOT_FOLDER_ID, FakeGoogle
 from tests.e2e.conftest import StartBot
@@ -119,6 +121,24 @@ async def ready(bot: Running, incident: Incident, kind: str) -> Document:
     assert document.status is ResourceStatus.READY, document.error
     assert document.external_id is not None
     return document
+
+
+async def automatic_retries_over(bot: Running, incident: Incident) -> None:
+    """Wait until the runs that retry the incident's failed documents by themselves (the provider was only
+    unavailable) have given up, so what a test does next is the Retry button's doing alone."""
+
+    async def over() -> bool:
+        async with bot.deps.database.sessions() as session:
+            running = await session.scalars(
+                select(FlowRunRow.id).where(
+                    FlowRunRow.kind == incident_documents.RETRY_DOCUMENTS.kind,
+                    FlowRunRow.key.startswith(f"auto:{incident.id}:"),
+                    FlowRunRow.status == RunStatus.RUNNING.value,
+                )
+            )
+            return not running.all()
+
+    await until(over, "the automatic retries to give up")
 
 
 def header(slack: FakeSlack, channel: Channel) -> Message:
@@ -242,6 +262,7 @@ async def test_google_down_leaves_the_incident_fine_and_the_header_offers_a_retr
     assert "Retry incident document" in button_texts(shown.blocks)
     assert channel.bookmarks == []
 
+    await automatic_retries_over(bot, incident)
     google.up()
     outsider = slack.add_user("mallory", real_name="Mallory", email="mallory@example.com")
     await slack.as_user(outsider).click(shown, "Retry incident document")
@@ -278,6 +299,7 @@ async def test_a_failure_after_the_copy_is_finished_on_retry_without_a_second_co
     assert failed.external_id is not None
     assert "{{name}}" in google.document_text(failed.external_id)
 
+    await automatic_retries_over(bot, incident)
     google.up()
     await slack.as_user(alice).click(header(slack, channel), "Retry incident document")
 
@@ -351,6 +373,7 @@ async def test_review_document_failure_does_not_fail_the_update_and_can_be_retri
         lambda: "Retry review document" in button_texts(header(slack, channel).blocks), what="Retry"
     )
 
+    await automatic_retries_over(bot, incident)
     google.up()
     await slack.as_user(alice).click(header(slack, channel), "Retry review document")
     await eventually(

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from dispatchbot.config import Settings
-from dispatchbot.errors import ProviderError, StartupError
+from dispatchbot.config import ProviderSettings, Settings
+from dispatchbot.errors import ProviderError, ProviderUnavailable, StartupError
 from dispatchbot.providers.documents import AssignedComment, Documents
 from dispatchbot.providers.google import RESOLVED_REPLY, build
 from dispatchbot.providers.registry import load_providers
@@ -30,9 +30,13 @@ async def google() -> AsyncIterator[FakeGoogle]:
         yield fake
 
 
+QUICK = ProviderSettings(retry_deadline_seconds=3.0, retry_backoff_seconds=0.05)
+"""A short deadline and back-off, so giving up is quick to see."""
+
+
 @pytest.fixture
 def documents(google: FakeGoogle, tmp_path: Path) -> Documents:
-    adapter = build(Settings(google=google.settings(tmp_path)))
+    adapter = build(Settings(google=google.settings(tmp_path), providers=QUICK))
     assert adapter is not None
     return adapter
 
@@ -208,20 +212,42 @@ async def test_a_forged_key_is_rejected(google: FakeGoogle, tmp_path: Path) -> N
     assert [path for _, path in google.requests] == ["/token"], "no API call without a token"
 
 
-async def test_google_down_fails_quickly_and_recovers(google: FakeGoogle, documents: Documents) -> None:
+async def test_google_down_is_retried_a_bounded_number_of_times(
+    google: FakeGoogle, documents: Documents
+) -> None:
     await documents.create_folder("INC-15")
     google.down()
+    google.requests.clear()
 
     started = time.monotonic()
-    with pytest.raises(ProviderError, match="503") as caught:
+    with pytest.raises(ProviderUnavailable, match="503") as caught:
         await documents.create_folder("INC-15 again")
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 3
     assert caught.value.provider == "Google"
+    assert not caught.value.rate_limited
+    assert len(google.requests) == 1 + QUICK.error_retries
 
     google.up()
-    google.down("drive", times=1)
+    google.down("drive", times=1)  # 503: not made, so even a create is tried again
     await documents.create_folder("INC-15 after a blip")
     assert sum(f.name == "INC-15 after a blip" for f in google.files.values()) == 1
+
+
+async def test_a_rate_limited_copy_waits_as_long_as_google_asks(
+    google: FakeGoogle, documents: Documents
+) -> None:
+    folder = await documents.create_folder("INC-17")
+    google.rate_limit(times=1, retry_after=1, method="POST", path="/drive/v3/files/*/copy")
+    started = time.monotonic()
+    doc = await documents.copy_template(TEMPLATE, "INC-17 Incident document", folder.id)
+    assert time.monotonic() - started >= 1.0
+    assert google.files[doc.id].parents == [folder.id]
+    assert [f.id for f in google.files.values() if folder.id in f.parents] == [doc.id]
+
+    google.rate_limit(times=None, retry_after=2, path="/drive/v3/files/*/copy")
+    with pytest.raises(ProviderUnavailable, match="HTTP 429") as caught:
+        await documents.copy_template(TEMPLATE, "INC-17 again", folder.id)
+    assert caught.value.rate_limited
 
 
 async def test_missing_template_is_a_plain_provider_error(documents: Documents) -> None:

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import SecretStr
 
-from dispatchbot.config import OpsgenieSettings, ServiceSettings, Settings
-from dispatchbot.errors import ProviderError
+from dispatchbot.config import OpsgenieSettings, ProviderSettings, ServiceSettings, Settings
+from dispatchbot.errors import ProviderError, ProviderUnavailable
 from dispatchbot.providers import opsgenie
 from dispatchbot.providers.oncall import Oncall, OncallPerson, PageState, PageStatus
 from dispatchbot.testing import FakeOpsgenie
@@ -32,8 +32,12 @@ async def og() -> AsyncIterator[FakeOpsgenie]:
         yield fake
 
 
+QUICK = ProviderSettings(retry_deadline_seconds=3.0, retry_backoff_seconds=0.05)
+"""A short deadline and back-off, so giving up is quick to see."""
+
+
 def adapter(settings: OpsgenieSettings) -> Oncall:
-    built = opsgenie.build(Settings(opsgenie=settings, services=SERVICES))
+    built = opsgenie.build(Settings(opsgenie=settings, services=SERVICES, providers=QUICK))
     assert built is not None
     return built
 
@@ -126,27 +130,49 @@ async def test_wrong_api_key(og: FakeOpsgenie) -> None:
     assert await adapter(og.settings()).current(SCHEDULE)  # the wrong key did not leak into other clients
 
 
-async def test_down_fails_quickly_and_recovers(og: FakeOpsgenie, oncall: Oncall) -> None:
+async def test_an_outage_is_retried_a_bounded_number_of_times(og: FakeOpsgenie, oncall: Oncall) -> None:
+    og.down(times=1)  # one blip is retried away
+    assert (await oncall.current(SCHEDULE)).email == "alice@example.com"
+
+    og.requests.clear()
     og.down()
     started = time.monotonic()
-    with pytest.raises(ProviderError, match=r"having trouble \(HTTP 503\)"):
+    with pytest.raises(ProviderUnavailable, match=r"having trouble \(HTTP 503\)"):
         await page(oncall)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 3
     assert og.alerts == []
-    og.up()
-    og.down(times=1)
-    assert (await oncall.current(SCHEDULE)).email == "alice@example.com"
+    assert len(og.requests) == 1 + QUICK.error_retries
 
 
-async def test_rate_limit(og: FakeOpsgenie, oncall: Oncall) -> None:
-    og.rate_limit(times=1)
-    assert (await oncall.current(SCHEDULE)).email == "alice@example.com"
-    og.rate_limit(times=100)
-    with pytest.raises(ProviderError, match=r"rate-limiting the bot \(HTTP 429\)"):
-        await oncall.current(SCHEDULE)
+async def test_a_rate_limited_alert_waits_as_long_as_opsgenie_asks(og: FakeOpsgenie, oncall: Oncall) -> None:
+    og.rate_limit(times=1, retry_after=1, method="POST", path="/v2/alerts")
+    started = time.monotonic()
+    assert await page(oncall) == "incident-7"
+    assert time.monotonic() - started >= 1.0
+    [alert] = og.alerts
+    assert alert.alias == "incident-7"
+
+
+async def test_a_rate_limit_past_the_deadline_gives_up_before_it(og: FakeOpsgenie, oncall: Oncall) -> None:
+    og.rate_limit(times=None, retry_after=2, method="POST", path="/v2/alerts")
+    started = time.monotonic()
+    with pytest.raises(ProviderUnavailable, match=r"rate-limiting the bot \(HTTP 429\)") as caught:
+        await page(oncall)
+    assert 2.0 <= time.monotonic() - started < 3.0
+    assert caught.value.rate_limited
+    assert og.alerts == []
+
+
+async def test_escalation_is_retried_only_when_opsgenie_did_not_do_it(
+    og: FakeOpsgenie, oncall: Oncall
+) -> None:
+    page_id = await page(oncall)
+    og.rate_limit(times=1, path="/v2/alerts/*/escalate")
+    await oncall.escalate(page_id, service_id=SCHEDULE)
+    assert og.alerts[0].escalated_to == "payments-escalation"
 
 
 async def test_unreachable(og: FakeOpsgenie, oncall: Oncall) -> None:
     await og.stop()
-    with pytest.raises(ProviderError, match="could not reach Opsgenie"):
+    with pytest.raises(ProviderUnavailable, match="could not reach Opsgenie"):
         await oncall.current(SCHEDULE)

@@ -6,12 +6,13 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 from pydantic import SecretStr
 
-from dispatchbot.config import PagerDutySettings, Settings
-from dispatchbot.errors import ProviderError, StartupError
+from dispatchbot.config import PagerDutySettings, ProviderSettings, Settings
+from dispatchbot.errors import ProviderError, ProviderUnavailable, StartupError
 from dispatchbot.providers import pagerduty
 from dispatchbot.providers.oncall import Oncall, OncallPerson, PageStatus
 from dispatchbot.testing import FakePagerDuty
@@ -29,8 +30,12 @@ async def pd() -> AsyncIterator[FakePagerDuty]:
         yield fake
 
 
-def adapter(settings: PagerDutySettings) -> Oncall:
-    built = pagerduty.build(Settings(pagerduty=settings))
+QUICK = ProviderSettings(retry_deadline_seconds=3.0, retry_backoff_seconds=0.05)
+"""A short deadline and back-off, so giving up is quick to see."""
+
+
+def adapter(settings: PagerDutySettings, providers: ProviderSettings = QUICK) -> Oncall:
+    built = pagerduty.build(Settings(pagerduty=settings, providers=providers))
     assert built is not None
     return built
 
@@ -175,30 +180,71 @@ async def test_wrong_api_key(pd: FakePagerDuty) -> None:
     assert info.value.provider == "PagerDuty"
 
 
-async def test_down_fails_quickly_and_recovers(pd: FakePagerDuty, oncall: Oncall) -> None:
-    pd.down()
+async def test_a_rate_limited_page_waits_as_long_as_pagerduty_asks(pd: FakePagerDuty, oncall: Oncall) -> None:
+    pd.rate_limit(times=1, retry_after=1, method="POST", path="/incidents")
     started = time.monotonic()
-    with pytest.raises(ProviderError, match=r"having trouble \(HTTP 503\)"):
+    page_id = await page(oncall)
+    assert time.monotonic() - started >= 1.0  # not before PagerDuty said
+    [incident] = pd.incidents
+    assert incident.id == page_id
+    assert [m for m, path in pd.requests if path == "/incidents"].count("POST") == 2
+
+
+async def test_retry_after_as_an_http_date_is_honoured(pd: FakePagerDuty, oncall: Oncall) -> None:
+    when = datetime.now(UTC) + timedelta(seconds=2)
+    pd.rate_limit(times=1, retry_after=format_datetime(when, usegmt=True))
+    started = time.monotonic()
+    assert await oncall.current(SERVICE) == ALICE
+    assert time.monotonic() - started >= 0.9  # the date has whole seconds: at least a second away
+
+
+async def test_a_rate_limit_past_the_deadline_gives_up_before_it(pd: FakePagerDuty, oncall: Oncall) -> None:
+    """Retry-After 2 s with a 3 s deadline: one wait fits, a second would end past the deadline."""
+    pd.rate_limit(times=None, retry_after=2, method="POST", path="/incidents")
+    started = time.monotonic()
+    with pytest.raises(ProviderUnavailable, match=r"rate-limiting the bot \(HTTP 429\)") as caught:
         await page(oncall)
-    assert time.monotonic() - started < 5
+    assert 2.0 <= time.monotonic() - started < 3.0
+    assert caught.value.rate_limited
+    assert [m for m, path in pd.requests if path == "/incidents"].count("POST") == 2
     assert pd.incidents == []
-    pd.up()
+
+    pd.up()  # what the page's durable run does later: the same key pages once
+    assert await page(oncall) == pd.incidents[0].id
+    assert len(pd.incidents) == 1
+
+
+async def test_an_outage_is_retried_a_bounded_number_of_times(pd: FakePagerDuty, oncall: Oncall) -> None:
     pd.down(times=1)  # one blip is retried away
     assert await oncall.current(SERVICE) == ALICE
 
-
-async def test_rate_limit_is_retried_a_bounded_number_of_times(pd: FakePagerDuty, oncall: Oncall) -> None:
-    pd.rate_limit(times=1)
-    assert await oncall.current(SERVICE) == ALICE
-    pd.rate_limit(times=100)
-    started = time.monotonic()
-    with pytest.raises(ProviderError, match=r"rate-limiting the bot \(HTTP 429\)"):
+    pd.requests.clear()
+    pd.down()
+    with pytest.raises(ProviderUnavailable, match=r"having trouble \(HTTP 503\)") as caught:
         await oncall.current(SERVICE)
-    assert time.monotonic() - started < 5
-    assert len(pd.requests) < 12
+    assert not caught.value.rate_limited
+    assert len(pd.requests) == 1 + QUICK.error_retries
+
+
+async def test_escalation_is_retried_only_when_pagerduty_did_not_do_it(
+    pd: FakePagerDuty, oncall: Oncall
+) -> None:
+    """503 says the request was not carried out, so even an escalation is tried again."""
+    page_id = await page(oncall)
+    pd.down(times=1, method="PUT")
+    await oncall.escalate(page_id, service_id=SERVICE)
+    assert pd.incidents[0].escalation_level == 2
+
+
+async def test_a_refusal_that_will_not_change_is_not_retried(pd: FakePagerDuty) -> None:
+    oncall = adapter(pd.settings().model_copy(update={"api_key": SecretStr("not-the-key")}))
+    with pytest.raises(ProviderError, match="HTTP 401") as caught:
+        await oncall.current(SERVICE)
+    assert not isinstance(caught.value, ProviderUnavailable)
+    assert len(pd.requests) == 1
 
 
 async def test_unreachable(pd: FakePagerDuty, oncall: Oncall) -> None:
     await pd.stop()
-    with pytest.raises(ProviderError, match="could not reach PagerDuty"):
+    with pytest.raises(ProviderUnavailable, match="could not reach PagerDuty"):
         await oncall.current(SERVICE)

@@ -129,3 +129,18 @@ async def test_down_counts_down_per_api(
         assert response.status == 503
     google.up()
     assert ("GET", "/drive/v3/files/doc-1") in google.requests
+
+
+async def test_a_rate_limit_can_name_its_requests_and_send_retry_after(
+    google: FakeGoogle, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    token = await _token(google, http, tmp_path, DRIVE)
+    google.rate_limit(times=1, retry_after=2, method="POST", path="/drive/v3/files/*/copy")
+    copy = f"{google.api_url}/drive/v3/files/doc-1/copy?supportsAllDrives=true"
+    read = f"{google.api_url}/drive/v3/files/doc-1?supportsAllDrives=true"
+    assert (await _call(http, "GET", read, token))[0] == 200  # only the copy is limited
+    async with http.post(copy, headers={"Authorization": f"Bearer {token}"}, json={}) as limited:
+        body = await limited.json()
+        assert (limited.status, limited.headers["Retry-After"]) == (429, "2")
+        assert body["error"]["status"] == "RESOURCE_EXHAUSTED"
+    assert (await _call(http, "POST", copy, token, json={}))[0] == 200

@@ -145,3 +145,20 @@ async def test_faults(pd: FakePagerDuty, http: aiohttp.ClientSession) -> None:
     pd.up()
     assert (await call(http, "GET", "/services/PSVC1"))[0] == 200
     assert (await call(http, "GET", "/services/PNOPE"))[0] == 404
+
+
+async def test_a_fault_can_name_its_requests_and_send_retry_after(
+    pd: FakePagerDuty, http: aiohttp.ClientSession
+) -> None:
+    pd.rate_limit(times=None, retry_after=2, method="POST", path="/incidents")
+    pd.down(times=1, retry_after="Wed, 21 Oct 2015 07:28:00 GMT", path="/services/*")
+    async with http.post("/incidents", json={}, headers=FROM) as limited:
+        assert (limited.status, limited.headers["Retry-After"]) == (429, "2")
+    async with http.get("/services/PSVC1") as down:
+        assert (down.status, down.headers["Retry-After"]) == (503, "Wed, 21 Oct 2015 07:28:00 GMT")
+    assert (await call(http, "GET", "/services/PSVC1"))[0] == 200  # the outage was for one request
+    assert (await call(http, "GET", "/incidents"))[0] == 200  # the rate limit is for POST only
+    async with http.post("/incidents", json={}, headers=FROM) as still:
+        assert still.status == 429
+    pd.up()
+    assert (await call(http, "POST", "/incidents", json={}, headers=FROM))[0] == 400  # no incident given
