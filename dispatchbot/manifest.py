@@ -48,6 +48,12 @@ BOT_EVENTS = (
 )
 
 
+def bot_scopes(settings: Settings) -> list[str]:
+    """The bot token scopes these settings need (all features use the same today); `dispatchbot doctor`
+    compares the granted ones with this list."""
+    return list(BOT_SCOPES)
+
+
 def build_manifest(settings: Settings) -> dict[str, Any]:
     """A manifest ready to paste into "Create an app > From a manifest" (JSON is accepted there)."""
     http_mode = settings.slack.mode is SlackMode.HTTP
@@ -92,7 +98,7 @@ def build_manifest(settings: Settings) -> dict[str, Any]:
             ],
             "slash_commands": commands,
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": {"scopes": {"bot": bot_scopes(settings)}},
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,

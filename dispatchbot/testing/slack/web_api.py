@@ -11,10 +11,12 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import Any
 
 from aiohttp import web
 
+from dispatchbot.manifest import BOT_SCOPES
 from dispatchbot.testing.slack.faults import Faults
 from dispatchbot.testing.slack.methods import HANDLERS, ApiError, Args, Context
 from dispatchbot.testing.slack.state import JSON, Workspace
@@ -68,6 +70,11 @@ class WebApi:
         self.open_socket = open_socket
         self.calls: list[ApiCall] = []
         self.arrived: list[str] = []  # method names as requests arrive, before faults delay them
+        self.granted_scopes: set[str] = set(BOT_SCOPES)
+        """The bot token's scopes, sent in `x-oauth-scopes` as Slack does; remove some to test a
+        missing scope (methods do not enforce them)."""
+        self.clock_skew_seconds = 0.0
+        """Added to the `Date` header of every answer, to play a Slack whose clock disagrees with ours."""
 
     def _authenticate(self, method: str, token: str | None) -> None:
         if not token:
@@ -118,4 +125,9 @@ class WebApi:
     ) -> web.Response:
         error = None if body.get("ok") else str(body.get("error"))
         self.calls.append(ApiCall(method, args, token, status, error, time.monotonic(), started))
+        headers = dict(headers)
+        if token == self.bot_token:
+            headers["x-oauth-scopes"] = ",".join(sorted(self.granted_scopes))
+        if self.clock_skew_seconds:
+            headers["Date"] = formatdate(time.time() + self.clock_skew_seconds, usegmt=True)
         return web.json_response(body, status=status, headers=headers, dumps=json.dumps)
