@@ -3,7 +3,9 @@
 A flow is an ordered list of idempotent steps. Each step looks at what the run already recorded before
 acting, and records its result before the next starts, so a run killed at any point resumes where it
 stopped (at start-up or from the periodic sweep) instead of being forgotten or redone. The lease on the
-row decides which process works on a run; a heartbeat keeps it while steps are slow.
+row decides which process works on a run; a heartbeat keeps it while steps are slow. A dead holder's
+runs do not wait for its lease: a sole replica takes every lease over at start-up, and replicas show
+they are alive with a signal that dies with the process (`dispatchbot.storage.liveness`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dispatchbot.domain import FlowRun, RunStatus
 from dispatchbot.errors import UserFacingError
 from dispatchbot.logs import get_logger
 from dispatchbot.metrics import Metrics
+from dispatchbot.mrkdwn import Mrkdwn, md
 from dispatchbot.services.flow_runs import FlowRunService, LeaseLost
 
 DepsT = TypeVar("DepsT")
@@ -60,7 +63,7 @@ class Flow(Generic[DepsT]):
 
 
 class FailureNotifier(Protocol):
-    async def __call__(self, run: FlowRun, title: str, message: str) -> None:
+    async def __call__(self, run: FlowRun, title: str, message: Mrkdwn) -> None:
         """Tell the people involved that `run` failed for good (the message says why or gives an error id)."""
 
 
@@ -127,6 +130,18 @@ class FlowRunner(Generic[DepsT]):
             self._spawn(run.id)
         return run
 
+    async def announce(self) -> None:
+        """Show other replicas this process is alive, before it claims any run, so none takes them."""
+        await self._service.liveness.start()
+
+    async def resume_after_restart(self) -> int:
+        """Start-up: take over the leases a dead process left (a sole replica: all of them) and resume
+        its runs now, not when the leases lapse."""
+        taken = await self._service.take_over_leases()
+        if taken:
+            log.info("flow_runs.taken_over", count=taken)
+        return await self.resume_pending()
+
     async def resume_pending(self) -> int:
         """Pick up runs nobody holds (a crash, a stopped replica); called at start-up and by the sweep."""
         if not self._accepting:
@@ -139,7 +154,8 @@ class FlowRunner(Generic[DepsT]):
         return started
 
     async def drain(self, within: float) -> None:
-        """Let in-flight runs finish for up to `within` seconds; cancel the rest, handing leases back."""
+        """Let in-flight runs finish for up to `within` seconds; cancel the rest, handing leases back;
+        then stop showing this process alive (its leases are all back by then)."""
         self._accepting = False
         tasks = list(self._active.values())
         if tasks:
@@ -148,6 +164,7 @@ class FlowRunner(Generic[DepsT]):
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+        await self._service.liveness.stop()
 
     @property
     def active_count(self) -> int:
@@ -172,7 +189,7 @@ class FlowRunner(Generic[DepsT]):
             await self._service.release(run_id)
             return
         bound = log.bind(run_id=run_id, flow=run.kind)
-        heartbeat = asyncio.create_task(self._heartbeat(run_id))
+        heartbeat = asyncio.create_task(self._heartbeat(run_id), name=f"flow-run-{run_id}-heartbeat")
         try:
             await self._run_steps(flow, run, bound)
         except LeaseLost:
@@ -182,6 +199,7 @@ class FlowRunner(Generic[DepsT]):
             raise
         finally:
             heartbeat.cancel()
+            await asyncio.wait({heartbeat})  # ended before the run is: nothing renews a finished run
 
     async def _run_steps(self, flow: Flow[DepsT], run: FlowRun, bound: Any) -> None:
         if self._deps is None:
@@ -210,7 +228,7 @@ class FlowRunner(Generic[DepsT]):
                         run.id, f"{type(exc).__name__}: {exc}", error_id
                     )
                     if attempts >= self._max_attempts:
-                        message = f"Something went wrong (error id {error_id})."
+                        message = md("Something went wrong (error id {error_id}).", error_id=error_id)
                         await self._fail(flow, run.id, message, bound, error_id)
                         return
                     await asyncio.sleep(min(self._backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS))
@@ -218,10 +236,12 @@ class FlowRunner(Generic[DepsT]):
         self._metrics.flow_runs.labels(flow.kind, RunStatus.SUCCEEDED.value).inc()
         bound.info("flow_run.succeeded")
 
-    async def _fail(self, flow: Flow[DepsT], run_id: int, message: str, bound: Any, error_id: str) -> None:
+    async def _fail(self, flow: Flow[DepsT], run_id: int, message: Mrkdwn, bound: Any, error_id: str) -> None:
         failed = await self._service.finish(run_id, RunStatus.FAILED)
         self._metrics.flow_runs.labels(flow.kind, RunStatus.FAILED.value).inc()
-        bound.error("flow_run.failed", error_id=error_id, error=failed.last_error)
+        bound.error("flow_run.failed", error_id=error_id)
+        # A refusal's words may quote what people typed; the traceback of a bug was logged already.
+        bound.debug("flow_run.failed_because", error_id=error_id, error=failed.last_error)
         if self._notify_failure is not None:
             try:
                 await self._notify_failure(failed, flow.title, message)
@@ -229,10 +249,15 @@ class FlowRunner(Generic[DepsT]):
                 bound.exception("flow_run.failure_notice_failed", error_id=error_id)
 
     async def _heartbeat(self, run_id: int) -> None:
+        """Renew the lease every third of it; a failed renewal (the database restarting) is retried at
+        the next beat rather than ending the heartbeat, which would let the lease lapse under a live run."""
         while True:
             await asyncio.sleep(self._heartbeat_every)
-            if not await self._service.renew(run_id):
-                return
+            try:
+                if not await self._service.renew(run_id):
+                    return
+            except Exception as exc:
+                log.warning("flow_run.renew_failed", run_id=run_id, error=type(exc).__name__)
 
 
 def _error_id() -> str:

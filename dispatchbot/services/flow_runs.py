@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dispatchbot.clock import Clock
 from dispatchbot.domain import FlowRun, RunStatus
 from dispatchbot.storage.flow_runs import FlowRunRepository, to_domain
+from dispatchbot.storage.liveness import Liveness
 from dispatchbot.storage.tables import FlowRunRow
 
 
@@ -20,12 +21,18 @@ class LeaseLost(Exception):
 
 class FlowRunService:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, owner: str, lease_seconds: float
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        owner: str,
+        lease_seconds: float,
+        liveness: Liveness,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self.owner = owner
         self._lease = timedelta(seconds=lease_seconds)
+        self.liveness = liveness
 
     async def open(self, kind: str, key: str, args: dict[str, Any]) -> tuple[FlowRun, bool]:
         """The run for (kind, key), created when new; a repeat of the same key returns the first run."""
@@ -48,7 +55,8 @@ class FlowRunService:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             repository = FlowRunRepository(session)
-            if not await repository.claim(run_id, self.owner, now, now + self._lease):
+            judge = self.liveness.judges_others
+            if not await repository.claim(run_id, self.owner, now, now + self._lease, judge_liveness=judge):
                 return None
             return await repository.get(run_id)
 
@@ -105,8 +113,18 @@ class FlowRunService:
             )
 
     async def resumable(self, limit: int = 100) -> list[int]:
+        """Runs nobody works on: unheld, lapsed, or (when liveness can judge) held by a dead process."""
+        judge = self.liveness.judges_others
         async with self._sessions.begin() as session:
-            return await FlowRunRepository(session).resumable(self._clock.now(), limit)
+            return await FlowRunRepository(session).resumable(self._clock.now(), limit, judge_liveness=judge)
+
+    async def take_over_leases(self) -> int:
+        """At start-up of a sole replica (SQLite): every lease another owner holds is a dead process's,
+        so hand them all back for this process to resume now instead of after they lapse."""
+        if not self.liveness.sole_replica:
+            return 0
+        async with self._sessions.begin() as session:
+            return await FlowRunRepository(session).release_all_but(self.owner)
 
     async def reopen_failed(self, run_id: int) -> FlowRun | None:
         """Put a failed run back to running with fresh attempts (the Retry button); None if not failed."""

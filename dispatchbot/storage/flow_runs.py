@@ -1,16 +1,20 @@
 """Flow-run rows: every write that matters is fenced by the lease owner, so a replica that lost
-its lease can never record a step over the one that took the run from it."""
+its lease can never record a step over the one that took the run from it.
+
+A run is free to take when nobody holds it, its lease lapsed, or (`judge_liveness`, PostgreSQL) its
+holder's process is gone (see `storage/liveness.py`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatchbot.domain import FlowRun, RunStatus
 from dispatchbot.storage.inserts import insert_if_absent
+from dispatchbot.storage.liveness import owner_gone
 from dispatchbot.storage.tables import FlowRunRow
 
 
@@ -42,14 +46,16 @@ class FlowRunRepository:
         row = await self._session.get(FlowRunRow, run_id)
         return to_domain(row) if row else None
 
-    async def claim(self, run_id: int, owner: str, now: datetime, until: datetime) -> bool:
-        """Take the lease when nobody holds it or it lapsed; atomic, so two replicas cannot both win."""
+    async def claim(
+        self, run_id: int, owner: str, now: datetime, until: datetime, *, judge_liveness: bool = False
+    ) -> bool:
+        """Take the lease when the run is free; atomic, so two replicas cannot both win."""
         result = await self._session.execute(
             update(FlowRunRow)
             .where(
                 FlowRunRow.id == run_id,
                 FlowRunRow.status == RunStatus.RUNNING.value,
-                or_(FlowRunRow.lease_owner.is_(None), FlowRunRow.lease_until < now),
+                _free(now, judge_liveness),
             )
             .values(lease_owner=owner, lease_until=until, updated_at=now)
         )
@@ -71,17 +77,36 @@ class FlowRunRepository:
             .with_for_update()
         )
 
-    async def resumable(self, now: datetime, limit: int) -> list[int]:
+    async def resumable(self, now: datetime, limit: int, *, judge_liveness: bool = False) -> list[int]:
+        """Running runs free to take: one query over the (status, lease_until) index."""
         rows = await self._session.scalars(
             select(FlowRunRow.id)
-            .where(
-                FlowRunRow.status == RunStatus.RUNNING.value,
-                or_(FlowRunRow.lease_owner.is_(None), FlowRunRow.lease_until < now),
-            )
+            .where(FlowRunRow.status == RunStatus.RUNNING.value, _free(now, judge_liveness))
             .order_by(FlowRunRow.id)
             .limit(limit)
         )
         return list(rows)
+
+    async def release_all_but(self, owner: str) -> int:
+        """Hand back every lease of a running run that `owner` does not hold; returns how many."""
+        result = await self._session.execute(
+            update(FlowRunRow)
+            .where(
+                FlowRunRow.status == RunStatus.RUNNING.value,
+                FlowRunRow.lease_owner.is_not(None),
+                FlowRunRow.lease_owner != owner,
+            )
+            .values(lease_owner=None, lease_until=None)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+
+def _free(now: datetime, judge_liveness: bool) -> ColumnElement[bool]:
+    """Nobody holds the run, its lease lapsed, or (judging liveness) its holder's process is gone."""
+    conditions = [FlowRunRow.lease_owner.is_(None), FlowRunRow.lease_until < now]
+    if judge_liveness:
+        conditions.append(owner_gone(FlowRunRow.lease_owner))
+    return or_(*conditions)
 
 
 def to_domain(row: FlowRunRow) -> FlowRun:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from dispatchbot.clock import SystemClock
 from dispatchbot.domain import FlowRun, RunStatus
@@ -15,6 +16,7 @@ from dispatchbot.flows.runner import Flow, FlowRunner, RunContext, Step
 from dispatchbot.metrics import Metrics
 from dispatchbot.services.flow_runs import FlowRunService
 from dispatchbot.storage.engine import Database
+from dispatchbot.storage.liveness import LOCK_CLASS, Liveness, SingleReplica, liveness_for, owner_name
 
 
 @dataclass
@@ -49,9 +51,13 @@ FLOW = Flow[World](kind="probe", steps=(Step("first", first), Step("second", sec
 
 
 def _runner(
-    database: Database, world: World, owner: str = "test-owner", lease: float = 30.0
+    database: Database,
+    world: World,
+    owner: str = "test-owner",
+    lease: float = 30.0,
+    liveness: Liveness | None = None,
 ) -> FlowRunner[World]:
-    service = FlowRunService(database.sessions, SystemClock(), owner, lease)
+    service = FlowRunService(database.sessions, SystemClock(), owner, lease, liveness or SingleReplica())
     runner: FlowRunner[World] = FlowRunner(
         service, Metrics(), max_attempts=3, backoff_seconds=0.0, lease_seconds=lease
     )
@@ -148,6 +154,41 @@ async def test_abandoned_run_is_resumed_from_its_next_step(database: Database) -
     done = await _settled(survivor, run.id)
     assert done.status is RunStatus.SUCCEEDED
     assert world.effects == ["first:5", "second:5"]
+
+
+async def test_a_dead_processs_run_resumes_without_waiting_for_its_lease(database: Database) -> None:
+    """SQLite: the restarted process takes every lease over. PostgreSQL: the dead process's liveness
+    lock went with its connection, so any replica's next sweep takes its run."""
+    world = World()
+    crashed_owner, survivor_owner = owner_name("host", 1, "crashed"), owner_name("host", 2, "survivor")
+    crashed_signal = liveness_for(database, crashed_owner, check_seconds=3600, grace_seconds=30)
+    await crashed_signal.start()
+    crashed = _runner(database, world, owner=crashed_owner, liveness=crashed_signal)
+    run, _ = await crashed._service.open("probe", "key-9", {"n": 9})
+    assert await crashed._service.claim(run.id) is not None
+    await crashed._service.record(run.id, {"first_done": True}, step="first")
+    world.effects.append("first:9")
+    survivor_signal = liveness_for(database, survivor_owner, check_seconds=3600, grace_seconds=30)
+    survivor = _runner(database, world, owner=survivor_owner, liveness=survivor_signal)
+    await survivor.announce()
+    try:
+        if database.dialect == "postgresql":
+            assert await survivor.resume_pending() == 0  # alive: its run is its own
+            async with database.engine.connect() as connection:  # kill -9: its session ends
+                await connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype = 'advisory'"
+                        " AND classid = :class AND objid = hashtext(:owner)::oid AND objsubid = 2"
+                    ),
+                    {"class": LOCK_CLASS, "owner": crashed_owner},
+                )
+        assert await survivor.resume_after_restart() == 1  # the 30 s lease is far from lapsing
+        done = await _settled(survivor, run.id)
+        assert done.status is RunStatus.SUCCEEDED
+        assert world.effects == ["first:9", "second:9"]
+    finally:
+        await survivor.drain(within=1)
+        await crashed_signal.stop()
 
 
 async def test_two_replicas_never_work_the_same_run(database: Database) -> None:
