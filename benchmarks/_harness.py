@@ -1,7 +1,9 @@
 """Shared by the benchmarks: the fake Slack in this process, the bot as a real `dispatchbot run` process.
 
 Keeping them in separate processes matters: with both on one event loop the fake's own work would be
-counted as the bot's latency, which real Slack never adds.
+counted as the bot's latency, which real Slack never adds. The bot logs at the default level, as users
+run it, into `bot.log` in the benchmark's directory: a file never fills up and blocks the bot the way
+an unread pipe would.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from dispatchbot.testing import FakeSlack
 
+LOG_FILE = "bot.log"
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
@@ -44,12 +47,18 @@ async def spawn_bot(
         DISPATCHBOT_DATABASE__URL=f"sqlite+aiosqlite:///{directory}/bench.db",
         DISPATCHBOT_HTTP__HOST="127.0.0.1",
         DISPATCHBOT_HTTP__PORT=str(port),
-        DISPATCHBOT_LOG__LEVEL="WARNING",
     )
     environment.update(extra_environment)
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "dispatchbot", "run", env=environment, stdout=asyncio.subprocess.DEVNULL
-    )
+    with (directory / LOG_FILE).open("ab") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "dispatchbot",
+            "run",
+            env=environment,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log,
+        )
 
 
 async def stop_bot(process: asyncio.subprocess.Process) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 import structlog
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -14,7 +13,13 @@ from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from dispatchbot.clock import Clock
+from dispatchbot.logs import get_logger, log_handled, request_kind
 from dispatchbot.metrics import Metrics
+
+log = get_logger(__name__)
+
+CLOSE_SECONDS = 5.0
+"""How long closing the connection may take; Slack answers a close frame at once when it is there."""
 
 
 class InstrumentedSocketModeHandler(AsyncSocketModeHandler):
@@ -30,13 +35,29 @@ class InstrumentedSocketModeHandler(AsyncSocketModeHandler):
         structlog.contextvars.bind_contextvars(envelope_id=req.envelope_id)
         response = await run_async_bolt_app(self.app, req)
         await send_async_response(client, req, response, start)
-        self._metrics.ack_latency.labels(_envelope_type(req.payload, req.type)).observe(
-            time.perf_counter() - start
-        )
+        elapsed, kind = time.perf_counter() - start, request_kind(req.payload)
+        self._metrics.ack_latency.labels(kind).observe(elapsed)
+        log_handled(kind, elapsed, response.status)
 
+    async def close_async(self) -> None:
+        """Close within `CLOSE_SECONDS` and wait for the client's tasks to end.
 
-def _envelope_type(payload: dict[str, Any], fallback: str) -> str:
-    return str(payload.get("type") or ("command" if "command" in payload else fallback))
+        The SDK's close waits for Slack to answer the close frame (aiohttp allows 10 s) and cancels its
+        receiver, monitor and processor tasks without waiting for them, so they would outlive the stop.
+        """
+        client = self.client
+        try:
+            async with asyncio.timeout(CLOSE_SECONDS):
+                await client.close()  # type: ignore[no-untyped-call]
+        except TimeoutError:
+            log.warning("socket_mode.close_timed_out", seconds=CLOSE_SECONDS)
+            await client.aiohttp_client_session.close()
+        tasks = {client.message_processor, client.current_session_monitor, client.message_receiver}
+        running = {task for task in tasks if task is not None and not task.done()}
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.wait(running, timeout=CLOSE_SECONDS)
 
 
 class ConnectionWatch:

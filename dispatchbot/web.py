@@ -12,6 +12,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from dispatchbot import __version__
+from dispatchbot.logs import log_handled, request_kind
 from dispatchbot.metrics import Metrics
 from dispatchbot.storage.engine import Database
 
@@ -88,10 +89,9 @@ def _slack_events(
         start = loop.time()
         bolt_request = await to_bolt_request(request)
         bolt_response = await bolt_app.async_dispatch(bolt_request)
-        kind = str(
-            bolt_request.body.get("type") or ("command" if "command" in bolt_request.body else "unknown")
-        )
-        metrics.ack_latency.labels(kind).observe(loop.time() - start)
+        elapsed, kind = loop.time() - start, request_kind(bolt_request.body)
+        metrics.ack_latency.labels(kind).observe(elapsed)
+        log_handled(kind, elapsed, bolt_response.status)
         return await to_aiohttp_response(bolt_response)
 
     return handle

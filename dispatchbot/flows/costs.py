@@ -42,7 +42,8 @@ async def accrue(deps: Deps, now: datetime) -> None:
     stale = [change.incident_id for change in changes if change.pinned and change.shown_changed]
     if stale:
         deps.background.spawn(show(deps, stale), name="cost-headers")
-    log.info("costs.accrued", incidents=len(changes), headers=len(stale))
+    # One line per tick that changed what people see; quiet ticks only at DEBUG.
+    (log.info if stale else log.debug)("costs.accrued", incidents=len(changes), headers=len(stale))
 
 
 async def follow_update(ctx: RunContext[Deps]) -> None:

@@ -1,4 +1,4 @@
-"""Use case: `/dispatch-list-incidents [filter text]`, answered in the ack (reads only, no Slack calls)."""
+"""Use case: `/dispatch-list-incidents [filter text]`, answered after the ack (reads only, no Slack calls)."""
 
 from __future__ import annotations
 

@@ -2,26 +2,41 @@
 
 Slack delivers at least once (an event not acked in time comes again with the same event_id; with
 several replicas any of them may get it) and people double-click. Each request gets a delivery key;
-the database's unique constraint decides, across replicas, who handles it. A repeat is acked empty.
+a repeat is acked empty.
+
+The ack does not wait for the database unless the handler writes before its ack. A repeat this
+replica saw is dropped at once from memory (even while the first is still being recorded). Otherwise
+the key is recorded durably, group-committed, and the database's unique constraint decides across
+replicas: view submissions and button clicks, whose handlers record intent or apply the click
+before acking, wait for that verdict as before; commands, events and shortcuts, whose handlers only
+read before acking, are acked at once and their post-ack work waits for the verdict instead
+(`background.admit_after`), so a repeat that reached another replica first does nothing here.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import structlog
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
+from dispatchbot.background import admit_after
 from dispatchbot.deps import Deps
-from dispatchbot.logs import get_logger
+from dispatchbot.logs import get_logger, request_kind
 
 log = get_logger(__name__)
 
 DOUBLE_CLICK_WINDOW = timedelta(seconds=2)
+
+WRITE_BEFORE_ACK = frozenset({"view_submission", "block_actions"})
+"""Kinds whose handlers write before they ack: their ack waits for the durable verdict."""
 
 
 def delivery_key(body: dict[str, Any]) -> tuple[str, timedelta | None] | None:
@@ -62,8 +77,31 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if keyed is None:
             return await next()
         key, window = keyed
-        if await deps.deliveries.first_time(key, window):
-            return await next()
-        log.info("delivery.repeat_dropped", delivery_key=key)
-        deps.metrics.duplicates.labels(str(body.get("type") or "command")).inc()
-        return BoltResponse(status=200, body="")
+        kind = request_kind(body)
+        verdict = deps.deliveries.record(key, window)
+        if verdict is None:
+            return _dropped(deps, kind, key)
+        if kind in WRITE_BEFORE_ACK:
+            return await next() if await verdict else _dropped(deps, kind, key)
+        verdict.add_done_callback(functools.partial(_note_late_verdict, deps, kind, key))
+        admit_after(verdict)
+        return await next()
+
+
+def _dropped(deps: Deps, kind: str, key: str) -> BoltResponse:
+    structlog.contextvars.bind_contextvars(outcome="repeat")
+    log.debug("delivery.repeat_dropped", delivery_key=key)
+    deps.metrics.duplicates.labels(kind).inc()
+    return BoltResponse(status=200, body="")
+
+
+def _note_late_verdict(deps: Deps, kind: str, key: str, verdict: asyncio.Future[bool]) -> None:
+    """After the ack: a repeat another replica had first (its work is dropped), or a failed record."""
+    if verdict.cancelled():
+        return
+    error = verdict.exception()
+    if error is not None:
+        log.warning("delivery.not_recorded", error=type(error).__name__)  # the work goes ahead
+    elif not verdict.result():
+        log.info("delivery.repeat_dropped", after_ack=True)
+        deps.metrics.duplicates.labels(kind).inc()

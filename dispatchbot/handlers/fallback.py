@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from slack_bolt.async_app import AsyncAck
 
 from dispatchbot.deps import Deps
@@ -25,7 +26,8 @@ def register(router: Router, deps: Deps) -> None:
         await ack(
             response_type="ephemeral", text=f"`{command}` is not available in this version of dispatchbot."
         )
-        log.info("request.unknown_command", command=command)
+        structlog.contextvars.bind_contextvars(outcome="unknown_command")
+        log.debug("request.unknown_command", command=command)
 
     @router.fallback("event")
     async def other_event(ack: AsyncAck) -> None:

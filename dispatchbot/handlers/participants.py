@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 
 from dispatchbot.blocks.participants import read_reason_form
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.flows import participants
+from dispatchbot.handlers.answers import ack_then_answer
 from dispatchbot.handlers.router import Router
 from dispatchbot.ids import CallbackId
 
@@ -19,9 +20,16 @@ def register(router: Router, deps: Deps) -> None:
     update_command = deps.settings.commands.name(Command.UPDATE_PARTICIPANT)
 
     @router.command(list_command)
-    async def on_list(ack: AsyncAck, body: dict[str, Any]) -> None:
-        text, blocks = await participants.listing(deps, body["channel_id"], body["user_id"], list_command)
-        await ack(response_type="ephemeral", text=text, blocks=blocks)
+    async def on_list(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        channel, user = body["channel_id"], body["user_id"]
+        await ack_then_answer(
+            deps,
+            ack,
+            body,
+            respond,
+            lambda: participants.listing(deps, channel, user, list_command),
+            "list-participants",
+        )
 
     @router.command(update_command)
     async def on_update(ack: AsyncAck, body: dict[str, Any]) -> None:

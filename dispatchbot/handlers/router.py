@@ -7,7 +7,8 @@ and finds the handler by its command name, action id, callback id or event type 
 no handler claims goes to the kind's fallback, so it is still acknowledged.
 
 Handlers keep bolt's style: async functions whose parameter names say what they need, any of
-`ack`, `body`, `view`, `event`, `action` and `respond`.
+`ack`, `body`, `view`, `event`, `action` and `respond`. Given the bot's HTTP session, `respond` reuses
+its kept-alive connections (see `respond.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from dispatchbot.handlers.respond import SessionRespond
 
 Handler = Callable[..., Awaitable[Any]]
 HandlerT = TypeVar("HandlerT", bound=Handler)
@@ -28,9 +32,10 @@ ANYTHING = re.compile(".*")
 
 
 class Router:
-    def __init__(self) -> None:
+    def __init__(self, session: aiohttp.ClientSession | None = None) -> None:
         self._routes: dict[tuple[str, str], tuple[Handler, frozenset[str]]] = {}
         self._fallbacks: dict[str, tuple[Handler, frozenset[str]]] = {}
+        self._session = session
 
     def command(self, name: str) -> Callable[[HandlerT], HandlerT]:
         return self._on("command", name)
@@ -97,6 +102,8 @@ class Router:
             await ack()
             return
         handler, wanted = route
+        if "respond" in wanted and self._session is not None:
+            respond = SessionRespond(respond.response_url, self._session)
         available: dict[str, Any] = {"ack": ack, "body": body, "respond": respond}
         if "view" in wanted:
             available["view"] = body.get("view")

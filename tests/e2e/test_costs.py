@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -87,11 +86,14 @@ async def cost(bot: Running, incident: Incident) -> float:
     return (await bot.deps.incidents.get(incident.id)).cost
 
 
-def listed(ack: Any) -> str:
-    assert ack.payload is not None
+async def listed(slack: FakeSlack, person: User, channel: Channel) -> str:
+    """`/dispatch-list-incidents` as `person` sees it: acked at once, answered through the response_url."""
+    before = len(slack.ephemerals(channel.id, person.id))
+    assert (await slack.as_user(person).slash_command("/dispatch-list-incidents", channel=channel.id)).ok
+    await eventually(lambda: len(slack.ephemerals(channel.id, person.id)) > before, what="the list")
     return "\n".join(
         str(block["text"]["text"])
-        for block in ack.payload.get("blocks") or []
+        for block in slack.ephemerals(channel.id, person.id)[-1].blocks
         if isinstance(block.get("text"), dict)
     )
 
@@ -111,8 +113,7 @@ async def test_classic_cost_accrues_shows_adds_review_hours_and_is_final_when_cl
         # alice commands (and reported: priced once, at the heavier role) 2 h; bob scribes 2 h x 0.75
         assert await cost(bot, incident) == pytest.approx(350.0)
         await header_shows(slack, incident, "$350")
-        answer = await slack.as_user(alice).slash_command("/dispatch-list-incidents", channel=general.id)
-        assert f"Commander: <@{alice.id}> · Cost: $350" in listed(answer)
+        assert f"Commander: <@{alice.id}> · Cost: $350" in await listed(slack, alice, general)
 
         edits = len(slack.calls_to("chat.update"))
         await accrue(bot, clock.now() + timedelta(seconds=10))  # $350.49: the same to the dollar

@@ -15,6 +15,18 @@ LIST = "/dispatch-list-participants"
 UPDATE = "/dispatch-update-participant"
 
 
+async def listed(slack: FakeSlack, person: User, channel: Channel) -> dict[str, Any]:
+    """The list command's answer: acked at once, then sent ephemeral through the response_url."""
+    posts = len(slack.response_url_posts)
+    ack = await slack.as_user(person).slash_command(LIST, channel=channel.id)
+    assert ack.ok
+    assert not ack.payload
+    await eventually(lambda: len(slack.response_url_posts) > posts, what="the answer")
+    _path, answer = slack.response_url_posts[-1]
+    assert answer["response_type"] == "ephemeral"
+    return answer
+
+
 def section_texts(blocks: list[dict[str, Any]]) -> list[str]:
     return [block["text"]["text"] for block in blocks if block["type"] == "section"]
 
@@ -40,12 +52,10 @@ async def test_participants_are_listed_with_roles_and_reasons(
     await bot.deps.participants.assign_role(incident.id, carol.id, Role.SCRIBE, alice.id)
     await eventually(lambda: len(slack.ephemerals(channel.id, bob.id)) == 1, what="bob's welcome")
 
-    ack = await slack.as_user(bob).slash_command(LIST, channel=channel.id)
+    answer = await listed(slack, bob, channel)
 
-    assert ack.payload is not None
-    assert ack.payload["response_type"] == "ephemeral"
-    assert ack.payload["text"] == "3 participants in INC-1"
-    blocks = ack.payload["blocks"]
+    assert answer["text"] == "3 participants in INC-1"
+    blocks = answer["blocks"]
     assert blocks[0]["text"]["text"] == "Participants of INC-1"
     lines = section_texts(blocks)
     assert [line.split("\n")[0] for line in lines] == [
@@ -68,10 +78,7 @@ async def test_a_long_list_stays_within_block_kit_limits(
             incident.id, f"U9{number:07d}", Role.OBSERVER, added_by=alice.id, reason="Joined the channel"
         )
 
-    ack = await slack.as_user(alice).slash_command(LIST, channel=channel.id)
-
-    assert ack.payload is not None
-    blocks = ack.payload["blocks"]
+    blocks = (await listed(slack, alice, channel))["blocks"]
     assert len(blocks) <= 50
     assert blocks[-1]["elements"][0]["text"] == "…and 14 more."
     assert section_texts(blocks)[0].startswith(f"<@{alice.id}> — *Incident Commander")
@@ -85,24 +92,18 @@ async def test_a_restricted_incidents_participants_never_reach_outsiders(
     _incident, channel = await report_incident(bot, slack, alice, general, Type="Security")
     assert channel.is_private
     assert mallory.id not in channel.members
-    outsider = slack.as_user(mallory)
 
-    probe = await outsider.slash_command(LIST, channel=channel.id)  # a forged request from outside
-    elsewhere = await outsider.slash_command(LIST, channel=general.id)
+    probe = await listed(slack, mallory, channel)  # a forged request from outside
+    elsewhere = await listed(slack, mallory, general)
 
-    assert probe.payload == {
-        "response_type": "ephemeral",
-        "text": "INC-1 is restricted: only its participants can see who takes part.",
-    }
-    assert elsewhere.payload is not None
-    assert "works only in an incident channel" in str(elsewhere.payload["text"])
+    assert probe["text"] == "INC-1 is restricted: only its participants can see who takes part."
+    assert "blocks" not in probe
+    assert "works only in an incident channel" in str(elsewhere["text"])
     shown = [str((e.text, e.blocks)) for e in slack.ephemerals(user=mallory.id)]
     shown += [str((m.text, m.blocks)) for m in slack.dms(mallory.id)]
     shown += [str(body) for _path, body in slack.response_url_posts]
     assert not [text for text in shown if "Participants of" in text or alice.id in text]
-    insider = await slack.as_user(alice).slash_command(LIST, channel=channel.id)
-    assert insider.payload is not None
-    assert insider.payload["text"] == "1 participant in INC-1"
+    assert (await listed(slack, alice, channel))["text"] == "1 participant in INC-1"
 
 
 async def test_people_update_their_own_reason_and_managers_anyones(

@@ -24,6 +24,17 @@ async def test_a_key_is_new_once_even_under_concurrency(database: Database) -> N
     assert results.count(True) == 1
 
 
+async def test_a_repeat_is_known_at_once_here_and_from_the_database_elsewhere(database: Database) -> None:
+    here = DeliveryService(database.sessions, SteppingClock())
+    first = here.record("event:Ev2")
+    assert first is not None
+    assert not first.done()  # not in the database yet...
+    assert here.record("event:Ev2") is None  # ...and a redelivery is dropped all the same
+    assert await first
+    other_replica = DeliveryService(database.sessions, SteppingClock())
+    assert not await other_replica.first_time("event:Ev2")
+
+
 async def test_window_lets_a_later_click_through(database: Database) -> None:
     clock = SteppingClock()
     deliveries = DeliveryService(database.sessions, clock)
