@@ -1,49 +1,109 @@
-"""`dispatchbot` command line. Operator mistakes end with exit code 2 and one line per problem."""
+"""`dispatchbot` command line: every failure is one line on stderr and an exit code, never a traceback.
+
+Exit codes: 0 done (and `run` stopped by SIGTERM), 1 the command failed (start-up, database, a bug),
+2 the configuration or the command line is wrong, 130 interrupted by SIGINT (Ctrl-C).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
+import os
+import signal
 import sys
-from collections.abc import Sequence
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from dispatchbot.config import ConfigError, Settings, load_settings, masked_dict, runtime_problems
 from dispatchbot.errors import StartupError
 from dispatchbot.logs import configure_logging, get_logger
 
 if TYPE_CHECKING:
     from dispatchbot.app import Extension
+    from dispatchbot.config import Settings
+    from dispatchbot.storage.engine import Database
 
+EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_CONFIG = 2
-EXIT_STARTUP = 1
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+DEBUG_HINT = "run with DISPATCHBOT_LOG__LEVEL=DEBUG for details"
+
+T = TypeVar("T")
+
+
+class CommandError(Exception):
+    """A command could not do its job for a reason the operator can act on; printed as one line."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `dispatchbot` console script; returns the process exit code."""
+    """Entry point of the `dispatchbot` console script; returns the process exit code.
+
+    pydantic and the rest are imported under this guard, not at module level, so a Ctrl-C in the
+    first second ends with exit code 130 instead of a traceback from the middle of an import.
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("dispatchbot: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from dispatchbot.config import ConfigError, load_settings
+
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors: argparse has printed them
+        return exc.code if isinstance(exc.code, int) else EXIT_CONFIG
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_CONFIG
+    settings: Settings | None = None
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(getattr(args, "config", None))
+        return int(args.handler(settings, args))
     except ConfigError as exc:
         return _report_config(exc.problems)
-    return int(args.handler(settings, args))
+    except CommandError as exc:
+        print(f"dispatchbot: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:
+        return _report_unexpected(exc, settings)
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """Every command and sub-command parser takes `--config`, so it may come before or after the command.
+
+    `add_subparsers` builds sub-parsers of its parser's class, so a command added later gets the option
+    too. The default is SUPPRESS so a sub-parser never overwrites a value given before the command.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument(
+            "--config",
+            type=Path,
+            default=argparse.SUPPRESS,
+            metavar="PATH",
+            help="TOML config file (default: $DISPATCHBOT_CONFIG, else ./config.toml if it exists)",
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dispatchbot", description="Slack-first incident management bot.")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help="TOML config file (default: $DISPATCHBOT_CONFIG or ./config.toml)",
-    )
+    parser = _CommandParser(prog="dispatchbot", description="Slack-first incident management bot.")
+    parser.add_argument("--version", action="version", version=f"dispatchbot {_version()}")
     commands = parser.add_subparsers(metavar="COMMAND")
     commands.add_parser("run", help="run the bot").set_defaults(handler=_run)
     database = commands.add_parser("db", help="database schema").add_subparsers(metavar="ACTION")
@@ -56,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("manifest", help="print the Slack app manifest (JSON)").set_defaults(
         handler=_manifest
     )
+    doctor = commands.add_parser("doctor", help="check tokens, scopes, channels, database, providers")
+    doctor.add_argument("--json", action="store_true", help="print the results as a JSON list")
+    doctor.set_defaults(handler=_doctor)
     scheduler = commands.add_parser("scheduler", help="scheduled jobs").add_subparsers(metavar="ACTION")
     scheduler.add_parser("list", help="jobs, periods, last and next runs, leader").set_defaults(
         handler=_scheduler_list
@@ -71,50 +134,54 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def run_daemon(settings: Settings, extensions: Sequence[Extension] = ()) -> int:
-    """What `dispatchbot run` does once the settings are loaded; returns the exit code."""
+    """What `dispatchbot run` does once the settings are loaded; returns the exit code.
+
+    SIGTERM (the supervisor's stop) exits 0; SIGINT exits 130, the shell's code for an interrupted
+    command. Either one stops start-up at once.
+    """
+    from dispatchbot.app import Bot
+    from dispatchbot.config import runtime_problems
+
     problems = runtime_problems(settings)
     if problems:
         return _report_config(problems)
     configure_logging(level=settings.log.level, fmt=settings.log.format, secrets=settings.secrets())
-    from dispatchbot.app import Bot
 
     try:
-        asyncio.run(Bot(settings, extensions=extensions).run_until_signalled())
+        received = asyncio.run(Bot(settings, extensions=extensions).run_until_signalled())
     except StartupError as exc:
-        get_logger("dispatchbot").error("bot.startup_failed", reason=str(exc))
-        print(f"dispatchbot: cannot start: {exc}", file=sys.stderr)
-        return EXIT_STARTUP
-    return 0
+        return _cannot_start(str(exc))
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+            raise
+        return _cannot_start(
+            f"cannot listen on {settings.http.host}:{settings.http.port} ({exc.strerror}) — set "
+            "DISPATCHBOT_HTTP__PORT to a free port, or DISPATCHBOT_HTTP__HOST to a local address"
+        )
+    return EXIT_INTERRUPTED if received == signal.SIGINT else EXIT_OK
+
+
+def _cannot_start(reason: str) -> int:
+    get_logger("dispatchbot").error("bot.startup_failed", reason=reason)
+    print(f"dispatchbot: cannot start: {reason}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     from dispatchbot.storage import migrate
-    from dispatchbot.storage.engine import open_database
 
-    async def upgrade() -> str | None:
-        database = open_database(settings.database.url)
-        try:
-            await migrate.upgrade(database)
-            return await migrate.current_revision(database)
-        finally:
-            await database.dispose()
+    async def upgrade(database: Database) -> str | None:
+        await migrate.upgrade(database)
+        return await migrate.current_revision(database)
 
-    print(f"database at revision {asyncio.run(upgrade())}")
+    print(f"database at revision {_on_database(settings, upgrade, create=True)}")
     return 0
 
 
 def _db_current(settings: Settings, _args: argparse.Namespace) -> int:
     from dispatchbot.storage import migrate
-    from dispatchbot.storage.engine import open_database
 
-    async def current() -> str | None:
-        database = open_database(settings.database.url)
-        try:
-            return await migrate.current_revision(database)
-        finally:
-            await database.dispose()
-
-    revision = asyncio.run(current())
+    revision = _on_database(settings, migrate.current_revision)
     head = migrate.head_revision()
     state = "up to date" if revision == head else f"behind (head is {head}; run `dispatchbot db upgrade`)"
     print(f"{revision or 'empty'} — {state}")
@@ -122,31 +189,51 @@ def _db_current(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _config_show(settings: Settings, _args: argparse.Namespace) -> int:
+    from dispatchbot.config import masked_dict
+
     print(_to_toml(masked_dict(settings)))
     return 0
 
 
 def _manifest(settings: Settings, _args: argparse.Namespace) -> int:
+    from dispatchbot.config import SlackMode
     from dispatchbot.manifest import build_manifest
 
+    if settings.slack.mode is SlackMode.HTTP and not settings.slack.public_url:
+        print(
+            "dispatchbot: warning: slack.public_url is not set, so the manifest's request URLs are relative "
+            "(/slack/events) and Slack will refuse them — set DISPATCHBOT_SLACK__PUBLIC_URL (or public_url "
+            "in [slack]) to the bot's public https:// address",
+            file=sys.stderr,
+        )
     print(json.dumps(build_manifest(settings), indent=2))
     return 0
+
+
+def _doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from dispatchbot.doctor import run_doctor
+
+    return run_doctor(settings, as_json=args.json)
 
 
 def _scheduler_list(settings: Settings, _args: argparse.Namespace) -> int:
     from dispatchbot.clock import SystemClock
     from dispatchbot.scheduler.jobs import job_specs
     from dispatchbot.services.scheduler_jobs import JobState, JobStateService
-    from dispatchbot.storage.engine import open_database
+    from dispatchbot.storage import migrate
 
-    async def states() -> tuple[dict[str, JobState], str]:
-        database = open_database(settings.database.url)
-        try:
-            return await JobStateService(database.sessions, SystemClock()).all(), database.dialect
-        finally:
-            await database.dispose()
+    async def states(database: Database) -> tuple[dict[str, JobState], str]:
+        revision = await migrate.current_revision(database)
+        if revision is None:
+            raise CommandError("database not migrated — run `dispatchbot db upgrade`")
+        if revision != migrate.head_revision():
+            print(
+                "dispatchbot: warning: the database schema is behind — run `dispatchbot db upgrade`",
+                file=sys.stderr,
+            )
+        return await JobStateService(database.sessions, SystemClock()).all(), database.dialect
 
-    found, dialect = asyncio.run(states())
+    found, dialect = _on_database(settings, states)
     print(f"{'job':22} {'every':>8}  {'leader only':11}  {'last run (UTC)':19}  {'next run (UTC)':19}  error")
     leaders: set[str] = set()
     for spec in job_specs(settings):
@@ -169,19 +256,82 @@ def _scheduler_list(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _scheduler_run(settings: Settings, args: argparse.Namespace) -> int:
+    from dispatchbot.app import Bot
+    from dispatchbot.config import runtime_problems
+
     problems = runtime_problems(settings)
     if problems:
         return _report_config(problems)
     configure_logging(level=settings.log.level, fmt=settings.log.format, secrets=settings.secrets())
-    from dispatchbot.app import Bot
 
     try:
         asyncio.run(Bot(settings).run_job(args.job))
     except StartupError as exc:
         print(f"dispatchbot: {exc}", file=sys.stderr)
-        return EXIT_STARTUP
+        return EXIT_FAILED
     print(f"ran {args.job}")
     return 0
+
+
+def _on_database(settings: Settings, use: Callable[[Database], Awaitable[T]], *, create: bool = False) -> T:
+    """Run `use` on the configured database, turning the ways that fails into one-line `CommandError`s.
+
+    Unless `create` is set, a missing SQLite file is reported rather than created, so looking at a
+    deployment (`db current`, `scheduler list`) never leaves an empty database behind.
+    """
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    from dispatchbot.config import masked_dict
+    from dispatchbot.storage.engine import NoDatabase, open_database, open_existing_database
+
+    async def session() -> T:
+        url = settings.database.url
+        database = open_database(url) if create else open_existing_database(url)
+        try:
+            return await use(database)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(session())
+    except NoDatabase as exc:
+        raise CommandError(
+            f"no database at {exc.path} (run `dispatchbot db upgrade` or `dispatchbot run` to create it)"
+        ) from None
+    except (OSError, SQLAlchemyError) as exc:
+        cause: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        server = "" if settings.database.url.startswith("sqlite") else " and that the server is up"
+        raise CommandError(
+            f"database {masked_dict(settings)['database']['url']}: {_one_line(cause)} — check database.url "
+            f"(DISPATCHBOT_DATABASE__URL or DATABASE_URL){server}"
+        ) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    """A driver's error as one short line: the OS reason, or the first line without a class prefix."""
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if first.startswith("<class '"):  # SQLAlchemy's asyncpg adapter: "<class 'asyncpg....Error'>: reason"
+        first = first.partition(">: ")[2] or first
+    return first
+
+
+def _report_unexpected(exc: Exception, settings: Settings | None) -> int:
+    """A bug, not an operator's mistake: one line with an id to quote; the traceback only at DEBUG."""
+    error_id = uuid.uuid4().hex[:8]
+    level = settings.log.level if settings is not None else os.environ.get("DISPATCHBOT_LOG__LEVEL", "")
+    print(f"dispatchbot: unexpected error {error_id} ({type(exc).__name__}) — {DEBUG_HINT}", file=sys.stderr)
+    if level.upper() == "DEBUG":
+        print(f"error {error_id}:", file=sys.stderr)
+        traceback.print_exception(exc, file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _version() -> str:
+    try:
+        return metadata.version("dispatchbot")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def _duration(seconds: float) -> str:
@@ -200,12 +350,26 @@ def _report_config(problems: list[str]) -> int:
 
 
 def _to_toml(data: dict[str, Any]) -> str:
-    """Tables and arrays of tables of scalars and lists: all our settings are (JSON literals are TOML)."""
+    """Tables and arrays of tables, as all our settings are; free-form tables (plugins) go inline."""
     lines: list[str] = []
     for section, values in data.items():
         tables = values if isinstance(values, list) else [values]
         for table in tables:
             lines.append(f"[[{section}]]" if isinstance(values, list) else f"[{section}]")
-            lines.extend(f"{key} = {json.dumps(value)}" for key, value in table.items())
+            lines.extend(f"{_toml_key(key)} = {_toml_value(value)}" for key, value in table.items())
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    """JSON's strings, numbers, booleans and arrays are TOML (unescaped non-ASCII: TOML has no surrogates)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(key)} = {_toml_value(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_key(key: str) -> str:
+    bare = key and all(char.isascii() and (char.isalnum() or char in "_-") for char in key)
+    return key if bare else json.dumps(key, ensure_ascii=False)

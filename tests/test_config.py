@@ -154,6 +154,9 @@ def test_db_upgrade_and_current(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DISPATCHBOT_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+    assert main(["db", "current"]) == 1
+    assert f"no database at {tmp_path}/cli.db" in capsys.readouterr().err
+    (tmp_path / "cli.db").touch()
     assert main(["db", "current"]) == 0
     assert "empty — behind" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
