@@ -9,6 +9,7 @@ finish (bounded), then close the connection and the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -77,6 +78,7 @@ from dispatchbot.services.tasks import TaskService
 from dispatchbot.socket_mode import ConnectionWatch, InstrumentedSocketModeHandler
 from dispatchbot.storage import migrate
 from dispatchbot.storage.engine import Database, open_database
+from dispatchbot.storage.liveness import liveness_for, owner_name
 from dispatchbot.web import SlackStatus, WebState, build_web_app
 
 log = get_logger(__name__)
@@ -140,42 +142,59 @@ class Bot:
         self._clock = clock or SystemClock()
         self.running: Running | None = None
         self._database: Database | None = None
+        self._runs: FlowRunner[Deps] | None = None
         self._http: aiohttp.ClientSession | None = None
 
     async def start(self) -> Running:
-        """Bring the bot up; raises `StartupError` with an operator-readable reason."""
+        """Bring the bot up; raises `StartupError` with an operator-readable reason.
+
+        Whatever start-up opened is undone if it fails or is cancelled part-way (a signal during
+        start-up), so a refused port or a Ctrl-C never leaves a Socket Mode session or listener behind.
+        """
         assembled = await self.assemble()
         settings, deps, bolt, in_flight = self.settings, assembled.deps, assembled.bolt, assembled.in_flight
         metrics, database = deps.metrics, deps.database
-        socket_handler: InstrumentedSocketModeHandler | None = None
-        watch: ConnectionWatch | None = None
-        if settings.slack.mode is SlackMode.SOCKET:
-            app_token = settings.slack.app_token.get_secret_value() if settings.slack.app_token else ""
-            socket_handler = InstrumentedSocketModeHandler(
-                bolt, app_token=app_token, ping_interval=settings.slack.ping_interval_seconds, metrics=metrics
+        await deps.runs.announce()  # before anything can claim a run: other replicas must see us alive
+        # A crashed process's runs resume now, while the transports connect: auth.test showed the Web
+        # API answers, which is all they need, and the reporter is waiting in an empty channel.
+        resumed = await deps.runs.resume_after_restart()
+        async with contextlib.AsyncExitStack() as undo:
+            socket_handler: InstrumentedSocketModeHandler | None = None
+            watch: ConnectionWatch | None = None
+            if settings.slack.mode is SlackMode.SOCKET:
+                app_token = settings.slack.app_token.get_secret_value() if settings.slack.app_token else ""
+                socket_handler = InstrumentedSocketModeHandler(
+                    bolt,
+                    app_token=app_token,
+                    ping_interval=settings.slack.ping_interval_seconds,
+                    metrics=metrics,
+                )
+                undo.push_async_callback(socket_handler.close_async)
+                watch = ConnectionWatch(socket_handler, self._clock, metrics)
+                undo.push_async_callback(watch.stop)
+
+            web_state = WebState()
+            web_app = build_web_app(
+                database=database,
+                metrics=metrics,
+                slack_status=lambda: _slack_status(settings, watch, self._clock),
+                bolt_app=bolt if settings.slack.mode is SlackMode.HTTP else None,
+                state=web_state,
             )
-            watch = ConnectionWatch(socket_handler, self._clock, metrics)
+            web_runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
+            await web_runner.setup()
+            undo.push_async_callback(web_runner.cleanup)
+            site = web.TCPSite(web_runner, settings.http.host, settings.http.port)
+            await site.start()
+            port = _bound_port(site)
 
-        web_state = WebState()
-        web_app = build_web_app(
-            database=database,
-            metrics=metrics,
-            slack_status=lambda: _slack_status(settings, watch, self._clock),
-            bolt_app=bolt if settings.slack.mode is SlackMode.HTTP else None,
-            state=web_state,
-        )
-        web_runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
-        await web_runner.setup()
-        site = web.TCPSite(web_runner, settings.http.host, settings.http.port)
-        await site.start()
-        port = _bound_port(site)
-
-        if socket_handler is not None and watch is not None:
-            await _connect_socket(socket_handler)
-            await watch.check()
-            watch.start()
-        await assembled.scheduler.start()
-        resumed = await deps.runs.resume_pending()
+            if socket_handler is not None and watch is not None:
+                await _connect_socket(socket_handler)
+                await watch.check()
+                watch.start()
+            undo.push_async_callback(assembled.scheduler.stop)
+            await assembled.scheduler.start()
+            undo.pop_all()  # started: from here on `stop` owns all of it
         self.running = Running(
             deps, bolt, web_runner, web_state, assembled.scheduler, in_flight, socket_handler, watch, port
         )
@@ -193,6 +212,7 @@ class Bot:
         """`dispatchbot scheduler run JOB`: one tick now, whoever leads (reminder claims stay exclusive)."""
         assembled = await self.assemble()
         try:
+            await assembled.deps.runs.announce()
             job = next((job for job in assembled.scheduler.jobs if job.name == name), None)
             if job is None:
                 known = ", ".join(job.name for job in assembled.scheduler.jobs)
@@ -220,10 +240,21 @@ class Bot:
         )
         slack = SlackGateway(client)
         identity = await _check_bot_token(slack, settings)
-        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        owner = owner_name(socket.gethostname(), os.getpid(), uuid.uuid4().hex[:8])
         in_flight = InFlight()
         runs: FlowRunner[Deps] = FlowRunner(
-            FlowRunService(database.sessions, self._clock, owner, settings.runs.lease_seconds),
+            FlowRunService(
+                database.sessions,
+                self._clock,
+                owner,
+                settings.runs.lease_seconds,
+                liveness_for(
+                    database,
+                    owner,
+                    check_seconds=settings.runs.sweep_interval_seconds,
+                    grace_seconds=settings.runs.lease_seconds,
+                ),
+            ),
             metrics,
             max_attempts=settings.runs.max_attempts,
             backoff_seconds=settings.runs.retry_backoff_seconds,
@@ -255,6 +286,7 @@ class Bot:
             providers=providers,
         )
         runs.bind(deps)
+        self._runs = runs
         runs.on_failure(lambda run, title, message: run_failures.notify(deps, run, title, message))
 
         signing_secret = (
@@ -271,7 +303,7 @@ class Bot:
         context_handlers.register(bolt, deps, in_flight)
         delivery_handlers.register(bolt, deps)
         error_handlers.register(bolt, deps)
-        router = Router()
+        router = Router(self._http)
         for module in FEATURE_MODULES:
             module.register(router, deps)
         for extension in self._extensions:
@@ -289,23 +321,26 @@ class Bot:
         """Graceful stop: refuse new requests, finish in-flight work (bounded), then close everything."""
         running = self.running
         if running is None:  # start-up failed part-way: release what it had opened
+            if self._runs is not None:  # runs resumed early in start-up may be under way: let them end
+                await self._runs.drain(self.settings.runs.shutdown_timeout_seconds)
             if self._database is not None:
                 await self._database.dispose()
             await self._close_http()
             return
         self.running = None
         deadline = asyncio.get_running_loop().time() + self.settings.runs.shutdown_timeout_seconds
-        running.web_state.draining = True
-        if running.watch is not None:
-            await running.watch.stop()
-        if running.socket is not None:
-            await running.socket.close_async()  # type: ignore[no-untyped-call]
-        await running.scheduler.stop()
 
         def remaining() -> float:
             return max(0.0, deadline - asyncio.get_running_loop().time())
 
+        running.web_state.draining = True
+        if running.watch is not None:
+            await running.watch.stop()
+        if running.socket is not None:
+            await running.socket.close_async()
+        await running.scheduler.stop(remaining())
         await running.in_flight.wait_idle(remaining())
+        await running.deps.deliveries.drain(remaining())
         await running.deps.background.drain(remaining())
         await running.deps.runs.drain(remaining())
         await running.web_runner.cleanup()
@@ -318,16 +353,32 @@ class Bot:
             await self._http.close()
             self._http = None
 
-    async def run_until_signalled(self) -> None:
-        """`dispatchbot run`: start, then wait for SIGTERM or SIGINT and stop gracefully."""
-        stop = asyncio.Event()
+    async def run_until_signalled(self) -> signal.Signals:
+        """`dispatchbot run`: start, then wait for SIGTERM or SIGINT, stop gracefully and say which came.
+
+        Start-up runs as a task the signal cancels, so Ctrl-C is obeyed at once even while start-up
+        is still retrying Slack or the database; `stop` then releases whatever start-up had opened.
+        """
         loop = asyncio.get_running_loop()
+        received: asyncio.Future[signal.Signals] = loop.create_future()
+        starting = asyncio.create_task(self.start())
+
+        def on_signal(signum: signal.Signals) -> None:
+            if not received.done():
+                received.set_result(signum)
+            starting.cancel()  # does nothing once start-up has finished
+
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+            loop.add_signal_handler(signum, on_signal, signum)
         try:
-            await self.start()
-            await stop.wait()
-            log.info("bot.stopping")
+            try:
+                await starting
+            except asyncio.CancelledError:
+                if not received.done():
+                    raise
+            signum = await received
+            log.info("bot.stopping", signal=signum.name, started=self.running is not None)
+            return signum
         finally:
             await self.stop()
 
@@ -335,7 +386,10 @@ class Bot:
 async def _prepare_schema(database: Database, settings: Settings) -> None:
     try:
         if settings.database.migrate_on_start:
+            before, head = await migrate.current_revision(database), migrate.head_revision()
             await migrate.upgrade(database)
+            if before != head:  # alembic's own lines are library chatter: one line of ours instead
+                log.info("database.migrated", from_revision=before, to_revision=head)
         elif await migrate.current_revision(database) != migrate.head_revision():
             raise StartupError(
                 "database schema is not current and database.migrate_on_start is off"

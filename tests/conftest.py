@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
+from pytest_asyncio import is_async_test
 from sqlalchemy.engine import make_url
 
 from dispatchbot.storage import migrate
 from dispatchbot.storage.engine import Database, open_database
+from tests.support import leftover_tasks
 
 POSTGRES_URL_ENV = "TEST_POSTGRES_URL"
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy")
@@ -20,12 +23,32 @@ PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "AL
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
     """No proxies (slack_sdk ignores NO_PROXY), no operator settings, no ./config.toml from the repo."""
-    for name in PROXY_VARIABLES:
+    for name in (*PROXY_VARIABLES, "DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     for name in list(os.environ):
         if name.startswith("DISPATCHBOT_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # type: ignore[arg-type]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> None:
+    """Note the test's time limit for `no_leftover_tasks`; pytest-timeout's own hook sets the timer."""
+    item.stash[leftover_tasks.TIME_LIMIT] = float(settings.timeout)
+
+
+@pytest.fixture(autouse=True)
+async def no_leftover_tasks(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """An async test fails if a task it (or a fixture) started is still running once all its other
+    fixtures are torn down: such a task is a leak, and one that ignores cancellation hangs the loop's
+    close. Autouse fixtures are set up first, so this teardown runs after every other fixture's.
+    Should the test hang instead, its tasks are listed on stderr just before the time limit."""
+    if not is_async_test(request.node):
+        yield
+        return
+    leftover_tasks.report_tasks_before(request.node.stash.get(leftover_tasks.TIME_LIMIT, None))
+    yield
+    await leftover_tasks.check_no_leftover_tasks()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -22,6 +22,9 @@ log = get_logger(__name__)
 
 LEADER_LOCK_KEY = 0x64697370_6C656164  # "disp" "lead"
 
+RELEASE_SECONDS = 5.0
+"""How long giving the lock back may take before the connection is dropped instead."""
+
 
 class Leadership(Protocol):
     @property
@@ -62,8 +65,7 @@ class AdvisoryLockLeadership:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task})  # (awaiting the task itself would hide our own cancel)
         await self._release()
 
     async def _keep(self) -> None:
@@ -106,13 +108,19 @@ class AdvisoryLockLeadership:
             return False
 
     async def _release(self) -> None:
+        """Unlock and close, bounded: against an unreachable server, drop the connection instead (the
+        server frees a session lock when its connection goes)."""
         connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(Exception):
+        if connection is None:
+            return
+        try:
+            async with asyncio.timeout(RELEASE_SECONDS):
                 await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LEADER_LOCK_KEY})
                 await connection.commit()
-            with contextlib.suppress(Exception):
                 await connection.close()
+        except Exception:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
 
 
 def leadership_for(database: Database, retry_seconds: float) -> Leadership:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -33,26 +34,27 @@ def general(slack: FakeSlack, alice: User) -> Channel:
 
 @pytest.fixture
 async def start_bot() -> AsyncIterator[StartBot]:
-    """Start bots with given settings (with the probe extension); all are stopped at teardown."""
-    bots: list[Bot] = []
+    """Start bots with given settings (with the probe extension); all are stopped at teardown, each
+    even if stopping another fails, so none is left running into the event loop's close."""
+    async with contextlib.AsyncExitStack() as stopping:
 
-    async def start(settings: Settings) -> Running:
-        bot = Bot(settings, extensions=[probe.register])
-        bots.append(bot)
-        return await bot.start()
+        async def start(settings: Settings) -> Running:
+            bot = Bot(settings, extensions=[probe.register])
+            stopping.push_async_callback(bot.stop)
+            return await bot.start()
 
-    yield start
-    for bot in bots:
-        await bot.stop()
+        yield start
 
 
 @pytest.fixture
 async def processes() -> AsyncIterator[list[BotProcess]]:
-    """Bot processes a test starts; any still running at teardown are killed."""
+    """Bot processes a test starts; any still running at teardown are killed (each of them, even if
+    another one fails to die)."""
     started: list[BotProcess] = []
-    yield started
-    for process in started:
-        await process.ensure_stopped()
+    async with contextlib.AsyncExitStack() as stopping:
+        yield started
+        for process in started:
+            stopping.push_async_callback(process.ensure_stopped)
 
 
 @pytest.fixture

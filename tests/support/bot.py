@@ -14,6 +14,7 @@ from dispatchbot.config import (
     DatabaseSettings,
     HealthSettings,
     HttpSettings,
+    ProviderSettings,
     RunsSettings,
     Settings,
     SlackMode,
@@ -29,6 +30,10 @@ FAST_RUNS = {
     "sweep_interval_seconds": 0.3,
     "retry_backoff_seconds": 0.05,
     "max_attempts": 2,
+}
+FAST_PROVIDERS = {
+    "retry_deadline_seconds": 3.0,  # room for one Retry-After: 2 (the case), not for two
+    "retry_backoff_seconds": 0.05,
 }
 
 
@@ -54,6 +59,7 @@ def bot_settings(
         http=HttpSettings(host="127.0.0.1", port=0),
         runs=RunsSettings(**{**FAST_RUNS, **(runs or {})}),
         health=HealthSettings(**(health or {})),
+        providers=ProviderSettings(**FAST_PROVIDERS),
     )
 
 
@@ -76,6 +82,7 @@ def bot_environment(fake: FakeSlack, database_url: str, port: int, **overrides: 
             "DISPATCHBOT_HTTP__PORT": str(port),
             "DISPATCHBOT_LOG__FORMAT": "json",
             **{f"DISPATCHBOT_RUNS__{key.upper()}": str(value) for key, value in FAST_RUNS.items()},
+            **{f"DISPATCHBOT_PROVIDERS__{key.upper()}": str(value) for key, value in FAST_PROVIDERS.items()},
         }
     )
     environment.update(overrides)

@@ -22,6 +22,9 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from dispatchbot.testing.slack.delivery import EVENTS_API, JSON, Ack
 
+CLOSE_SECONDS = 2.0
+"""How long stopping waits for a client to answer the close frame (aiohttp alone waits 10 s)."""
+
 
 class SocketMode:
     """The ``/link/`` WebSocket endpoint and envelope delivery over it."""
@@ -137,11 +140,20 @@ class SocketMode:
             )
 
     async def close(self) -> None:
-        for ws in list(self._connections):
-            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"fake slack stopping")
+        """Close every connection (bounded: a client that never answers the close frame is cut off)."""
+        await asyncio.gather(*(self._close(ws) for ws in list(self._connections)))
         for future, _, _ in self._pending.values():
             future.cancel()
         self._pending.clear()
+
+    async def _close(self, ws: web.WebSocketResponse) -> None:
+        try:
+            async with asyncio.timeout(CLOSE_SECONDS):
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"fake slack stopping")
+        except TimeoutError:
+            request = self._requests.get(id(ws))
+            if request is not None and request.transport is not None:
+                request.transport.abort()
 
     # ---------------------------------------------------------------- delivery
 
