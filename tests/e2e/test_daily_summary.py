@@ -146,6 +146,8 @@ async def test_the_summary_lists_each_section_with_buttons_that_work(
         carol = slack.add_user("carol", real_name="Carol Chen")
         assert (await slack.as_user(bob).click(for_incident(summary, stable), "Join")).ok
         await eventually(lambda: bob.id in stable_channel.members, what="bob in the incident channel")
+        # The answer comes once bob is recorded too (that is after the invite).
+        await eventually(lambda: bool(slack.ephemerals(announcements.id, bob.id)), what="the join answer")
         participant = await bot.deps.participants.get(stable.id, bob.id)
         assert participant is not None
         assert participant.active
