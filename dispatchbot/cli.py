@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import gc
 import json
 import os
 import signal
 import sys
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -59,8 +61,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Import the heavy modules with the garbage collector off, then freeze what they made.
+
+    Importing the bot makes about 190,000 long-lived objects, and the collector would walk them
+    again and again while they are made: about 180 ms of every restart, which a reporter waiting on
+    a resumed run pays. Frozen (`gc.freeze`), they stay out of every later collection too.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def _main(argv: Sequence[str] | None) -> int:
-    from dispatchbot.config import ConfigError, load_settings
+    with _collector_paused():
+        from dispatchbot.config import ConfigError, load_settings
 
     parser = _parser()
     try:
@@ -139,7 +158,8 @@ def run_daemon(settings: Settings, extensions: Sequence[Extension] = ()) -> int:
     SIGTERM (the supervisor's stop) exits 0; SIGINT exits 130, the shell's code for an interrupted
     command. Either one stops start-up at once.
     """
-    from dispatchbot.app import Bot
+    with _collector_paused():
+        from dispatchbot.app import Bot
     from dispatchbot.config import runtime_problems
 
     problems = runtime_problems(settings)
@@ -182,7 +202,7 @@ def _db_current(settings: Settings, _args: argparse.Namespace) -> int:
     from dispatchbot.storage import migrate
 
     revision = _on_database(settings, migrate.current_revision)
-    head = migrate.head_revision()
+    head = migrate.HEAD_REVISION
     state = "up to date" if revision == head else f"behind (head is {head}; run `dispatchbot db upgrade`)"
     print(f"{revision or 'empty'} — {state}")
     return 0
@@ -226,7 +246,7 @@ def _scheduler_list(settings: Settings, _args: argparse.Namespace) -> int:
         revision = await migrate.current_revision(database)
         if revision is None:
             raise CommandError("database not migrated — run `dispatchbot db upgrade`")
-        if revision != migrate.head_revision():
+        if revision != migrate.HEAD_REVISION:
             print(
                 "dispatchbot: warning: the database schema is behind — run `dispatchbot db upgrade`",
                 file=sys.stderr,
@@ -256,7 +276,8 @@ def _scheduler_list(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _scheduler_run(settings: Settings, args: argparse.Namespace) -> int:
-    from dispatchbot.app import Bot
+    with _collector_paused():
+        from dispatchbot.app import Bot
     from dispatchbot.config import runtime_problems
 
     problems = runtime_problems(settings)

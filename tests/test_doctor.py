@@ -158,7 +158,7 @@ async def test_a_healthy_deployment_passes_every_check(
     )
     database = checks["database"].detail
     assert database.startswith(("SQLite 3.", "PostgreSQL 1")), database
-    assert database.endswith(f"schema up to date ({migrate.head_revision()})")
+    assert database.endswith(f"schema up to date ({migrate.HEAD_REVISION})")
     assert checks["pagerduty credentials"].detail == "API key accepted"
     assert checks["service 'Database' (pagerduty PSVC1)"].detail == "Database"
     assert checks["opsgenie credentials"].detail == "API key accepted"
@@ -380,7 +380,7 @@ async def test_a_schema_behind_or_ahead_of_this_release_fails(slack: FakeSlack, 
     try:
         await migrate.upgrade(older, revision="0001")
         check = by_check(await diagnose(settings))["database"]
-        assert check.detail.endswith(f"schema at 0001, behind this release's {migrate.head_revision()}")
+        assert check.detail.endswith(f"schema at 0001, behind this release's {migrate.HEAD_REVISION}")
         assert "dispatchbot db upgrade" in check.fix
 
         async with older.engine.begin() as connection:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
@@ -67,12 +65,12 @@ async def _inspect(url: str, shown: str) -> CheckResult:
     finally:
         await database.dispose()
     product = f"{PRODUCTS.get(database.dialect, database.dialect)} {'.'.join(map(str, version))}".strip()
-    head = migrate.head_revision()
+    head = migrate.HEAD_REVISION
     if revision is None:
         return failed(CHECK, f"{product}: no schema yet (the database is empty)", UPGRADE_FIX)
     if revision == head:
         return passed(CHECK, f"{product}, schema up to date ({head})")
-    if not _known(revision):
+    if not migrate.is_known(revision):
         return failed(
             CHECK,
             f"{product}: schema at {revision}, which this release does not know (a newer dispatchbot "
@@ -91,10 +89,3 @@ def _missing_sqlite_file(url: str) -> str | None:
     if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
         return None
     return None if Path(database).exists() else database
-
-
-def _known(revision: str) -> bool:
-    try:
-        return ScriptDirectory.from_config(migrate.alembic_config()).get_revision(revision) is not None
-    except CommandError:
-        return False

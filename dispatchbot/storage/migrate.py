@@ -3,24 +3,34 @@
 Running on the caller's connection (instead of Alembic's own `asyncio.run`) lets `dispatchbot run`
 upgrade inside its event loop. On PostgreSQL a transaction-level advisory lock serialises replicas
 that start at the same moment, so only one of them applies a revision.
+
+Alembic (with Mako and Pygments behind it) costs about 100 ms to import, paid on every restart while a
+reporter may be waiting on a resumed run. A start whose schema is already current never needs it: the
+revision is read with one plain query and compared with `HEAD_REVISION`, and Alembic is imported only
+to upgrade or to inspect the script directory.
 """
 
 from __future__ import annotations
 
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 from dispatchbot.storage.engine import Database
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+HEAD_REVISION = "0004"
+"""The newest revision this release ships; a test holds it equal to the script directory's head."""
+_VERSION_TABLE = "alembic_version"
 _MIGRATION_LOCK_KEY = 0x64697370  # "disp"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(files("dispatchbot.storage") / "migrations"))
     if connection is not None:
@@ -29,6 +39,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def upgrade(database: Database, revision: str = "head") -> None:
+    from alembic import command
+
     async with database.engine.begin() as connection:
         if database.dialect == "postgresql":
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
@@ -36,9 +48,31 @@ async def upgrade(database: Database, revision: str = "head") -> None:
 
 
 async def current_revision(database: Database) -> str | None:
+    """The schema's revision, None for an empty database (Alembic's version table is made by the first
+    upgrade). Our history is linear, so the table holds at most one row."""
     async with database.engine.connect() as connection:
-        return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        return await connection.run_sync(_read_revision)
 
 
-def head_revision() -> str | None:
+def _read_revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table(_VERSION_TABLE):
+        return None
+    return connection.execute(text(f"SELECT version_num FROM {_VERSION_TABLE}")).scalar_one_or_none()
+
+
+def script_head() -> str | None:
+    """The head of the shipped script directory, read by Alembic: the truth `HEAD_REVISION` mirrors."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def is_known(revision: str) -> bool:
+    """Whether this release ships `revision` (False for one made by a newer release)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False

@@ -31,12 +31,17 @@ async def test_migrations_match_the_table_definitions(database: Database) -> Non
 
     async with database.engine.connect() as connection:
         assert await connection.run_sync(differences) == []
-    assert await migrate.current_revision(database) == migrate.head_revision()
+    assert await migrate.current_revision(database) == migrate.HEAD_REVISION
+
+
+def test_head_revision_is_the_script_directorys_head() -> None:
+    """A new migration must bump `HEAD_REVISION`, or start-up would skip it on current databases."""
+    assert migrate.script_head() == migrate.HEAD_REVISION
 
 
 async def test_upgrade_is_idempotent(database: Database) -> None:
     await migrate.upgrade(database)
-    assert await migrate.current_revision(database) == migrate.head_revision()
+    assert await migrate.current_revision(database) == migrate.HEAD_REVISION
 
 
 async def test_sqlite_pragmas(database: Database) -> None:
