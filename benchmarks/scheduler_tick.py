@@ -37,7 +37,7 @@ from dispatchbot.config import (
 )
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Reminder, ReminderKind, Role
-from dispatchbot.flows.costs import cost_models
+from dispatchbot.flows.incidents.costs import cost_models
 from dispatchbot.handlers.router import Router
 from dispatchbot.storage.tables import (
     IncidentRow,

@@ -29,30 +29,30 @@ from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError, StartupError
 from dispatchbot.flows import run_failures
 from dispatchbot.flows.runner import FlowRunner
-from dispatchbot.handlers import (
+from dispatchbot.handlers import context as context_handlers
+from dispatchbot.handlers import deliveries as delivery_handlers
+from dispatchbot.handlers import errors as error_handlers
+from dispatchbot.handlers import fallback as fallback_handlers
+from dispatchbot.handlers import run_failures as run_failure_handlers
+from dispatchbot.handlers.feedback import feedback
+from dispatchbot.handlers.incidents import (
     app_home,
     assign_role,
     channel_events,
     close_reminders,
     documents,
-    feedback,
     join_subscribe,
     list_incidents,
     notifications_group,
-    oncall,
     participants,
-    reports,
-    tasks,
     timeline,
     update_incident,
 )
-from dispatchbot.handlers import context as context_handlers
-from dispatchbot.handlers import deliveries as delivery_handlers
-from dispatchbot.handlers import errors as error_handlers
-from dispatchbot.handlers import fallback as fallback_handlers
-from dispatchbot.handlers import report_incident as report_incident_handlers
-from dispatchbot.handlers import run_failures as run_failure_handlers
+from dispatchbot.handlers.incidents import report_incident as report_incident_handlers
+from dispatchbot.handlers.oncall import oncall
+from dispatchbot.handlers.reports import reports
 from dispatchbot.handlers.router import Router
+from dispatchbot.handlers.tasks import tasks
 from dispatchbot.logs import get_logger
 from dispatchbot.metrics import Metrics
 from dispatchbot.providers.registry import load_providers

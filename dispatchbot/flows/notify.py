@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from dispatchbot.blocks import incident as incident_blocks
+from dispatchbot.blocks.incidents import incident as incident_blocks
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident
 from dispatchbot.errors import ProviderError

@@ -15,14 +15,10 @@ from datetime import datetime, timedelta
 from dispatchbot.config import Settings
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Reminder
-from dispatchbot.flows import (
-    costs,
-    daily_summary,
-    document_tasks,
-    feedback_digest,
-    oncall_pages,
-    shift_feedback,
-)
+from dispatchbot.flows.feedback import feedback_digest, shift_feedback
+from dispatchbot.flows.incidents import costs, daily_summary
+from dispatchbot.flows.oncall import oncall_pages
+from dispatchbot.flows.tasks import document_tasks
 from dispatchbot.logs import get_logger
 from dispatchbot.services.reminders import Outcome
 

@@ -24,28 +24,27 @@ from slack_sdk.models.blocks import Block, BlockElement
 from slack_sdk.models.views import View
 
 import dispatchbot.blocks
-from dispatchbot.blocks import (
+from dispatchbot.blocks import common, run_failures
+from dispatchbot.blocks.feedback import feedback
+from dispatchbot.blocks.incidents import (
     app_home,
     assign_role,
     channel_events,
     close_reminders,
-    common,
     daily_summary,
     documents,
-    feedback,
     incident,
     join_subscribe,
     list_incidents,
     notifications_group,
-    oncall,
     participants,
     report_incident,
-    reports,
-    run_failures,
-    tasks,
     timeline,
     update_incident,
 )
+from dispatchbot.blocks.oncall import oncall
+from dispatchbot.blocks.reports import reports
+from dispatchbot.blocks.tasks import tasks
 from dispatchbot.catalog import Catalog
 from dispatchbot.config import CommandSettings, ServiceSettings
 from dispatchbot.domain import (
@@ -521,13 +520,17 @@ NOT_FOR_SLACK: dict[str, str] = {
 
 
 def public_functions() -> dict[str, Callable[..., Any]]:
-    """Every public function defined in a `dispatchbot.blocks` module, as "module.function"."""
+    """Every public function defined in a `dispatchbot.blocks` module (domain subpackages included), as
+    "module.function" with the module's own name: feature stems are unique across domains."""
     found = {}
-    for info in pkgutil.iter_modules(dispatchbot.blocks.__path__):
-        module = importlib.import_module(f"dispatchbot.blocks.{info.name}")
+    for info in pkgutil.walk_packages(dispatchbot.blocks.__path__, "dispatchbot.blocks."):
+        if info.ispkg:
+            continue
+        module = importlib.import_module(info.name)
+        stem = info.name.rsplit(".", 1)[-1]
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and not name.startswith("_"):
-                found[f"{info.name}.{name}"] = function
+                found[f"{stem}.{name}"] = function
     return found
 
 

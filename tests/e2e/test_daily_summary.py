@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from dispatchbot.app import Bot, Running
-from dispatchbot.blocks import daily_summary as summary_blocks
+from dispatchbot.blocks.incidents import daily_summary as summary_blocks
 from dispatchbot.config import NotificationSettings, Settings, SummarySettings
 from dispatchbot.domain import Incident, Role, Status, Visibility
-from dispatchbot.flows import daily_summary
+from dispatchbot.flows.incidents import daily_summary
 from dispatchbot.testing import Channel, FakeSlack, Message, User
 from tests.support import probe
 from tests.support.bot import bot_settings

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from dispatchbot.app import Running
 from dispatchbot.config import IncidentTypeSettings, Settings
 from dispatchbot.domain import Document, DocumentKind, Incident, ReportKind, ResourceStatus, RunStatus
-from dispatchbot.flows import incident_documents
+from dispatchbot.flows.incidents import incident_documents
 from dispatchbot.storage.tables import FlowRunRow
 from dispatchbot.testing import Channel, FakeSlack, Message, User
 from dispatchbot.testing.google import FOLDER_MIME_TYPE, ROOT_FOLDER_ID, FakeGoogle

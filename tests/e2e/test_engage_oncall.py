@@ -10,7 +10,7 @@ import pytest
 
 from dispatchbot.app import Running
 from dispatchbot.domain import Incident, Page, PageStatus, Role, RunStatus
-from dispatchbot.flows import engage_oncall
+from dispatchbot.flows.oncall import engage_oncall
 from dispatchbot.flows.run_failures import REQUESTED_BY
 from dispatchbot.testing import Channel, FakeSlack, Message, Person, User, View
 from dispatchbot.testing.opsgenie import FakeOpsgenie

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from dispatchbot.app import Bot, Running
-from dispatchbot.blocks.feedback import read_feedback_form
+from dispatchbot.blocks.feedback.feedback import read_feedback_form
 from dispatchbot.config import FeedbackSettings
 from dispatchbot.domain import Incident, Role, RunStatus
 from dispatchbot.errors import InvalidForm

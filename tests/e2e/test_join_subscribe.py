@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dispatchbot.app import Running
-from dispatchbot.blocks import incident as incident_blocks
+from dispatchbot.blocks.incidents import incident as incident_blocks
 from dispatchbot.config import NotificationSettings
 from dispatchbot.domain import Incident, Role
 from dispatchbot.flows import notify

@@ -1,0 +1,4 @@
+"""Block Kit builders: feedback.
+
+On incidents and on on-call shifts, and the digest that sums it up.
+"""

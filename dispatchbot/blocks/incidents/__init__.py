@@ -1,0 +1,5 @@
+"""Block Kit builders: incidents.
+
+Reporting, the channel, updates, roles, participants, lists,
+timeline, App Home.
+"""

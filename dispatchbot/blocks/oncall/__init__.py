@@ -1,0 +1,4 @@
+"""Block Kit builders: oncall.
+
+Engaging and paging the people on call through the configured provider.
+"""

@@ -1,0 +1,4 @@
+"""Block Kit builders: reports.
+
+Tactical and executive reports, and the reminders that ask for them.
+"""

@@ -1,0 +1,4 @@
+"""Use cases: feedback.
+
+On incidents and on on-call shifts, and the digest that sums it up.
+"""

@@ -1,0 +1,5 @@
+"""Use cases: incidents.
+
+Reporting, the channel, updates, roles, participants, lists,
+timeline, App Home.
+"""

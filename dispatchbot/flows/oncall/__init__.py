@@ -1,0 +1,4 @@
+"""Use cases: oncall.
+
+Engaging and paging the people on call through the configured provider.
+"""

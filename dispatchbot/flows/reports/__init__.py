@@ -1,0 +1,4 @@
+"""Use cases: reports.
+
+Tactical and executive reports, and the reminders that ask for them.
+"""

@@ -1,0 +1,4 @@
+"""Use cases: tasks.
+
+Created in Slack or from document comments, listed, reminded, resolved.
+"""

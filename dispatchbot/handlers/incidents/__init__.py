@@ -1,0 +1,5 @@
+"""Slack listeners: incidents.
+
+Reporting, the channel, updates, roles, participants, lists,
+timeline, App Home.
+"""

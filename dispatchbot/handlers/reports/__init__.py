@@ -1,0 +1,4 @@
+"""Slack listeners: reports.
+
+Tactical and executive reports, and the reminders that ask for them.
+"""

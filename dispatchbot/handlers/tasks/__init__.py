@@ -1,0 +1,4 @@
+"""Slack listeners: tasks.
+
+Created in Slack or from document comments, listed, reminded, resolved.
+"""
