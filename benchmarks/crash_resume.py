@@ -24,20 +24,16 @@ import signal
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 from _harness import free_port, spawn_bot, stop_bot
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from dispatchbot.config import RunsSettings
 from dispatchbot.storage.engine import Database, open_database
 from dispatchbot.testing import Channel, FakeSlack, User
+from dispatchbot.testing.postgres import scratch_database
 
 HOLD_SECONDS = 0.5
 """How long the fake holds `conversations.create`: the kill lands inside it; it completes afterwards."""
@@ -147,7 +143,7 @@ async def single_process(workspace: Workspace, trials: int) -> list[Trial]:
 
 async def two_replicas(workspace: Workspace, server_url: str, trials: int) -> list[Trial]:
     results: list[Trial] = []
-    async with scratch_database(server_url) as url:
+    async with scratch_database(server_url, "bench") as url:
         database = open_database(url)
         environment = {"DISPATCHBOT_DATABASE__URL": url}
         bots = [await spawn_bot(workspace.slack, workspace.directory, free_port(), **environment)]
@@ -171,32 +167,6 @@ async def two_replicas(workspace: Workspace, server_url: str, trials: int) -> li
                     await stop_bot(bot)
             await database.dispose()
     return results
-
-
-@asynccontextmanager
-async def scratch_database(server_url: str) -> AsyncIterator[str]:
-    """A fresh database on the PostgreSQL server, dropped afterwards."""
-    server = make_url(server_url)
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-
-    async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(
-            host=server.host,
-            port=server.port,
-            user=server.username,
-            password=server.password,
-            database=server.database,
-        )
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    await admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
-    finally:
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def report(title: str, trials: list[Trial], since: str, target: float, *, restarted: bool) -> None:

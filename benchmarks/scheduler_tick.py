@@ -17,15 +17,11 @@ import asyncio
 import os
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import make_url
 
 from dispatchbot.app import Bot, Running
 from dispatchbot.config import (
@@ -37,8 +33,8 @@ from dispatchbot.config import (
 )
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Reminder, ReminderKind, Role
+from dispatchbot.features import FEATURES, Feature
 from dispatchbot.flows.incidents.costs import cost_models
-from dispatchbot.handlers.router import Router
 from dispatchbot.storage.tables import (
     IncidentRow,
     ParticipantActivityRow,
@@ -48,6 +44,7 @@ from dispatchbot.storage.tables import (
     TimelineEventRow,
 )
 from dispatchbot.testing import FakeSlack
+from dispatchbot.testing.postgres import scratch_database
 
 BATCH = 2000
 ACTIVITY_TYPE = "Chatty"
@@ -55,13 +52,21 @@ ROLES = (Role.COMMANDER, Role.SCRIBE, Role.PARTICIPANT, Role.OBSERVER)
 MESSAGES = 20
 
 
-def dm_sender(router: Router, deps: Deps) -> None:
-    async def send(deps: Deps, reminder: Reminder, incident: Incident) -> datetime | None:
-        await deps.slack.post_message(reminder.recipient, f"Time for a report on {incident.reference}")
-        return deps.clock.now() + timedelta(hours=6)
+async def dm_report_reminder(deps: Deps, reminder: Reminder, incident: Incident) -> datetime | None:
+    await deps.slack.post_message(reminder.recipient, f"Time for a report on {incident.reference}")
+    return deps.clock.now() + timedelta(hours=6)
 
-    for kind in (ReminderKind.TACTICAL_REPORT, ReminderKind.EXECUTIVE_REPORT):
-        deps.reminder_senders[kind] = send
+
+def with_plain_report_reminders() -> tuple[Feature, ...]:
+    """The bot's features, report reminders sent as a plain DM (the tick is measured, not the DM)."""
+    plain = {
+        ReminderKind.TACTICAL_REPORT: dm_report_reminder,
+        ReminderKind.EXECUTIVE_REPORT: dm_report_reminder,
+    }
+    return tuple(
+        replace(feature, reminder_senders=plain) if feature.name == "reports" else feature
+        for feature in FEATURES
+    )
 
 
 async def seed(running: Running, incidents: int, due_fraction: float, commanders: list[str]) -> int:
@@ -210,7 +215,7 @@ async def measure(url: str, label: str, incidents: int, due_fraction: float) -> 
                 IncidentTypeSettings(name=ACTIVITY_TYPE, cost_model="activity"),
             ],
         )
-        bot = Bot(settings, extensions=[dm_sender])
+        bot = Bot(settings, features=with_plain_report_reminders())
         running = await bot.start()
         try:
             due = await seed(running, incidents, due_fraction, commanders)
@@ -242,35 +247,13 @@ async def measure(url: str, label: str, incidents: int, due_fraction: float) -> 
     )
 
 
-@asynccontextmanager
-async def scratch_database(server_url: str) -> AsyncIterator[str]:
-    """An empty database on the server `server_url` points at, dropped afterwards."""
-    url = make_url(server_url)
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-
-    async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(
-            host=url.host, port=url.port, user=url.username, password=url.password, database=url.database
-        )
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    await admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 async def main(incidents: int, due_fraction: float, postgres: str | None) -> None:
     for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
         os.environ.pop(name, None)
     with tempfile.TemporaryDirectory() as directory:
         await measure(f"sqlite+aiosqlite:///{directory}/bench.db", "SQLite", incidents, due_fraction)
     if postgres:
-        async with scratch_database(postgres) as url:
+        async with scratch_database(postgres, "bench") as url:
             await measure(url, "PostgreSQL", incidents, due_fraction)
 
 

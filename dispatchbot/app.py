@@ -27,32 +27,14 @@ from dispatchbot.clock import Clock, SystemClock
 from dispatchbot.config import Settings, SlackMode, masked_dict
 from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError, StartupError
+from dispatchbot.features import FEATURES, Feature
 from dispatchbot.flows import run_failures
 from dispatchbot.flows.runner import FlowRunner
 from dispatchbot.handlers import context as context_handlers
 from dispatchbot.handlers import deliveries as delivery_handlers
 from dispatchbot.handlers import errors as error_handlers
 from dispatchbot.handlers import fallback as fallback_handlers
-from dispatchbot.handlers import run_failures as run_failure_handlers
-from dispatchbot.handlers.feedback import feedback
-from dispatchbot.handlers.incidents import (
-    app_home,
-    assign_role,
-    channel_events,
-    close_reminders,
-    documents,
-    join_subscribe,
-    list_incidents,
-    notifications_group,
-    participants,
-    timeline,
-    update_incident,
-)
-from dispatchbot.handlers.incidents import report_incident as report_incident_handlers
-from dispatchbot.handlers.oncall import oncall
-from dispatchbot.handlers.reports import reports
 from dispatchbot.handlers.router import Router
-from dispatchbot.handlers.tasks import tasks
 from dispatchbot.logs import get_logger
 from dispatchbot.metrics import Metrics
 from dispatchbot.providers.registry import load_providers
@@ -84,28 +66,7 @@ from dispatchbot.web import SlackStatus, WebState, build_web_app
 log = get_logger(__name__)
 
 Extension = Callable[[Router, Deps], None]
-"""Registers more handlers and flows, the same way the built-in `handlers/*.register` do."""
-
-FEATURE_MODULES = (
-    run_failure_handlers,
-    report_incident_handlers,
-    update_incident,
-    assign_role,
-    participants,
-    channel_events,
-    list_incidents,
-    app_home,
-    join_subscribe,
-    notifications_group,
-    timeline,
-    reports,
-    tasks,
-    oncall,
-    documents,
-    feedback,
-    close_reminders,
-)
-"""Each registers its listeners and the durable flows it starts (before start-up resumes their runs)."""
+"""A third-party addition: registers more listeners on the router, and its flows with `deps.runs`."""
 
 
 @dataclass
@@ -134,11 +95,20 @@ class Running:
 
 
 class Bot:
+    """The daemon. `features` is the registry (`dispatchbot.features`) unless a test or benchmark passes a
+    copy with one part replaced; `extensions` add to it (third-party listeners and flows)."""
+
     def __init__(
-        self, settings: Settings, *, extensions: Sequence[Extension] = (), clock: Clock | None = None
+        self,
+        settings: Settings,
+        *,
+        extensions: Sequence[Extension] = (),
+        features: Sequence[Feature] = FEATURES,
+        clock: Clock | None = None,
     ) -> None:
         self.settings = settings
         self._extensions = extensions
+        self._features = features
         self._clock = clock or SystemClock()
         self.running: Running | None = None
         self._database: Database | None = None
@@ -308,8 +278,11 @@ class Bot:
         delivery_handlers.register(bolt, deps)
         error_handlers.register(bolt, deps)
         router = Router(self._http)
-        for module in FEATURE_MODULES:
-            module.register(router, deps)
+        for feature in self._features:
+            for flow in feature.flows:  # before start-up resumes their runs
+                runs.register(flow)
+            if feature.handlers is not None:
+                feature.handlers(router, deps)
         for extension in self._extensions:
             extension(router, deps)
         fallback_handlers.register(router, deps)
@@ -317,7 +290,11 @@ class Bot:
 
         leadership = leadership_for(database, settings.scheduler.leader_retry_seconds)
         scheduler = Scheduler(
-            all_jobs(deps), self._clock, leadership, JobStateService(database.sessions, self._clock), owner
+            all_jobs(deps, self._features),
+            self._clock,
+            leadership,
+            JobStateService(database.sessions, self._clock),
+            owner,
         )
         return Assembled(deps, bolt, in_flight, scheduler)
 

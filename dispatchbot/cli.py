@@ -160,12 +160,9 @@ def run_daemon(settings: Settings, extensions: Sequence[Extension] = ()) -> int:
     """
     with _collector_paused():
         from dispatchbot.app import Bot
-    from dispatchbot.config import runtime_problems
-
-    problems = runtime_problems(settings)
-    if problems:
-        return _report_config(problems)
-    configure_logging(level=settings.log.level, fmt=settings.log.format, secrets=settings.secrets())
+    refused = _refuse_to_run(settings)
+    if refused is not None:
+        return refused
 
     try:
         received = asyncio.run(Bot(settings, extensions=extensions).run_until_signalled())
@@ -179,6 +176,18 @@ def run_daemon(settings: Settings, extensions: Sequence[Extension] = ()) -> int:
             "DISPATCHBOT_HTTP__PORT to a free port, or DISPATCHBOT_HTTP__HOST to a local address"
         )
     return EXIT_INTERRUPTED if received == signal.SIGINT else EXIT_OK
+
+
+def _refuse_to_run(settings: Settings) -> int | None:
+    """The exit code when the settings cannot run the bot (their problems printed); None when they can,
+    logging then set up as they say. Shared by `run` and `scheduler run`, which both boot the bot."""
+    from dispatchbot.config import runtime_problems
+
+    problems = runtime_problems(settings)
+    if problems:
+        return _report_config(problems)
+    configure_logging(level=settings.log.level, fmt=settings.log.format, secrets=settings.secrets())
+    return None
 
 
 def _cannot_start(reason: str) -> int:
@@ -238,8 +247,9 @@ def _doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 def _scheduler_list(settings: Settings, _args: argparse.Namespace) -> int:
     from dispatchbot.clock import SystemClock
+    from dispatchbot.domain import JobState
     from dispatchbot.scheduler.jobs import job_specs
-    from dispatchbot.services.scheduler_jobs import JobState, JobStateService
+    from dispatchbot.services.scheduler_jobs import JobStateService
     from dispatchbot.storage import migrate
 
     async def states(database: Database) -> tuple[dict[str, JobState], str]:
@@ -278,12 +288,9 @@ def _scheduler_list(settings: Settings, _args: argparse.Namespace) -> int:
 def _scheduler_run(settings: Settings, args: argparse.Namespace) -> int:
     with _collector_paused():
         from dispatchbot.app import Bot
-    from dispatchbot.config import runtime_problems
-
-    problems = runtime_problems(settings)
-    if problems:
-        return _report_config(problems)
-    configure_logging(level=settings.log.level, fmt=settings.log.format, secrets=settings.secrets())
+    refused = _refuse_to_run(settings)
+    if refused is not None:
+        return refused
 
     try:
         asyncio.run(Bot(settings).run_job(args.job))

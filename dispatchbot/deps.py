@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 from dispatchbot.background import Background
 from dispatchbot.catalog import Catalog
 from dispatchbot.clock import Clock
 from dispatchbot.config import Settings
-from dispatchbot.domain import Incident, Reminder, ReminderKind
 from dispatchbot.flows.runner import FlowRunner
 from dispatchbot.metrics import Metrics
 from dispatchbot.providers.registry import Providers
@@ -28,9 +25,6 @@ from dispatchbot.services.reports import ReportService
 from dispatchbot.services.sent_once import SentOnceService
 from dispatchbot.services.tasks import TaskService
 from dispatchbot.storage.engine import Database
-
-ReminderSender = Callable[["Deps", Reminder, Incident], Awaitable[datetime | None]]
-"""Sends one due reminder; returns when it is due again, or None when it is done."""
 
 
 @dataclass(frozen=True)
@@ -58,5 +52,3 @@ class Deps:
     documents: DocumentService
     providers: Providers
     """The configured on-call adapters (by name) and documents adapter, found through entry points."""
-    reminder_senders: dict[ReminderKind, ReminderSender] = field(default_factory=dict)
-    """Filled by the feature modules that schedule reminders (reports, tasks) when they register."""

@@ -279,6 +279,17 @@ class Task:
     message_ts: str | None
 
 
+@dataclass(frozen=True)
+class NewTask:
+    """A task to create, open, given to `assignees` (repeats are assigned once)."""
+
+    incident_id: int
+    creator_id: str
+    description: str
+    assignees: list[str]
+    due_at: datetime
+
+
 class ReminderKind(StrEnum):
     TACTICAL_REPORT = "tactical_report"
     EXECUTIVE_REPORT = "executive_report"
@@ -298,6 +309,27 @@ class Reminder:
     due_at: datetime
     sent_count: int
     last_sent_at: datetime | None
+
+
+class MemberKind(StrEnum):
+    """What a notifications group member is: Slack users and channels, and emails kept for later
+    providers (such as an email notifier)."""
+
+    USER = "user"
+    CHANNEL = "channel"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class JobState:
+    """What the scheduler last did with a job, stored so `dispatchbot scheduler list` can show it."""
+
+    name: str
+    every_seconds: float
+    last_started_at: datetime | None
+    last_finished_at: datetime | None
+    last_error: str | None
+    leader: str | None
 
 
 class PageStatus(StrEnum):
@@ -331,6 +363,32 @@ class Page:
     resolved_at: datetime | None
 
 
+@dataclass(frozen=True)
+class NewPage:
+    """A page the provider accepted, to be recorded (once, by `dedup_key`) and followed."""
+
+    dedup_key: str
+    incident_id: int
+    service: str
+    provider: str
+    external_id: str
+    target_user_id: str | None
+    target_name: str
+    requested_by: str
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """An on-call person brought into an incident through a service (once per service and incident)."""
+
+    incident_id: int
+    service: str
+    user_id: str
+    email: str
+    engaged_by: str
+    engaged_at: datetime
+
+
 class ResourceStatus(StrEnum):
     READY = "ready"
     FAILED = "failed"
@@ -351,3 +409,34 @@ class Document:
     def label(self) -> str:
         base = self.kind.split(":", 1)[0]
         return DocumentKind(base).label
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A participant's answer about a closed incident; `rating` is a rating value from the form."""
+
+    incident_id: int
+    user_id: str
+    rating: str
+    text: str
+    anonymous: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ShiftRequest:
+    """Feedback asked of someone after an on-call shift; the answer fields are empty until submitted."""
+
+    id: int
+    service: str
+    user_id: str
+    shift_start: datetime
+    shift_end: datetime
+    requested_at: datetime
+    reminded_at: datetime | None
+    submitted_at: datetime | None
+    effort: str | None
+    hours: float | None
+    text: str
+    anonymous: bool

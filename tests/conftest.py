@@ -1,19 +1,19 @@
-"""Fixtures shared by every test: a clean environment, a temporary database on each backend."""
+"""Fixtures shared by every test: a clean environment, a temporary database on each backend, the fake
+Slack workspace."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
 from pytest_asyncio import is_async_test
-from sqlalchemy.engine import make_url
 
 from dispatchbot.storage import migrate
 from dispatchbot.storage.engine import Database, open_database
+from dispatchbot.testing import FakeSlack
+from dispatchbot.testing.postgres import scratch_database
 from tests.support import leftover_tasks
 
 POSTGRES_URL_ENV = "TEST_POSTGRES_URL"
@@ -60,12 +60,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Asyn
     server = os.environ.get(POSTGRES_URL_ENV)
     if not server:
         pytest.skip(f"{POSTGRES_URL_ENV} is not set (scripts/test runs PostgreSQL tests when it is)")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    await _admin(server, f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with scratch_database(server, "t") as url:
+        yield url
 
 
 @pytest.fixture
@@ -77,12 +73,8 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     await db.dispose()
 
 
-async def _admin(server_url: str, statement: str) -> None:
-    url = make_url(server_url)
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, password=url.password, database=url.database
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    """A fresh fake Slack workspace, serving on a free local port until the test ends."""
+    async with FakeSlack() as fake:
+        yield fake

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import get_args
 
 import pytest
+from pydantic import BaseModel, SecretStr
 
 from dispatchbot.cli import main
 from dispatchbot.config import Settings, load_settings, masked_dict, runtime_problems
@@ -139,6 +141,42 @@ def test_secrets_list_includes_database_password(monkeypatch: pytest.MonkeyPatch
     settings = load_settings()
     assert set(settings.secrets()) == {"0123456789abcdef", "hunter22"}
     assert masked_dict(settings)["slack"]["signing_secret"] == "********"
+
+
+def _secret_keys() -> list[tuple[str, str]]:
+    """Every `SecretStr` setting, found from the models' annotations (so a new one is covered unlisted)."""
+    keys = []
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        for item in get_args(model):  # lists of tables: none may hold a secret until this test sets one
+            if isinstance(item, type) and issubclass(item, BaseModel):
+                assert not any(_is_secret(inner.annotation) for inner in item.model_fields.values()), section
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            keys += [
+                (section, key) for key, inner in model.model_fields.items() if _is_secret(inner.annotation)
+            ]
+    return keys
+
+
+def _is_secret(annotation: object) -> bool:
+    return annotation is SecretStr or SecretStr in get_args(annotation)
+
+
+def test_every_secret_setting_is_masked_and_redacted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = _secret_keys()
+    assert ("slack", "bot_token") in keys  # the walk finds them
+    values = {(section, key): f"xoxb-{section}-{key}-value" for section, key in keys}
+    for (section, key), value in values.items():
+        monkeypatch.setenv(f"DISPATCHBOT_{section.upper()}__{key.upper()}", value)
+    assert main(["config", "show"]) == 0
+    out = capsys.readouterr().out
+    shown = tomllib.loads(out)
+    for (section, key), value in values.items():
+        assert value not in out
+        assert shown[section][key] == "********", (section, key)
+    assert set(load_settings().secrets()) == set(values.values())
 
 
 def test_command_names_are_validated(

@@ -106,18 +106,20 @@ def test_commander_two_hours_and_two_participants_two_hours_each_is_four_hours()
     assert dollars(hours) == 400.0
 
 
-def test_every_weight() -> None:
-    weights = {
-        Role.COMMANDER: 1.0,
-        Role.SCRIBE: 0.75,
-        Role.LIAISON: 0.75,
-        Role.PARTICIPANT: 0.5,
-        Role.REPORTER: 0.5,
-        Role.OBSERVER: 0.0,
-    }
-    for role, weight in weights.items():
-        hours = response_hours(classic(roles=(span("u", role, 0),)), at(hours=4), WINDOW)
-        assert hours == pytest.approx(4 * weight), role
+@pytest.mark.parametrize(
+    ("role", "weight"),
+    [
+        (Role.COMMANDER, 1.0),
+        (Role.SCRIBE, 0.75),
+        (Role.LIAISON, 0.75),
+        (Role.PARTICIPANT, 0.5),
+        (Role.REPORTER, 0.5),
+        (Role.OBSERVER, 0.0),
+    ],
+)
+def test_every_weight(role: Role, weight: float) -> None:
+    hours = response_hours(classic(roles=(span("u", role, 0),)), at(hours=4), WINDOW)
+    assert hours == pytest.approx(4 * weight)
 
 
 def test_stable_stops_the_clock_and_adds_review_hours() -> None:

@@ -28,30 +28,15 @@ from dispatchbot.manifest import BOT_SCOPES
 from dispatchbot.storage import migrate
 from dispatchbot.storage.engine import open_database
 from dispatchbot.testing import Channel, FakeGoogle, FakeOpsgenie, FakePagerDuty, FakeSlack
+from tests.support import oncall
 from tests.support.bot import bot_settings, free_port
-from tests.support.oncall import DATABASE, PAYMENTS, pagerduty
+from tests.support.oncall import DATABASE, PAYMENTS
 from tests.support.waiting import eventually
 
 TEMPLATE = "incident-template"
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def pd() -> AsyncIterator[FakePagerDuty]:
-    async with pagerduty() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def og() -> AsyncIterator[FakeOpsgenie]:
-    async with FakeOpsgenie() as fake:
-        fake.add_schedule(PAYMENTS.external_id, ["olivia@example.com"])
-        yield fake
+pd, og = oncall.pd, oncall.og  # fixtures
 
 
 @pytest.fixture
@@ -163,7 +148,7 @@ async def test_a_healthy_deployment_passes_every_check(
     assert checks["service 'Database' (pagerduty PSVC1)"].detail == "Database"
     assert checks["opsgenie credentials"].detail == "API key accepted"
     assert checks["service 'Payments' (opsgenie payments-primary)"].detail == (
-        "schedule payments-primary (1 on call now)"
+        "schedule payments-primary (2 on call now)"  # Olivia, then Bruno
     )
     assert "root folder 'Incidents' readable" in checks["google credentials"].detail
     assert checks[f"template {TEMPLATE} ('Default' document_template)"].detail == (

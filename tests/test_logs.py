@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+from typing import Any
 
+import pytest
 import structlog
 
 from dispatchbot.logs import REDACTED, configure_logging, get_logger, interaction_context, log_handled
@@ -112,54 +114,59 @@ def test_console_format_is_plain_text() -> None:
     assert not output.startswith("{")
 
 
-def test_a_request_is_known_by_its_ids_and_kind_never_by_its_text() -> None:
-    command = {
-        "command": "/dispatch-report-incident",
-        "text": "Payroll is down",
-        "user_id": "U1",
-        "channel_id": "C1",
-        "trigger_id": "T1",
-    }
-    assert interaction_context(command) == {
-        "kind": "command",
-        "name": "/dispatch-report-incident",
-        "user": "U1",
-        "channel": "C1",
-    }
-    submission = {
-        "type": "view_submission",
-        "user": {"id": "U2"},
-        "view": {"callback_id": "report_incident", "state": {"values": {"title": "Payroll is down"}}},
-    }
-    assert interaction_context(submission) == {
-        "kind": "view_submission",
-        "name": "report_incident",
-        "user": "U2",
-    }
-    click = {
-        "type": "block_actions",
-        "user": {"id": "U3"},
-        "channel": {"id": "C3"},
-        "actions": [{"action_id": "join_incident", "value": "7"}],
-    }
-    assert interaction_context(click) == {
-        "kind": "block_actions",
-        "name": "join_incident",
-        "user": "U3",
-        "channel": "C3",
-    }
-    event = {
-        "type": "event_callback",
-        "event_id": "Ev1",
-        "event": {"type": "message", "user": "U4", "channel": "C4", "text": "the database is on fire"},
-    }
-    assert interaction_context(event) == {
-        "kind": "event_callback",
-        "name": "message",
-        "event_id": "Ev1",
-        "user": "U4",
-        "channel": "C4",
-    }
+@pytest.mark.parametrize(
+    ("payload", "context"),
+    [
+        pytest.param(
+            {
+                "command": "/dispatch-report-incident",
+                "text": "Payroll is down",
+                "user_id": "U1",
+                "channel_id": "C1",
+                "trigger_id": "T1",
+            },
+            {"kind": "command", "name": "/dispatch-report-incident", "user": "U1", "channel": "C1"},
+            id="command",
+        ),
+        pytest.param(
+            {
+                "type": "view_submission",
+                "user": {"id": "U2"},
+                "view": {"callback_id": "report_incident", "state": {"values": {"title": "Payroll is down"}}},
+            },
+            {"kind": "view_submission", "name": "report_incident", "user": "U2"},
+            id="view_submission",
+        ),
+        pytest.param(
+            {
+                "type": "block_actions",
+                "user": {"id": "U3"},
+                "channel": {"id": "C3"},
+                "actions": [{"action_id": "join_incident", "value": "7"}],
+            },
+            {"kind": "block_actions", "name": "join_incident", "user": "U3", "channel": "C3"},
+            id="block_actions",
+        ),
+        pytest.param(
+            {
+                "type": "event_callback",
+                "event_id": "Ev1",
+                "event": {
+                    "type": "message",
+                    "user": "U4",
+                    "channel": "C4",
+                    "text": "the database is on fire",
+                },
+            },
+            {"kind": "event_callback", "name": "message", "event_id": "Ev1", "user": "U4", "channel": "C4"},
+            id="event_callback",
+        ),
+    ],
+)
+def test_a_request_is_known_by_its_ids_and_kind_never_by_its_text(
+    payload: dict[str, Any], context: dict[str, str]
+) -> None:
+    assert interaction_context(payload) == context
 
 
 def test_one_handled_line_per_request_with_its_context_and_outcome() -> None:

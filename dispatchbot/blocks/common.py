@@ -7,12 +7,16 @@ options, labels, titles) is not parsed by Slack and takes ordinary strings.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import date, time
+from typing import Any, TypeVar
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 from slack_sdk.models.views import View
 
 from dispatchbot.mrkdwn import Mrkdwn, md
+
+PickedT = TypeVar("PickedT")
 
 Message = tuple[Mrkdwn, list[dict[str, Any]]]
 """A message as the gateway posts it: its `text` (notifications, fallback) and its blocks."""
@@ -158,6 +162,18 @@ def channels_input(
     return _input(block_id, label, element, optional)
 
 
+def date_input(block_id: str, label: str, initial: date) -> dict[str, Any]:
+    """A required date picker; `picked_date` reads the answer."""
+    element = {"type": "datepicker", "action_id": block_id, "initial_date": initial.isoformat()}
+    return _input(block_id, label, element, optional=False)
+
+
+def time_input(block_id: str, label: str, initial: time) -> dict[str, Any]:
+    """A required time picker (Slack's takes HH:mm, no seconds); `picked_time` reads the answer."""
+    element = {"type": "timepicker", "action_id": block_id, "initial_time": initial.strftime("%H:%M")}
+    return _input(block_id, label, element, optional=False)
+
+
 def _input(block_id: str, label: str, element: dict[str, Any], optional: bool) -> dict[str, Any]:
     """An input block whose element's action_id equals its block_id (what `state_value` reads)."""
     return {
@@ -191,6 +207,13 @@ def modal(
     return view
 
 
+def incident_form(
+    callback_id: str, title: str, blocks: list[dict[str, Any]], incident_id: int, *, submit: str
+) -> dict[str, Any]:
+    """A form about one incident: its id rides in private_metadata, where the submission reads it back."""
+    return modal(callback_id, title, blocks, submit=submit, private_metadata=str(incident_id))
+
+
 def state_value(values: dict[str, Any], block_id: str) -> Any:
     """The submitted value of an input whose action_id equals its block_id, in the shape Slack sends."""
     entry = (values.get(block_id) or {}).get(block_id) or {}
@@ -204,3 +227,24 @@ def state_value(values: dict[str, Any], block_id: str) -> Any:
     if kind in ("multi_conversations_select", "multi_channels_select"):
         return list(entry.get("selected_conversations") or entry.get("selected_channels") or [])
     return entry.get("value") or ""
+
+
+def picked_date(values: dict[str, Any], block_id: str) -> date | None:
+    """The day chosen in a `date_input`; None when none was, or what came is not a date."""
+    return _picked(values, block_id, "selected_date", date.fromisoformat)
+
+
+def picked_time(values: dict[str, Any], block_id: str) -> time | None:
+    """The time chosen in a `time_input`; None when none was, or what came is not a time."""
+    return _picked(values, block_id, "selected_time", time.fromisoformat)
+
+
+def _picked(
+    values: dict[str, Any], block_id: str, key: str, parse: Callable[[str], PickedT]
+) -> PickedT | None:
+    """Read by key, not by element type: a picker's state entry need not say its type."""
+    text = str(((values.get(block_id) or {}).get(block_id) or {}).get(key) or "")
+    try:
+        return parse(text)
+    except ValueError:
+        return None

@@ -6,6 +6,7 @@ need an incident channel; restricted incidents are visible to their active parti
 
 from __future__ import annotations
 
+from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Participant
 from dispatchbot.errors import Forbidden, NotFound, UserFacingError
@@ -19,6 +20,16 @@ async def incident_in_channel(deps: Deps, channel_id: str, command: str) -> Inci
         raise UserFacingError(
             f"`{command}` works only in an incident channel. Run it in the incident's channel."
         )
+    return incident
+
+
+async def managed_incident_in_channel(
+    deps: Deps, channel_id: str, user_id: str, command: Command, action: str
+) -> Incident:
+    """The incident of this channel, if the caller is its active commander or scribe: where a sensitive
+    command runs, and who may run it."""
+    incident = await incident_in_channel(deps, channel_id, deps.settings.commands.name(command))
+    await require_manager(deps, incident, user_id, action)
     return incident
 
 

@@ -11,10 +11,9 @@ import asyncio
 
 from dispatchbot.blocks.incidents import incident as incident_blocks
 from dispatchbot.deps import Deps
-from dispatchbot.domain import Incident
+from dispatchbot.domain import Incident, MemberKind
 from dispatchbot.errors import ProviderError
 from dispatchbot.logs import get_logger
-from dispatchbot.services.notification_group import MemberKind
 
 log = get_logger(__name__)
 

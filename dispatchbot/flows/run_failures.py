@@ -8,21 +8,19 @@ from dispatchbot.domain import FlowRun
 from dispatchbot.errors import Forbidden
 from dispatchbot.mrkdwn import Mrkdwn
 
-REQUESTED_BY = "requested_by"
-
 
 async def notify(deps: Deps, run: FlowRun, title: str, message: Mrkdwn) -> None:
-    """DM the requester (`args["requested_by"]`) the reason and a Retry button."""
-    requester = run.args.get(REQUESTED_BY)
+    """DM the requester (every kind's `RunArgs.requested_by`) the reason and a Retry button."""
+    requester = deps.runs.requester(run)
     if not requester:
         return
     text, blocks = run_failed_message(title, message, run.id)
-    await deps.slack.post_message(str(requester), text, blocks)
+    await deps.slack.post_message(requester, text, blocks)
 
 
 async def retry(deps: Deps, run_id: int, user_id: str) -> FlowRun | None:
     """Restart a failed run for the person who asked for it; None when it is no longer failed."""
     run = await deps.runs.get(run_id)
-    if run is None or run.args.get(REQUESTED_BY) != user_id:
+    if run is None or deps.runs.requester(run) != user_id:
         raise Forbidden("Only the person who made this request can retry it.")
     return await deps.runs.retry(run_id)

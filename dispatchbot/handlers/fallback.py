@@ -29,19 +29,9 @@ def register(router: Router, deps: Deps) -> None:
         structlog.contextvars.bind_contextvars(outcome="unknown_command")
         log.debug("request.unknown_command", command=command)
 
-    @router.fallback("event")
-    async def other_event(ack: AsyncAck) -> None:
-        """Events we do not act on (yet) still count as delivered."""
+    async def acknowledge(ack: AsyncAck) -> None:
+        """Requests we do not act on (yet) still count as delivered."""
         await ack()
 
-    @router.fallback("action")
-    async def other_action(ack: AsyncAck) -> None:
-        await ack()
-
-    @router.fallback("shortcut")
-    async def other_shortcut(ack: AsyncAck) -> None:
-        await ack()
-
-    @router.fallback("view")
-    async def other_view(ack: AsyncAck) -> None:
-        await ack()
+    for kind in ("event", "action", "shortcut", "view"):
+        router.fallback(kind)(acknowledge)

@@ -1,33 +1,29 @@
 """Scheduled jobs as plain `tick(now)` coroutines, so tests call them with any time and never sleep.
 
-Which jobs exist and how often they run comes from the settings alone (`job_specs`), so
-`dispatchbot scheduler list` can describe them without connecting to Slack; `all_jobs` pairs each
-spec with its tick for the running bot.
+The scheduler's own jobs (sending due reminders, sweeping flow runs, pruning deliveries) are declared
+here; the rest are declared by the features that own them (`dispatchbot.features`). Which jobs exist
+and how often they run comes from the settings alone (`job_specs`), so `dispatchbot scheduler list`
+can describe them without connecting to Slack; `all_jobs` pairs each with its tick for the running bot.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from dispatchbot.config import Settings
 from dispatchbot.deps import Deps
-from dispatchbot.domain import Reminder
-from dispatchbot.flows.feedback import feedback_digest, shift_feedback
-from dispatchbot.flows.incidents import costs, daily_summary
-from dispatchbot.flows.oncall import oncall_pages
-from dispatchbot.flows.tasks import document_tasks
+from dispatchbot.domain import Reminder, ReminderKind
+from dispatchbot.features import FEATURES, Feature, ReminderSender, ScheduledJob, reminder_senders
 from dispatchbot.logs import get_logger
 from dispatchbot.services.reminders import Outcome
 
 log = get_logger(__name__)
 
 Tick = Callable[[datetime], Awaitable[None]]
-
-DAILY_CHECK = timedelta(minutes=1)
-"""Daily messages are due once their local time has passed; checking each minute keeps them on time."""
 
 SEND_CONCURRENCY = 20
 """Reminders sent at once per tick: enough to clear a backlog fast, few enough to stay polite to Slack."""
@@ -45,38 +41,45 @@ class Job(JobSpec):
     tick: Tick
 
 
-def job_specs(settings: Settings) -> list[JobSpec]:
+def job_specs(settings: Settings, features: Iterable[Feature] = FEATURES) -> list[JobSpec]:
+    return [JobSpec(job.name, _every(job, settings), job.leader_only) for job in _declared(features)]
+
+
+def all_jobs(deps: Deps, features: Iterable[Feature]) -> list[Job]:
     return [
-        JobSpec("send_due_reminders", timedelta(seconds=settings.scheduler.reminder_tick_seconds), True),
-        JobSpec("sweep_flow_runs", timedelta(seconds=settings.runs.sweep_interval_seconds), False),
-        JobSpec("prune_deliveries", timedelta(hours=1), True),
-        JobSpec("accrue_costs", timedelta(seconds=settings.cost.accrual_interval_seconds), True),
-        JobSpec("poll_pages", timedelta(seconds=settings.oncall.poll_seconds), True),
-        JobSpec("sync_document_tasks", timedelta(seconds=settings.google.task_sync_seconds), True),
-        JobSpec("send_daily_summaries", DAILY_CHECK, True),
-        JobSpec("send_feedback_digests", DAILY_CHECK, True),
-        JobSpec("ask_shift_feedback", timedelta(minutes=5), True),
+        Job(job.name, _every(job, deps.settings), job.leader_only, partial(job.tick, deps))
+        for job in _declared(features)
     ]
 
 
-def all_jobs(deps: Deps) -> list[Job]:
-    ticks: dict[str, Tick] = {
-        "send_due_reminders": lambda now: send_due_reminders(deps),
-        "sweep_flow_runs": lambda now: sweep_flow_runs(deps),
-        "prune_deliveries": lambda now: prune_deliveries(deps, now),
-        "accrue_costs": lambda now: costs.accrue(deps, now),
-        "poll_pages": lambda now: oncall_pages.poll(deps, now),
-        "sync_document_tasks": lambda now: document_tasks.sync(deps, now),
-        "send_daily_summaries": lambda now: daily_summary.tick(deps, now),
-        "send_feedback_digests": lambda now: feedback_digest.tick(deps, now),
-        "ask_shift_feedback": lambda now: shift_feedback.tick(deps, now),
-    }
+def _every(job: ScheduledJob, settings: Settings) -> timedelta:
+    return timedelta(seconds=job.every_seconds(settings))
+
+
+def _declared(features: Iterable[Feature]) -> list[ScheduledJob]:
+    """The scheduler's own jobs first, then the features' in registry order (the `scheduler list` order)."""
+    features = tuple(features)
+    return [*_own_jobs(reminder_senders(features)), *(job for feature in features for job in feature.jobs)]
+
+
+def _own_jobs(senders: Mapping[ReminderKind, ReminderSender]) -> list[ScheduledJob]:
     return [
-        Job(spec.name, spec.every, spec.leader_only, ticks[spec.name]) for spec in job_specs(deps.settings)
+        ScheduledJob(
+            "send_due_reminders",
+            lambda settings: settings.scheduler.reminder_tick_seconds,
+            lambda deps, _now: send_due_reminders(deps, senders),
+        ),
+        ScheduledJob(
+            "sweep_flow_runs",
+            lambda settings: settings.runs.sweep_interval_seconds,
+            lambda deps, _now: sweep_flow_runs(deps),
+            leader_only=False,
+        ),
+        ScheduledJob("prune_deliveries", lambda _settings: 60 * 60, prune_deliveries),
     ]
 
 
-async def send_due_reminders(deps: Deps) -> None:
+async def send_due_reminders(deps: Deps, senders: Mapping[ReminderKind, ReminderSender]) -> None:
     """Claim what is due (one statement), send concurrently, record every outcome (one statement)."""
     claimed = await deps.reminders.claim_due()
     if not claimed:
@@ -85,7 +88,7 @@ async def send_due_reminders(deps: Deps) -> None:
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
 
     async def send(reminder: Reminder) -> Outcome:
-        sender = deps.reminder_senders[reminder.kind]
+        sender = senders[reminder.kind]
         async with gate:
             return Outcome(reminder.id, await sender(deps, reminder, incidents[reminder.incident_id]))
 

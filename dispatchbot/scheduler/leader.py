@@ -12,15 +12,13 @@ import asyncio
 import contextlib
 from typing import Protocol
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dispatchbot.logs import get_logger
 from dispatchbot.storage.engine import Database
+from dispatchbot.storage.leadership import ping, try_leader_lock, unlock_leader_lock
 
 log = get_logger(__name__)
-
-LEADER_LOCK_KEY = 0x64697370_6C656164  # "disp" "lead"
 
 RELEASE_SECONDS = 5.0
 """How long giving the lock back may take before the connection is dropped instead."""
@@ -85,7 +83,7 @@ class AdvisoryLockLeadership:
             log.warning("scheduler.leadership_unavailable", exc_info=True)
             return
         try:
-            won = await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY})
+            won = await try_leader_lock(connection)
             await connection.commit()
         except Exception:
             log.warning("scheduler.leadership_unavailable", exc_info=True)
@@ -101,7 +99,7 @@ class AdvisoryLockLeadership:
     async def _alive(self) -> bool:
         assert self._connection is not None
         try:
-            await self._connection.execute(text("SELECT 1"))
+            await ping(self._connection)
             await self._connection.commit()
             return True
         except Exception:
@@ -115,7 +113,7 @@ class AdvisoryLockLeadership:
             return
         try:
             async with asyncio.timeout(RELEASE_SECONDS):
-                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LEADER_LOCK_KEY})
+                await unlock_leader_lock(connection)
                 await connection.commit()
                 await connection.close()
         except Exception:

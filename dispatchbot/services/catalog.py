@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.catalog import Catalog
-from dispatchbot.storage.tables import CatalogEntryRow
+from dispatchbot.storage.catalog import CatalogRepository
 
 
 async def seed_catalog(sessions: async_sessionmaker[AsyncSession], catalog: Catalog) -> None:
@@ -20,15 +19,9 @@ async def seed_catalog(sessions: async_sessionmaker[AsyncSession], catalog: Cata
         | {("priority", entry.name): dataclasses.asdict(entry) for entry in catalog.priorities}
         | {("severity", entry.name): dataclasses.asdict(entry) for entry in catalog.severities}
     )
+    plain = {
+        key: {name: getattr(value, "value", value) for name, value in data.items()}
+        for key, data in wanted.items()
+    }
     async with sessions.begin() as session:
-        existing = {(row.kind, row.name): row for row in await session.scalars(select(CatalogEntryRow))}
-        for key, data in wanted.items():
-            plain = {name: getattr(value, "value", value) for name, value in data.items()}
-            row = existing.get(key)
-            if row is None:
-                session.add(CatalogEntryRow(kind=key[0], name=key[1], data=plain, enabled=True))
-            else:
-                row.data, row.enabled = plain, True
-        for key, row in existing.items():
-            if key not in wanted:
-                row.enabled = False
+        await CatalogRepository(session).mirror(plain)

@@ -15,12 +15,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
-from dispatchbot.storage.inserts import insert_missing
-from dispatchbot.storage.tables import DeliveryRow
+from dispatchbot.storage.deliveries import DeliveryRepository
 
 KEY_LENGTH = 255
 
@@ -78,8 +76,7 @@ class DeliveryService:
     async def prune(self, older_than: datetime) -> int:
         """Forget keys past the retention; Slack stops redelivering after minutes, not days."""
         async with self._sessions.begin() as session:
-            result = await session.execute(delete(DeliveryRow).where(DeliveryRow.received_at < older_than))
-            return int(getattr(result, "rowcount", 0) or 0)
+            return await DeliveryRepository(session).prune(older_than)
 
     def _seen_here(self, key: str, window: timedelta | None, now: datetime) -> bool:
         seen_at = self._seen.get(key)
@@ -118,18 +115,12 @@ class DeliveryService:
         now = self._clock.now()
         keys = {pending.key for pending in batch}
         async with self._sessions.begin() as session:
-            rows = [{"key": key, "received_at": now} for key in keys]
-            new = await insert_missing(session, DeliveryRow.__table__, rows, "key")  # type: ignore[arg-type]
+            deliveries = DeliveryRepository(session)
+            new = await deliveries.add_missing(keys, now)
             windows = {
                 pending.window for pending in batch if pending.window is not None and pending.key not in new
             }
             for window in windows:
                 stale = {p.key for p in batch if p.window == window and p.key not in new}
-                result = await session.execute(
-                    update(DeliveryRow)
-                    .where(DeliveryRow.key.in_(stale), DeliveryRow.received_at < now - window)
-                    .values(received_at=now)
-                    .returning(DeliveryRow.key)
-                )
-                new.update(result.scalars())
+                new.update(await deliveries.refresh_older_than(stale, now - window, now))
         return new

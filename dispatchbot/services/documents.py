@@ -11,15 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
-from dispatchbot.domain import Document, ResourceStatus, Status
-from dispatchbot.storage.inserts import insert_if_absent, insert_missing
-from dispatchbot.storage.tables import DocumentRow, DocumentShareRow, IncidentRow
+from dispatchbot.domain import Document, ResourceStatus
+from dispatchbot.storage.documents import DocumentRepository
 
 NOT_FINISHED = "copied, not filled and shared yet"
 
@@ -41,119 +38,81 @@ class DocumentService:
     async def for_incident(self, incident_id: int) -> list[Document]:
         """The incident's resources in the order they were made (what its header shows)."""
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(DocumentRow).where(DocumentRow.incident_id == incident_id).order_by(DocumentRow.id)
-            )
-            return [document_from_row(row) for row in rows]
+            return await DocumentRepository(session).for_incident(incident_id)
 
     async def get(self, incident_id: int, kind: str) -> Document | None:
         async with self._sessions() as session:
-            row = await session.scalar(_row(incident_id, kind))
-            return document_from_row(row) if row is not None else None
+            return await DocumentRepository(session).get(incident_id, kind)
 
     async def mark_started(self, incident_id: int, kind: str, external_id: str, weblink: str) -> Document:
         """The file exists (copied) but is not usable yet: remembered so nobody copies it again."""
         return await self._save(
             incident_id,
             kind,
+            status=ResourceStatus.FAILED,
+            error=NOT_FINISHED,
             external_id=external_id,
             weblink=weblink,
-            status=ResourceStatus.FAILED.value,
-            error=NOT_FINISHED,
         )
 
     async def mark_ready(self, incident_id: int, kind: str, external_id: str, weblink: str) -> Document:
         return await self._save(
             incident_id,
             kind,
+            status=ResourceStatus.READY,
+            error=None,
             external_id=external_id,
             weblink=weblink,
-            status=ResourceStatus.READY.value,
-            error=None,
         )
 
     async def mark_failed(self, incident_id: int, kind: str, error: str) -> Document:
         """Failed (shown with a Retry button); a file id already known is kept for the retry."""
-        return await self._save(incident_id, kind, status=ResourceStatus.FAILED.value, error=error)
+        return await self._save(incident_id, kind, status=ResourceStatus.FAILED, error=error)
 
     async def last_failure_at(self, incident_id: int) -> datetime | None:
         """When the incident's latest failed resource failed; None when nothing is failed."""
         async with self._sessions() as session:
-            return await session.scalar(
-                select(func.max(DocumentRow.updated_at)).where(
-                    DocumentRow.incident_id == incident_id,
-                    DocumentRow.status == ResourceStatus.FAILED.value,
-                )
-            )
+            return await DocumentRepository(session).last_failure_at(incident_id)
 
     async def sync_targets(self) -> list[SyncTarget]:
         """Ready resources of active and stable incidents: what the periodic sync shares and reads."""
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(DocumentRow)
-                .join(IncidentRow, IncidentRow.id == DocumentRow.incident_id)
-                .where(
-                    DocumentRow.status == ResourceStatus.READY.value,
-                    IncidentRow.status.in_([Status.ACTIVE.value, Status.STABLE.value]),
-                )
-                .order_by(DocumentRow.incident_id, DocumentRow.id)
-            )
-            return [SyncTarget(document_from_row(row), row.updated_at, row.synced_at) for row in rows]
+            found = await DocumentRepository(session).ready_of_open_incidents()
+        return [SyncTarget(document, made_at, synced_at) for document, made_at, synced_at in found]
 
     async def mark_synced(self, incident_id: int, kind: str, at: datetime) -> None:
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(DocumentRow)
-                .where(DocumentRow.incident_id == incident_id, DocumentRow.kind == kind)
-                .values(synced_at=at)
-            )
+            await DocumentRepository(session).mark_synced(incident_id, kind, at)
 
     async def shared_emails(self, incident_id: int) -> set[str]:
         async with self._sessions() as session:
-            emails = await session.scalars(
-                select(DocumentShareRow.email).where(DocumentShareRow.incident_id == incident_id)
-            )
-            return set(emails)
+            return await DocumentRepository(session).shared_emails(incident_id)
 
     async def add_shares(self, incident_id: int, emails: Iterable[str]) -> None:
         """Remember that the incident's resources are shared with these people (repeats are ignored)."""
         now = self._clock.now()
-        rows = [
-            {"incident_id": incident_id, "email": email, "shared_at": now} for email in sorted(set(emails))
-        ]
         async with self._sessions.begin() as session:
-            await insert_missing(session, DocumentShareRow.__table__, rows, "id")  # type: ignore[arg-type]
+            await DocumentRepository(session).add_shares(incident_id, emails, now)
 
-    async def _save(self, incident_id: int, kind: str, **values: Any) -> Document:
+    async def _save(
+        self,
+        incident_id: int,
+        kind: str,
+        *,
+        status: ResourceStatus,
+        error: str | None,
+        external_id: str | None = None,
+        weblink: str | None = None,
+    ) -> Document:
         """Insert or update the one row for (incident, kind); `updated_at` is when it last changed."""
-        values["updated_at"] = self._clock.now()
+        now = self._clock.now()
         async with self._sessions.begin() as session:
-            inserted = await insert_if_absent(
-                session,
-                DocumentRow.__table__,  # type: ignore[arg-type]
-                {"incident_id": incident_id, "kind": kind, "external_id": None, "weblink": None, **values},
+            return await DocumentRepository(session).save(
+                incident_id,
+                kind,
+                status=status,
+                error=error,
+                now=now,
+                external_id=external_id,
+                weblink=weblink,
             )
-            if not inserted:
-                await session.execute(
-                    update(DocumentRow)
-                    .where(DocumentRow.incident_id == incident_id, DocumentRow.kind == kind)
-                    .values(**values)
-                )
-            row = await session.scalar(_row(incident_id, kind).execution_options(populate_existing=True))
-            assert row is not None
-            return document_from_row(row)
-
-
-def _row(incident_id: int, kind: str) -> Any:
-    return select(DocumentRow).where(DocumentRow.incident_id == incident_id, DocumentRow.kind == kind)
-
-
-def document_from_row(row: DocumentRow) -> Document:
-    return Document(
-        incident_id=row.incident_id,
-        kind=row.kind,
-        external_id=row.external_id,
-        weblink=row.weblink,
-        status=ResourceStatus(row.status),
-        error=row.error,
-    )

@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
 from dispatchbot.domain import FlowRun, RunStatus
-from dispatchbot.storage.flow_runs import FlowRunRepository, to_domain
+from dispatchbot.storage.flow_runs import FlowRunRepository
 from dispatchbot.storage.liveness import Liveness
-from dispatchbot.storage.tables import FlowRunRow
 
 
 class LeaseLost(Exception):
@@ -65,52 +63,35 @@ class FlowRunService:
         async with self._sessions.begin() as session:
             return await FlowRunRepository(session).renew(run_id, self.owner, now, now + self._lease)
 
-    async def record(self, run_id: int, values: dict[str, Any], step: str | None = None) -> None:
-        """Merge `values` into the run state (and mark `step` done) in one commit, or raise LeaseLost."""
+    async def record(self, run_id: int, state: dict[str, Any] | None, step: str | None = None) -> None:
+        """Store the run's whole `state` (None: as it is; and mark `step` done) in one commit, or raise
+        LeaseLost. Whole, not merged: a run upgraded from an older release drops the names it had."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            row = await FlowRunRepository(session).held(run_id, self.owner)
-            if row is None:
+            repository = FlowRunRepository(session)
+            if not await repository.record(run_id, self.owner, state, step, now, now + self._lease):
                 raise LeaseLost(run_id)
-            row.state = {**row.state, **values}
-            if step is not None and step not in row.completed_steps:
-                row.completed_steps = [*row.completed_steps, step]
-            row.lease_until = now + self._lease
-            row.updated_at = now
 
     async def note_failure(self, run_id: int, error: str, error_id: str) -> int:
         """Count a failed attempt; returns the attempts so far."""
         async with self._sessions.begin() as session:
-            row = await FlowRunRepository(session).held(run_id, self.owner)
-            if row is None:
+            repository = FlowRunRepository(session)
+            attempts = await repository.note_failure(run_id, self.owner, error, error_id, self._clock.now())
+            if attempts is None:
                 raise LeaseLost(run_id)
-            row.attempts += 1
-            row.last_error = error[:4000]
-            row.error_id = error_id
-            row.updated_at = self._clock.now()
-            return row.attempts
+            return attempts
 
     async def finish(self, run_id: int, status: RunStatus) -> FlowRun:
-        now = self._clock.now()
         async with self._sessions.begin() as session:
-            row = await FlowRunRepository(session).held(run_id, self.owner)
-            if row is None:
+            run = await FlowRunRepository(session).finish(run_id, self.owner, status, self._clock.now())
+            if run is None:
                 raise LeaseLost(run_id)
-            row.status = status.value
-            row.finished_at = now
-            row.updated_at = now
-            row.lease_owner = None
-            row.lease_until = None
-            return to_domain(row)
+            return run
 
     async def release(self, run_id: int) -> None:
         """Give the lease back (graceful shutdown) so the next process resumes without waiting it out."""
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(FlowRunRow)
-                .where(FlowRunRow.id == run_id, FlowRunRow.lease_owner == self.owner)
-                .values(lease_owner=None, lease_until=None)
-            )
+            await FlowRunRepository(session).release(run_id, self.owner)
 
     async def resumable(self, limit: int = 100) -> list[int]:
         """Runs nobody works on: unheld, lapsed, or (when liveness can judge) held by a dead process."""
@@ -129,18 +110,4 @@ class FlowRunService:
     async def reopen_failed(self, run_id: int) -> FlowRun | None:
         """Put a failed run back to running with fresh attempts (the Retry button); None if not failed."""
         async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(FlowRunRow)
-                .where(FlowRunRow.id == run_id, FlowRunRow.status == RunStatus.FAILED.value)
-                .values(
-                    status=RunStatus.RUNNING.value,
-                    attempts=0,
-                    finished_at=None,
-                    lease_owner=None,
-                    lease_until=None,
-                    updated_at=self._clock.now(),
-                )
-            )
-            if getattr(result, "rowcount", 0) != 1:
-                return None
-            return await FlowRunRepository(session).get(run_id)
+            return await FlowRunRepository(session).reopen_failed(run_id, self._clock.now())

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
@@ -22,15 +21,12 @@ from dispatchbot.domain import (
 )
 from dispatchbot.errors import NotFound
 from dispatchbot.mrkdwn import Mrkdwn, md, mention
-from dispatchbot.storage.incidents import (
-    IncidentRepository,
-    ParticipantRepository,
-    TimelineRepository,
-    incident_from_row,
-)
-from dispatchbot.storage.tables import IncidentRow, ParticipantRow, TimelineEventRow
+from dispatchbot.storage.incidents import IncidentRepository, TimelineRepository
+from dispatchbot.storage.participants import ParticipantRepository
 
 RECENTLY_CLOSED = timedelta(hours=24)
+
+_Found = TypeVar("_Found")
 
 _ROLE_REASONS = {
     Role.REPORTER: Mrkdwn("Reported the incident"),
@@ -52,8 +48,7 @@ class IncidentService:
         now = self._clock.now()
         commander = holders.get(Role.COMMANDER, reporter_id)
         async with self._sessions.begin() as session:
-            incidents = IncidentRepository(session)
-            row = await incidents.insert_if_absent(
+            incident = await IncidentRepository(session).insert_if_absent(
                 {
                     "creation_key": key,
                     "title": draft.title,
@@ -71,9 +66,9 @@ class IncidentService:
                 }
             )
             roles = {Role.REPORTER: reporter_id, **holders, Role.COMMANDER: commander}
-            await _add_creation_participants(session, row.id, reporter_id, roles, now)
+            await _add_creation_participants(session, incident.id, reporter_id, roles, now)
             await TimelineRepository(session).add(
-                row.id,
+                incident.id,
                 "created",
                 md("Incident reported by {who}", who=mention(reporter_id)),
                 reporter_id,
@@ -85,29 +80,24 @@ class IncidentService:
                     "priority": draft.priority,
                     "visibility": draft.visibility.value,
                 },
-                source_key=f"created:{row.id}",
+                source_key=f"created:{incident.id}",
             )
-            return incident_from_row(row)
+            return incident
 
     async def get(self, incident_id: int) -> Incident:
         async with self._sessions.begin() as session:
-            row = await IncidentRepository(session).row(incident_id)
-            if row is None:
-                raise NotFound(f"Incident INC-{incident_id} does not exist.")
-            return incident_from_row(row)
+            return _found(await IncidentRepository(session).get(incident_id), incident_id)
 
     async def many(self, incident_ids: set[int]) -> dict[int, Incident]:
         """Several incidents in one query (a scheduler tick must not make a round trip per incident)."""
         if not incident_ids:
             return {}
         async with self._sessions.begin() as session:
-            rows = await session.scalars(select(IncidentRow).where(IncidentRow.id.in_(incident_ids)))
-            return {row.id: incident_from_row(row) for row in rows}
+            return await IncidentRepository(session).many(incident_ids)
 
     async def by_channel(self, channel_id: str) -> Incident | None:
         async with self._sessions.begin() as session:
-            row = await IncidentRepository(session).by_channel(channel_id)
-            return incident_from_row(row) if row else None
+            return await IncidentRepository(session).by_channel(channel_id)
 
     async def set_channel(self, incident_id: int, channel_id: str, channel_name: str) -> Incident:
         return await self._set(incident_id, channel_id=channel_id, channel_name=channel_name)
@@ -125,23 +115,21 @@ class IncidentService:
         """
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            row = await IncidentRepository(session).row(incident_id, for_update=True)
-            if row is None:
-                raise NotFound(f"Incident INC-{incident_id} does not exist.")
-            before = incident_from_row(row)
+            incidents = IncidentRepository(session)
+            before = _found(await incidents.locked(incident_id), incident_id)
             sources = {name: f"update:{key}:{name}" for name in EDITABLE_FIELDS} if key else {}
-            earlier = await _events_from(session, list(sources.values()))
+            timeline = TimelineRepository(session)
+            earlier = await timeline.from_sources(sources.values())
             if earlier:
                 return _replayed(before, earlier)
             changed = tuple(
                 name
                 for name in EDITABLE_FIELDS
-                if name in changes and _plain(changes[name]) != getattr(row, name)
+                if name in changes and _plain(changes[name]) != _plain(getattr(before, name))
             )
-            timeline = TimelineRepository(session)
+            values = {name: _plain(changes[name]) for name in changed}
             for name in changed:
-                old, new = getattr(row, name), _plain(changes[name])
-                setattr(row, name, new)
+                old, new = _plain(getattr(before, name)), values[name]
                 await timeline.add(
                     incident_id,
                     f"{name}_changed",
@@ -152,17 +140,18 @@ class IncidentService:
                     source_key=sources.get(name),
                 )
             if "status" in changed:
-                await _apply_status(session, row, before.status, now)
-            row.updated_at = now
-            return IncidentUpdate(before=before, after=incident_from_row(row), changed=changed)
+                status = Status(values["status"])
+                values |= _status_dates(before, status, now)
+                await _apply_status_to_roles(session, incident_id, status, before.status, now)
+            after = await incidents.set_fields(incident_id, {**values, "updated_at": now})
+            return IncidentUpdate(before=before, after=after, changed=changed)
 
     async def visible_to(self, user_id: str, limit: int) -> list[Incident]:
         """Active, stable and recently closed incidents this person may see (restricted: if participant)."""
         async with self._sessions.begin() as session:
-            rows = await IncidentRepository(session).visible_to(
+            return await IncidentRepository(session).visible_to(
                 user_id, closed_since=self._clock.now() - RECENTLY_CLOSED, limit=limit
             )
-            return [incident_from_row(row) for row in rows]
 
     async def listing(
         self,
@@ -180,36 +169,15 @@ class IncidentService:
         `open_only` leaves out the recently closed; `participating` keeps only incidents where this person
         is (True) or is not (False) an active participant.
         """
-        member = (
-            select(ParticipantRow.incident_id)
-            .where(ParticipantRow.user_id == user_id, ParticipantRow.active.is_(True))
-            .scalar_subquery()
-        )
-        since = self._clock.now() - RECENTLY_CLOSED
-        conditions = [
-            or_(IncidentRow.visibility == Visibility.OPEN.value, IncidentRow.id.in_(member)),
-            IncidentRow.status.in_([Status.ACTIVE.value, Status.STABLE.value])
-            if open_only
-            else or_(IncidentRow.status != Status.CLOSED.value, IncidentRow.closed_at >= since),
-        ]
-        if participating is not None:
-            conditions.append(IncidentRow.id.in_(member) if participating else IncidentRow.id.not_in(member))
-        needle = search.strip().lower()
-        if needle:
-            reference = literal("inc-", String) + cast(IncidentRow.id, String)
-            conditions.append(
-                or_(
-                    func.lower(IncidentRow.title).contains(needle, autoescape=True),
-                    func.lower(IncidentRow.incident_type).contains(needle, autoescape=True),
-                    reference.contains(needle, autoescape=True),
-                )
-            )
         async with self._sessions.begin() as session:
-            total = await session.scalar(select(func.count()).select_from(IncidentRow).where(*conditions))
-            rows = await session.scalars(
-                select(IncidentRow).where(*conditions).order_by(IncidentRow.id.desc()).limit(limit)
+            return await IncidentRepository(session).listing(
+                user_id,
+                closed_since=self._clock.now() - RECENTLY_CLOSED,
+                limit=limit,
+                search=search,
+                open_only=open_only,
+                participating=participating,
             )
-            return [incident_from_row(row) for row in rows], int(total or 0)
 
     async def daily_summary(self, since: datetime) -> list[Incident]:
         """What the daily summary lists, oldest first: every Active incident, those that entered Stable
@@ -218,43 +186,18 @@ class IncidentService:
         "Entered Stable" is the latest status change, not `stable_at` (which keeps the first time), so an
         incident reopened and stabilised again today counts as stable today.
         """
-        entered = _status_entered_at()
-        conditions = [
-            IncidentRow.visibility == Visibility.OPEN.value,
-            or_(
-                IncidentRow.status == Status.ACTIVE.value,
-                and_(IncidentRow.status == Status.STABLE.value, entered >= since),
-                and_(IncidentRow.status == Status.CLOSED.value, IncidentRow.closed_at >= since),
-            ),
-        ]
         async with self._sessions.begin() as session:
-            rows = await session.scalars(select(IncidentRow).where(*conditions).order_by(IncidentRow.id))
-            return [incident_from_row(row) for row in rows]
+            return await IncidentRepository(session).daily_summary(since)
 
     async def status_entered_at(self, incident_id: int) -> datetime:
         """When the incident entered the status it has now (its last status change, or its creation)."""
         async with self._sessions.begin() as session:
-            moment = await session.scalar(
-                select(_status_entered_at()).select_from(IncidentRow).where(IncidentRow.id == incident_id)
-            )
-            if moment is None:
-                raise NotFound(f"Incident INC-{incident_id} does not exist.")
-            return moment
+            return _found(await IncidentRepository(session).status_entered_at(incident_id), incident_id)
 
     async def roles_of(self, user_id: str, incident_ids: list[int]) -> dict[int, frozenset[Role]]:
         """This person's active roles in each of these incidents, in one transaction, for lists."""
         async with self._sessions.begin() as session:
-            rows = list(
-                await session.scalars(
-                    select(ParticipantRow).where(
-                        ParticipantRow.user_id == user_id,
-                        ParticipantRow.incident_id.in_(incident_ids),
-                        ParticipantRow.active.is_(True),
-                    )
-                )
-            )
-            roles = await ParticipantRepository(session).active_roles([row.id for row in rows])
-            return {row.incident_id: frozenset(roles[row.id]) for row in rows}
+            return await ParticipantRepository(session).roles_of(user_id, incident_ids)
 
     async def add_event(
         self,
@@ -290,23 +233,9 @@ class IncidentService:
 
     async def _set(self, incident_id: int, **values: Any) -> Incident:
         async with self._sessions.begin() as session:
-            row = await IncidentRepository(session).row(incident_id, for_update=True)
-            if row is None:
-                raise NotFound(f"Incident INC-{incident_id} does not exist.")
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.updated_at = self._clock.now()
-            return incident_from_row(row)
-
-
-def _status_entered_at() -> ColumnElement[datetime]:
-    """Per incident row: the time of its latest status change, else its creation (created Active)."""
-    changed = (
-        select(func.max(TimelineEventRow.occurred_at))
-        .where(TimelineEventRow.incident_id == IncidentRow.id, TimelineEventRow.kind == "status_changed")
-        .scalar_subquery()
-    )
-    return func.coalesce(changed, IncidentRow.created_at)
+            incidents = IncidentRepository(session)
+            _found(await incidents.locked(incident_id), incident_id)
+            return await incidents.set_fields(incident_id, {**values, "updated_at": self._clock.now()})
 
 
 async def _add_creation_participants(
@@ -324,19 +253,36 @@ async def _add_creation_participants(
         await participants.assume(row.id, role, now)
 
 
-async def _apply_status(session: AsyncSession, row: Any, previous: Status, now: Any) -> None:
-    status = Status(row.status)
-    participants = ParticipantRepository(session)
-    if status is Status.STABLE and row.stable_at is None:
-        row.stable_at = now
+def _found(value: _Found | None, incident_id: int) -> _Found:
+    if value is None:
+        raise NotFound(f"Incident INC-{incident_id} does not exist.")
+    return value
+
+
+def _status_dates(before: Incident, status: Status, now: datetime) -> dict[str, datetime | None]:
+    """The dates a status change sets: the first time Stable (closing counts), closing; reopening clears
+    the close."""
+    dates: dict[str, datetime | None] = {}
+    if status is Status.STABLE and before.stable_at is None:
+        dates["stable_at"] = now
     if status is Status.CLOSED:
-        row.stable_at = row.stable_at or now
-        row.closed_at = now
-        for participant in await participants.rows(row.id, active_only=True):
+        dates["stable_at"] = before.stable_at or now
+        dates["closed_at"] = now
+    elif before.status is Status.CLOSED:
+        dates["closed_at"] = None
+    return dates
+
+
+async def _apply_status_to_roles(
+    session: AsyncSession, incident_id: int, status: Status, previous: Status, now: datetime
+) -> None:
+    """Closing ends every active participant's roles; reopening restores those held at close."""
+    participants = ParticipantRepository(session)
+    if status is Status.CLOSED:
+        for participant in await participants.rows(incident_id, active_only=True):
             await participants.renounce(participant.id, None, now)
     elif previous is Status.CLOSED:
-        row.closed_at = None
-        for participant in await participants.rows(row.id, active_only=True):
+        for participant in await participants.rows(incident_id, active_only=True):
             for role in await participants.last_roles(participant.id) or {Role.PARTICIPANT}:
                 await participants.assume(participant.id, role, now)
 
@@ -345,15 +291,7 @@ def _plain(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
-async def _events_from(session: AsyncSession, source_keys: list[str]) -> list[TimelineEventRow]:
-    if not source_keys:
-        return []
-    return list(
-        await session.scalars(select(TimelineEventRow).where(TimelineEventRow.source_key.in_(source_keys)))
-    )
-
-
-def _replayed(current: Incident, events: list[TimelineEventRow]) -> IncidentUpdate:
+def _replayed(current: Incident, events: list[TimelineEvent]) -> IncidentUpdate:
     """The update a keyed call already made, from its events (each holds a field's old and new value)."""
     old = {event.details["field"]: _typed(event.details["field"], event.details["from"]) for event in events}
     new = {event.details["field"]: _typed(event.details["field"], event.details["to"]) for event in events}

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
 from dispatchbot.domain import SINGLE_HOLDER_ROLES, Participant, Role
 from dispatchbot.mrkdwn import Mrkdwn, md, mention
-from dispatchbot.storage.incidents import (
-    IncidentRepository,
+from dispatchbot.storage.incidents import IncidentRepository, TimelineRepository
+from dispatchbot.storage.participants import (
     ParticipantRepository,
-    TimelineRepository,
+    SubscriptionRepository,
     participant_from_row,
 )
-from dispatchbot.storage.inserts import insert_if_absent
-from dispatchbot.storage.tables import ParticipantRow, SubscriptionRow
 
 
 @dataclass(frozen=True)
@@ -78,7 +75,8 @@ class ParticipantService:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
-            incident = await IncidentRepository(session).row(incident_id, for_update=True)
+            incidents = IncidentRepository(session)
+            incident = await incidents.locked(incident_id)  # serialises role changes in one incident
             assert incident is not None
             row, _created = await repository.ensure(
                 incident_id,
@@ -100,9 +98,9 @@ class ParticipantService:
             if changed and role is not Role.OBSERVER:
                 await repository.renounce(row.id, [Role.PARTICIPANT, Role.OBSERVER], now)
             if role is Role.COMMANDER:
-                incident.commander_id = user_id
+                await incidents.set_fields(incident_id, {"commander_id": user_id})
             if role is Role.REPORTER:
-                incident.reporter_id = user_id
+                await incidents.set_fields(incident_id, {"reporter_id": user_id})
             if changed:
                 await TimelineRepository(session).add(
                     incident_id,
@@ -171,16 +169,7 @@ class ParticipantService:
     async def mark_after_hours_notified(self, incident_id: int, user_id: str) -> bool:
         """True only for the first call per person: the after-hours notice is sent once."""
         async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(ParticipantRow)
-                .where(
-                    ParticipantRow.incident_id == incident_id,
-                    ParticipantRow.user_id == user_id,
-                    ParticipantRow.after_hours_notified.is_(False),
-                )
-                .values(after_hours_notified=True)
-            )
-            return bool(getattr(result, "rowcount", 0) == 1)
+            return await ParticipantRepository(session).mark_after_hours_notified(incident_id, user_id)
 
     async def last_roles(self, incident_id: int, user_id: str) -> set[Role]:
         """The roles an active participant gave up last: on a closed incident, those held at close."""
@@ -203,15 +192,11 @@ class ParticipantService:
     async def subscribe(self, incident_id: int, user_id: str) -> bool:
         """True when newly subscribed."""
         async with self._sessions.begin() as session:
-            values = {"incident_id": incident_id, "user_id": user_id, "created_at": self._clock.now()}
-            return await insert_if_absent(session, SubscriptionRow.__table__, values)  # type: ignore[arg-type]
+            return await SubscriptionRepository(session).add(incident_id, user_id, self._clock.now())
 
     async def subscribers(self, incident_id: int) -> list[str]:
         async with self._sessions.begin() as session:
-            rows = await session.scalars(
-                select(SubscriptionRow.user_id).where(SubscriptionRow.incident_id == incident_id)
-            )
-            return list(rows)
+            return await SubscriptionRepository(session).subscribers(incident_id)
 
     async def _added_while_counting(
         self, session: AsyncSession, incident_id: int, user_id: str

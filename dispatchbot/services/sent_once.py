@@ -6,12 +6,10 @@ Separate from delivery keys on purpose: those are pruned after hours, while "tod
 
 from __future__ import annotations
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
-from dispatchbot.storage.inserts import insert_if_absent
-from dispatchbot.storage.tables import SentOnceRow
+from dispatchbot.storage.sent_once import SentOnceRepository
 
 
 class SentOnceService:
@@ -22,13 +20,9 @@ class SentOnceService:
     async def claim(self, key: str) -> bool:
         """True exactly once per key: the caller that gets True sends, everyone else skips."""
         async with self._sessions.begin() as session:
-            return await insert_if_absent(
-                session,
-                SentOnceRow.__table__,  # type: ignore[arg-type]
-                {"key": key[:255], "sent_at": self._clock.now()},
-            )
+            return await SentOnceRepository(session).claim(key, self._clock.now())
 
     async def release(self, key: str) -> None:
         """Give a claim back after the send failed, so the next tick tries again."""
         async with self._sessions.begin() as session:
-            await session.execute(delete(SentOnceRow).where(SentOnceRow.key == key[:255]))
+            await SentOnceRepository(session).release(key)

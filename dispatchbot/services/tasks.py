@@ -6,16 +6,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.clock import Clock
-from dispatchbot.domain import Task, TaskStatus
+from dispatchbot.domain import NewTask, Task, TaskStatus
 from dispatchbot.errors import NotFound
 from dispatchbot.mrkdwn import Mrkdwn, md, mention, mentions
 from dispatchbot.storage.incidents import TimelineRepository
-from dispatchbot.storage.inserts import insert_if_absent
-from dispatchbot.storage.tables import TaskAssigneeRow, TaskRow, TimelineEventRow
+from dispatchbot.storage.tasks import TaskRepository
 
 DOCUMENT_SOURCE = "document"
 """Timeline details `source` of task changes that came from a document comment, not from Slack."""
@@ -37,59 +35,30 @@ class TaskService:
     ) -> tuple[Task, bool]:
         """The task for submission `key`, created with its assignees and timeline event unless it was."""
         return await self._create(
-            {"creation_key": key},
-            incident_id,
-            creator_id,
-            description,
-            assignees,
-            due_at,
+            key,
+            None,
+            NewTask(incident_id, creator_id, description, assignees, due_at),
             headline=md("{who} created a task", who=mention(creator_id)),
             actor_id=creator_id,
         )
 
     async def get(self, task_id: int) -> Task:
         async with self._sessions.begin() as session:
-            row = await session.get(TaskRow, task_id)
-            if row is None:
-                raise NotFound("That task does not exist.")
-            return (await _with_assignees(session, [row]))[0]
+            return _found(await TaskRepository(session).get(task_id))
 
     async def for_incident(self, incident_id: int) -> list[Task]:
         async with self._sessions.begin() as session:
-            rows = await session.scalars(
-                select(TaskRow).where(TaskRow.incident_id == incident_id).order_by(TaskRow.id)
-            )
-            return await _with_assignees(session, list(rows))
+            return await TaskRepository(session).for_incident(incident_id)
 
     async def for_user(self, user_id: str) -> list[Task]:
         """Tasks the person created or is assigned to, across incidents (callers filter by visibility)."""
         async with self._sessions.begin() as session:
-            assigned = (
-                select(TaskAssigneeRow.task_id).where(TaskAssigneeRow.user_id == user_id).scalar_subquery()
-            )
-            rows = await session.scalars(
-                select(TaskRow)
-                .where(or_(TaskRow.creator_id == user_id, TaskRow.id.in_(assigned)))
-                .order_by(TaskRow.id)
-            )
-            return await _with_assignees(session, list(rows))
+            return await TaskRepository(session).for_user(user_id)
 
     async def open_for_assignee(self, incident_id: int, user_id: str) -> list[Task]:
         """The incident's open tasks assigned to this person (what keeps them in the channel)."""
         async with self._sessions.begin() as session:
-            assigned = (
-                select(TaskAssigneeRow.task_id).where(TaskAssigneeRow.user_id == user_id).scalar_subquery()
-            )
-            rows = await session.scalars(
-                select(TaskRow)
-                .where(
-                    TaskRow.incident_id == incident_id,
-                    TaskRow.status == TaskStatus.OPEN.value,
-                    TaskRow.id.in_(assigned),
-                )
-                .order_by(TaskRow.id)
-            )
-            return await _with_assignees(session, list(rows))
+            return await TaskRepository(session).open_for_assignee(incident_id, user_id)
 
     async def set_status(self, task_id: int, status: TaskStatus, actor_id: str) -> tuple[Task, bool]:
         """Resolve or reopen; False when it already had that status (a second click changes nothing)."""
@@ -102,9 +71,7 @@ class TaskService:
 
     async def set_message(self, task_id: int, message_ts: str) -> None:
         async with self._sessions.begin() as session:
-            row = await session.get(TaskRow, task_id, with_for_update=True)
-            if row is not None:
-                row.message_ts = message_ts
+            await TaskRepository(session).set_message(task_id, message_ts)
 
     # ------------------------------------------------------------ tasks mirrored from document comments
 
@@ -119,12 +86,9 @@ class TaskService:
     ) -> tuple[Task, bool]:
         """The task for a document comment ("<file id>:<comment id>"), created once whoever asks twice."""
         return await self._create(
-            {"creation_key": f"comment:{external_id}", "external_id": external_id},
-            incident_id,
-            creator_id,
-            description,
-            [assignee],
-            due_at,
+            f"comment:{external_id}",
+            external_id,
+            NewTask(incident_id, creator_id, description, [assignee], due_at),
             headline=md("A document comment assigned {who} a task", who=mention(assignee)),
             actor_id=None,
             source=DOCUMENT_SOURCE,
@@ -132,42 +96,36 @@ class TaskService:
 
     async def by_external_id(self, external_id: str) -> Task | None:
         async with self._sessions.begin() as session:
-            row = await session.scalar(select(TaskRow).where(TaskRow.external_id == external_id))
-            return (await _with_assignees(session, [row]))[0] if row is not None else None
+            return await TaskRepository(session).by_external_id(external_id)
 
     async def external_id(self, task_id: int) -> str | None:
         """The comment a task mirrors ("<file id>:<comment id>"), or None for a task made in Slack."""
         async with self._sessions.begin() as session:
-            return await session.scalar(select(TaskRow.external_id).where(TaskRow.id == task_id))
+            return await TaskRepository(session).external_id(task_id)
 
     async def reassign(self, task_id: int, assignees: list[str]) -> tuple[Task, bool]:
         """Give the task to these people instead (the comment was reassigned); False when nothing changed."""
         now = self._clock.now()
         wanted = list(dict.fromkeys(assignees))
         async with self._sessions.begin() as session:
-            row = await session.get(TaskRow, task_id, with_for_update=True)
-            if row is None:
-                raise NotFound("That task does not exist.")
-            current = (await _with_assignees(session, [row]))[0].assignees
-            changed = list(current) != wanted
+            tasks = TaskRepository(session)
+            task = _found(await tasks.get(task_id, for_update=True))
+            changed = list(task.assignees) != wanted
             if changed:
-                await session.execute(delete(TaskAssigneeRow).where(TaskAssigneeRow.task_id == task_id))
-                for user_id in wanted:
-                    session.add(TaskAssigneeRow(task_id=task_id, user_id=user_id))
-                await session.flush()
+                task = await tasks.replace_assignees(task_id, wanted)
                 await TimelineRepository(session).add(
-                    row.incident_id,
+                    task.incident_id,
                     "task_reassigned",
                     md(
                         "A document comment reassigned a task to {who}: {description}",
                         who=mentions(wanted),
-                        description=row.description,
+                        description=task.description,
                     ),
                     None,
                     now,
-                    {"task_id": row.id, "assignees": wanted, "source": DOCUMENT_SOURCE},
+                    {"task_id": task.id, "assignees": wanted, "source": DOCUMENT_SOURCE},
                 )
-            return (await _with_assignees(session, [row]))[0], changed
+            return task, changed
 
     async def set_status_from_document(self, task_id: int, status: TaskStatus) -> tuple[Task, bool]:
         """Resolve or reopen because the comment was; nobody in Slack did it, so nobody is named."""
@@ -181,49 +139,33 @@ class TaskService:
 
     async def _create(
         self,
-        keys: dict[str, str],
-        incident_id: int,
-        creator_id: str,
-        description: str,
-        assignees: list[str],
-        due_at: datetime,
+        creation_key: str,
+        external_id: str | None,
+        new: NewTask,
         *,
         headline: Mrkdwn,
         actor_id: str | None,
         source: str | None = None,
     ) -> tuple[Task, bool]:
-        """The one creation both Slack and the document sync make, idempotent on `keys["creation_key"]`;
-        they differ only in the keys, who the timeline names, and whether it records where it came from."""
+        """The one creation both Slack and the document sync make, idempotent on `creation_key`; they
+        differ only in the keys, who the timeline names, and whether it records where it came from."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            values: dict[str, Any] = keys | {
-                "incident_id": incident_id,
-                "creator_id": creator_id,
-                "description": description,
-                "status": TaskStatus.OPEN.value,
-                "due_at": due_at,
-                "created_at": now,
-            }
-            created = await insert_if_absent(session, TaskRow.__table__, values)  # type: ignore[arg-type]
-            row = await session.scalar(select(TaskRow).where(TaskRow.creation_key == keys["creation_key"]))
-            assert row is not None
+            task, created = await TaskRepository(session).add_if_absent(creation_key, external_id, new, now)
             if created:
-                for user_id in dict.fromkeys(assignees):
-                    session.add(TaskAssigneeRow(task_id=row.id, user_id=user_id))
-                await session.flush()
-                details: dict[str, Any] = {"task_id": row.id, "assignees": assignees}
+                details: dict[str, Any] = {"task_id": task.id, "assignees": new.assignees}
                 if source is not None:
                     details["source"] = source
                 await TimelineRepository(session).add(
-                    incident_id,
+                    new.incident_id,
                     "task_created",
-                    md("{headline}: {description}", headline=headline, description=description),
+                    md("{headline}: {description}", headline=headline, description=new.description),
                     actor_id,
                     now,
                     details,
-                    source_key=f"task:{row.id}:created",
+                    source_key=f"task:{task.id}:created",
                 )
-            return (await _with_assignees(session, [row]))[0], created
+            return task, created
 
     async def _change_status(
         self,
@@ -238,75 +180,47 @@ class TaskService:
         on the timeline (`headline` of the verb) and whether the event records where it came from."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            row = await session.get(TaskRow, task_id, with_for_update=True)
-            if row is None:
-                raise NotFound("That task does not exist.")
-            changed = row.status != status.value
+            tasks = TaskRepository(session)
+            task = _found(await tasks.get(task_id, for_update=True))
+            changed = task.status is not status
             if changed:
-                row.status = status.value
-                row.resolved_at, row.resolved_by = (
-                    (now, actor_id) if status is TaskStatus.RESOLVED else (None, None)
+                resolved = status is TaskStatus.RESOLVED
+                task = await tasks.set_status(
+                    task_id,
+                    status,
+                    resolved_at=now if resolved else None,
+                    resolved_by=actor_id if resolved else None,
                 )
-                verb = "resolved" if status is TaskStatus.RESOLVED else "reopened"
-                details: dict[str, Any] = {"task_id": row.id}
+                verb = "resolved" if resolved else "reopened"
+                details: dict[str, Any] = {"task_id": task.id}
                 if source is not None:
                     details["source"] = source
                 await TimelineRepository(session).add(
-                    row.incident_id,
+                    task.incident_id,
                     f"task_{verb}",
-                    md("{headline}: {description}", headline=headline(verb), description=row.description),
+                    md("{headline}: {description}", headline=headline(verb), description=task.description),
                     actor_id,
                     now,
                     details,
                 )
-            return (await _with_assignees(session, [row]))[0], changed
+            return task, changed
 
     async def status_changed_in_slack_at(self, task_id: int) -> datetime | None:
         """When someone last resolved or reopened the task in Slack (not the document sync), if ever:
         the sync uses it to tell a fresh Slack change (to push) from a fresh document change (to pull)."""
         async with self._sessions.begin() as session:
-            row = await session.get(TaskRow, task_id)
-            if row is None:
+            tasks = TaskRepository(session)
+            task = await tasks.get(task_id)
+            if task is None:
                 return None
-            events = await session.execute(
-                select(TimelineEventRow.occurred_at, TimelineEventRow.details).where(
-                    TimelineEventRow.incident_id == row.incident_id,
-                    TimelineEventRow.kind.in_(["task_resolved", "task_reopened"]),
-                )
-            )
+            events = await tasks.events(task, ["task_resolved", "task_reopened"])
             moments = [
-                occurred_at
-                for occurred_at, details in events.all()
-                if details.get("task_id") == task_id and details.get("source") != DOCUMENT_SOURCE
+                occurred_at for occurred_at, details in events if details.get("source") != DOCUMENT_SOURCE
             ]
             return max(moments, default=None)
 
 
-async def _with_assignees(session: AsyncSession, rows: list[TaskRow]) -> list[Task]:
-    """Domain tasks with their assignees, fetched in one query for the whole list."""
-    ids = [row.id for row in rows]
-    assignees: dict[int, list[str]] = {task_id: [] for task_id in ids}
-    if ids:
-        result = await session.execute(
-            select(TaskAssigneeRow.task_id, TaskAssigneeRow.user_id)
-            .where(TaskAssigneeRow.task_id.in_(ids))
-            .order_by(TaskAssigneeRow.id)
-        )
-        for task_id, user_id in result.all():
-            assignees[task_id].append(user_id)
-    return [
-        Task(
-            id=row.id,
-            incident_id=row.incident_id,
-            creator_id=row.creator_id,
-            description=row.description,
-            assignees=tuple(assignees[row.id]),
-            status=TaskStatus(row.status),
-            due_at=row.due_at,
-            created_at=row.created_at,
-            resolved_at=row.resolved_at,
-            resolved_by=row.resolved_by,
-            message_ts=row.message_ts,
-        )
-        for row in rows
-    ]
+def _found(task: Task | None) -> Task:
+    if task is None:
+        raise NotFound("That task does not exist.")
+    return task

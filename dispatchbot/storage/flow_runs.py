@@ -34,7 +34,7 @@ class FlowRunRepository:
             "created_at": now,
             "updated_at": now,
         }
-        return await insert_if_absent(self._session, FlowRunRow.__table__, values)  # type: ignore[arg-type]
+        return await insert_if_absent(self._session, FlowRunRow.__table__, values)
 
     async def by_key(self, kind: str, key: str) -> FlowRun | None:
         row = await self._session.scalar(
@@ -69,13 +69,80 @@ class FlowRunRepository:
         )
         return bool(getattr(result, "rowcount", 0) == 1)
 
-    async def held(self, run_id: int, owner: str) -> FlowRunRow | None:
-        """The row, locked for update where the backend supports it, only while `owner` holds the lease."""
-        return await self._session.scalar(
-            select(FlowRunRow)
+    async def record(
+        self,
+        run_id: int,
+        owner: str,
+        state: dict[str, Any] | None,
+        step: str | None,
+        now: datetime,
+        until: datetime,
+    ) -> bool:
+        """Store the whole `state` (None: keep it), mark `step` done and extend the lease to `until`;
+        False (nothing written) when `owner` no longer holds the lease."""
+        row = await self._held(run_id, owner)
+        if row is None:
+            return False
+        if state is not None:
+            row.state = state
+        if step is not None and step not in row.completed_steps:
+            row.completed_steps = [*row.completed_steps, step]
+        row.lease_until = until
+        row.updated_at = now
+        await self._session.flush()
+        return True
+
+    async def note_failure(
+        self, run_id: int, owner: str, error: str, error_id: str, now: datetime
+    ) -> int | None:
+        """Count a failed attempt; the attempts so far, or None when `owner` no longer holds the lease."""
+        row = await self._held(run_id, owner)
+        if row is None:
+            return None
+        row.attempts += 1
+        row.last_error = error[:4000]
+        row.error_id = error_id
+        row.updated_at = now
+        await self._session.flush()
+        return row.attempts
+
+    async def finish(self, run_id: int, owner: str, status: RunStatus, now: datetime) -> FlowRun | None:
+        """End the run with `status` and drop its lease; None when `owner` no longer holds the lease."""
+        row = await self._held(run_id, owner)
+        if row is None:
+            return None
+        row.status = status.value
+        row.finished_at = now
+        row.updated_at = now
+        row.lease_owner = None
+        row.lease_until = None
+        await self._session.flush()
+        return to_domain(row)
+
+    async def release(self, run_id: int, owner: str) -> None:
+        await self._session.execute(
+            update(FlowRunRow)
             .where(FlowRunRow.id == run_id, FlowRunRow.lease_owner == owner)
-            .with_for_update()
+            .values(lease_owner=None, lease_until=None)
         )
+
+    async def reopen_failed(self, run_id: int, now: datetime) -> FlowRun | None:
+        """Put a failed run back to running, unheld, with fresh attempts; None if it had not failed."""
+        result = await self._session.execute(
+            update(FlowRunRow)
+            .where(FlowRunRow.id == run_id, FlowRunRow.status == RunStatus.FAILED.value)
+            .values(
+                status=RunStatus.RUNNING.value,
+                attempts=0,
+                finished_at=None,
+                lease_owner=None,
+                lease_until=None,
+                updated_at=now,
+            )
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            return None
+        return await self.get(run_id)
 
     async def resumable(self, now: datetime, limit: int, *, judge_liveness: bool = False) -> list[int]:
         """Running runs free to take: one query over the (status, lease_until) index."""
@@ -99,6 +166,14 @@ class FlowRunRepository:
             .values(lease_owner=None, lease_until=None)
         )
         return int(getattr(result, "rowcount", 0))
+
+    async def _held(self, run_id: int, owner: str) -> FlowRunRow | None:
+        """The row, locked for update where the backend supports it, only while `owner` holds the lease."""
+        return await self._session.scalar(
+            select(FlowRunRow)
+            .where(FlowRunRow.id == run_id, FlowRunRow.lease_owner == owner)
+            .with_for_update()
+        )
 
 
 def _free(now: datetime, judge_liveness: bool) -> ColumnElement[bool]:

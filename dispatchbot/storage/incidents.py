@@ -1,4 +1,4 @@
-"""Queries over incidents, participants, roles, timeline. Flush, never commit: services own transactions."""
+"""Incident and timeline rows. Flush, never commit: services own transactions."""
 
 from __future__ import annotations
 
@@ -6,174 +6,178 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    String,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatchbot.domain import Incident, Participant, Role, Status, TimelineEvent, Visibility
+from dispatchbot.domain import Incident, Status, TimelineEvent, Visibility
 from dispatchbot.mrkdwn import Mrkdwn, trusted
 from dispatchbot.storage.inserts import insert_if_absent
-from dispatchbot.storage.tables import (
-    IncidentRow,
-    ParticipantRoleRow,
-    ParticipantRow,
-    TimelineEventRow,
-)
+from dispatchbot.storage.tables import IncidentRow, ParticipantRow, TimelineEventRow
 
 
 class IncidentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def insert_if_absent(self, values: dict[str, Any]) -> IncidentRow:
-        """Insert by `creation_key` unless a crash-and-retry already did; return the stored row."""
-        await insert_if_absent(self._session, IncidentRow.__table__, values)  # type: ignore[arg-type]
+    async def insert_if_absent(self, values: dict[str, Any]) -> Incident:
+        """Insert by `creation_key` unless a crash-and-retry already did; return the stored incident."""
+        await insert_if_absent(self._session, IncidentRow.__table__, values)
         row = await self._session.scalar(
             select(IncidentRow).where(IncidentRow.creation_key == values["creation_key"])
         )
         assert row is not None
-        return row
+        return incident_from_row(row)
 
-    async def row(self, incident_id: int, *, for_update: bool = False) -> IncidentRow | None:
-        statement = select(IncidentRow).where(IncidentRow.id == incident_id)
-        if for_update:
-            statement = statement.with_for_update()
-        return await self._session.scalar(statement)
+    async def get(self, incident_id: int) -> Incident | None:
+        row = await self._session.scalar(select(IncidentRow).where(IncidentRow.id == incident_id))
+        return incident_from_row(row) if row else None
 
-    async def by_channel(self, channel_id: str) -> IncidentRow | None:
-        return await self._session.scalar(select(IncidentRow).where(IncidentRow.channel_id == channel_id))
-
-    async def visible_to(self, user_id: str, *, closed_since: datetime, limit: int) -> list[IncidentRow]:
-        """Open incidents, and restricted ones where `user_id` is an active participant, newest first."""
-        member = (
-            select(ParticipantRow.incident_id)
-            .where(ParticipantRow.user_id == user_id, ParticipantRow.active.is_(True))
-            .scalar_subquery()
+    async def locked(self, incident_id: int) -> Incident | None:
+        """The incident, its row locked (PostgreSQL) until the transaction ends, for a read-then-write."""
+        row = await self._session.scalar(
+            select(IncidentRow).where(IncidentRow.id == incident_id).with_for_update()
         )
+        return incident_from_row(row) if row else None
+
+    async def set_fields(self, incident_id: int, values: dict[str, Any]) -> Incident:
+        """Write these columns (plain values: enums by their value) and return the incident as it is now.
+
+        Read it with `locked` first in the same transaction when the values depend on what it was.
+        """
+        row = await self._session.get(IncidentRow, incident_id)
+        assert row is not None
+        for name, value in values.items():
+            setattr(row, name, value)
+        await self._session.flush()
+        return incident_from_row(row)
+
+    async def many(self, incident_ids: set[int]) -> dict[int, Incident]:
+        rows = await self._session.scalars(select(IncidentRow).where(IncidentRow.id.in_(incident_ids)))
+        return {row.id: incident_from_row(row) for row in rows}
+
+    async def by_channel(self, channel_id: str) -> Incident | None:
+        row = await self._session.scalar(select(IncidentRow).where(IncidentRow.channel_id == channel_id))
+        return incident_from_row(row) if row else None
+
+    async def visible_to(self, user_id: str, *, closed_since: datetime, limit: int) -> list[Incident]:
+        """Open incidents, and restricted ones where `user_id` is an active participant, newest first."""
         statement = (
             select(IncidentRow)
             .where(
                 or_(IncidentRow.status != Status.CLOSED.value, IncidentRow.closed_at >= closed_since),
-                or_(IncidentRow.visibility == Visibility.OPEN.value, IncidentRow.id.in_(member)),
+                _visible_to(user_id),
             )
             .order_by(IncidentRow.id.desc())
             .limit(limit)
         )
-        return list(await self._session.scalars(statement))
+        return await self._incidents(statement)
 
-
-class ParticipantRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def row(self, incident_id: int, user_id: str, *, for_update: bool = False) -> ParticipantRow | None:
-        """The participant row; `for_update` locks it (PostgreSQL) for a read-then-write."""
-        statement = select(ParticipantRow).where(
-            ParticipantRow.incident_id == incident_id, ParticipantRow.user_id == user_id
-        )
-        return await self._session.scalar(statement.with_for_update() if for_update else statement)
-
-    async def ensure(
+    async def listing(
         self,
-        incident_id: int,
         user_id: str,
         *,
-        added_by: str | None,
-        reason: Mrkdwn,
-        now: datetime,
-        messages: int = 0,
-    ) -> tuple[ParticipantRow, bool]:
-        """The person's row, created (active) unless it exists; True when created here.
+        closed_since: datetime,
+        limit: int,
+        search: str,
+        open_only: bool,
+        participating: bool | None,
+    ) -> tuple[list[Incident], int]:
+        """Like `visible_to`, narrowed, newest first, with the number that matched in all.
 
-        Insert-or-nothing, then read under lock: two replicas adding the same person at once both
-        succeed, and only one of them creates the row.
+        `search` is a case-insensitive substring of the title, the reference (INC-n) or the type;
+        `open_only` leaves out the closed; `participating` keeps only incidents where this person is
+        (True) or is not (False) an active participant.
         """
-        values = {
-            "incident_id": incident_id,
-            "user_id": user_id,
-            "active": True,
-            "added_by": added_by,
-            "added_reason": reason,
-            "joined_at": now,
-            "message_count": messages,
-            "after_hours_notified": False,
-        }
-        created = await insert_if_absent(self._session, ParticipantRow.__table__, values)  # type: ignore[arg-type]
-        row = await self.row(incident_id, user_id, for_update=True)
-        assert row is not None
-        return row, created
-
-    async def rows(self, incident_id: int, *, active_only: bool) -> list[ParticipantRow]:
-        statement = select(ParticipantRow).where(ParticipantRow.incident_id == incident_id)
-        if active_only:
-            statement = statement.where(ParticipantRow.active.is_(True))
-        return list(await self._session.scalars(statement.order_by(ParticipantRow.id)))
-
-    async def active_roles(self, participant_ids: list[int]) -> dict[int, set[Role]]:
-        found: dict[int, set[Role]] = {participant_id: set() for participant_id in participant_ids}
-        if not participant_ids:
-            return found
-        result = await self._session.execute(
-            select(ParticipantRoleRow.participant_id, ParticipantRoleRow.role).where(
-                ParticipantRoleRow.participant_id.in_(participant_ids),
-                ParticipantRoleRow.renounced_at.is_(None),
-            )
+        member = _incidents_of(user_id)
+        conditions = [
+            _visible_to(user_id),
+            IncidentRow.status.in_([Status.ACTIVE.value, Status.STABLE.value])
+            if open_only
+            else or_(IncidentRow.status != Status.CLOSED.value, IncidentRow.closed_at >= closed_since),
+        ]
+        if participating is not None:
+            conditions.append(IncidentRow.id.in_(member) if participating else IncidentRow.id.not_in(member))
+        needle = search.strip().lower()
+        if needle:
+            conditions.append(_matching(needle))
+        total = await self._session.scalar(select(func.count()).select_from(IncidentRow).where(*conditions))
+        rows = await self._incidents(
+            select(IncidentRow).where(*conditions).order_by(IncidentRow.id.desc()).limit(limit)
         )
-        for participant_id, role in result.all():
-            found[participant_id].add(Role(role))
-        return found
+        return rows, int(total or 0)
 
-    async def holder(self, incident_id: int, role: Role) -> ParticipantRow | None:
+    async def daily_summary(self, since: datetime) -> list[Incident]:
+        """Open-visibility incidents, oldest first, that are Active, entered Stable since `since` (by
+        their latest status change) or closed since then."""
+        entered = _status_entered_at()
+        statement = (
+            select(IncidentRow)
+            .where(
+                IncidentRow.visibility == Visibility.OPEN.value,
+                or_(
+                    IncidentRow.status == Status.ACTIVE.value,
+                    and_(IncidentRow.status == Status.STABLE.value, entered >= since),
+                    and_(IncidentRow.status == Status.CLOSED.value, IncidentRow.closed_at >= since),
+                ),
+            )
+            .order_by(IncidentRow.id)
+        )
+        return await self._incidents(statement)
+
+    async def status_entered_at(self, incident_id: int) -> datetime | None:
+        """When the incident entered the status it has now; None when there is no such incident."""
         return await self._session.scalar(
-            select(ParticipantRow)
-            .join(ParticipantRoleRow, ParticipantRoleRow.participant_id == ParticipantRow.id)
-            .where(
-                ParticipantRow.incident_id == incident_id,
-                ParticipantRoleRow.role == role.value,
-                ParticipantRoleRow.renounced_at.is_(None),
-            )
+            select(_status_entered_at()).select_from(IncidentRow).where(IncidentRow.id == incident_id)
         )
 
-    async def assume(self, participant_id: int, role: Role, now: datetime) -> bool:
-        """Start holding `role` unless already held; True when it was newly assumed."""
-        held = await self._session.scalar(
-            select(func.count())
-            .select_from(ParticipantRoleRow)
-            .where(
-                ParticipantRoleRow.participant_id == participant_id,
-                ParticipantRoleRow.role == role.value,
-                ParticipantRoleRow.renounced_at.is_(None),
-            )
-        )
-        if held:
-            return False
-        self._session.add(ParticipantRoleRow(participant_id=participant_id, role=role.value, assumed_at=now))
-        await self._session.flush()
-        return True
+    async def _incidents(self, statement: Select[IncidentRow]) -> list[Incident]:
+        return [incident_from_row(row) for row in await self._session.scalars(statement)]
 
-    async def renounce(self, participant_id: int, roles: Iterable[Role] | None, now: datetime) -> None:
-        """Stop holding `roles` (all roles when None)."""
-        statement = update(ParticipantRoleRow).where(
-            ParticipantRoleRow.participant_id == participant_id, ParticipantRoleRow.renounced_at.is_(None)
-        )
-        if roles is not None:
-            statement = statement.where(ParticipantRoleRow.role.in_([role.value for role in roles]))
-        await self._session.execute(statement.values(renounced_at=now))
 
-    async def last_roles(self, participant_id: int) -> set[Role]:
-        """The roles renounced most recently (all at one moment), to restore them on reopen."""
-        latest = await self._session.scalar(
-            select(func.max(ParticipantRoleRow.renounced_at)).where(
-                ParticipantRoleRow.participant_id == participant_id
-            )
-        )
-        if latest is None:
-            return set()
-        roles = await self._session.scalars(
-            select(ParticipantRoleRow.role).where(
-                ParticipantRoleRow.participant_id == participant_id, ParticipantRoleRow.renounced_at == latest
-            )
-        )
-        return {Role(role) for role in roles}
+def _incidents_of(user_id: str) -> ScalarSelect[int]:
+    """The ids of the incidents where `user_id` is an active participant (a scalar subquery)."""
+    return (
+        select(ParticipantRow.incident_id)
+        .where(ParticipantRow.user_id == user_id, ParticipantRow.active.is_(True))
+        .scalar_subquery()
+    )
+
+
+def _visible_to(user_id: str) -> ColumnElement[bool]:
+    """Open incidents, and restricted ones where `user_id` is an active participant."""
+    return or_(IncidentRow.visibility == Visibility.OPEN.value, IncidentRow.id.in_(_incidents_of(user_id)))
+
+
+def _matching(needle: str) -> ColumnElement[bool]:
+    """`needle` (lower case) in the title, the type or the reference (INC-n)."""
+    reference = literal("inc-", String) + cast(IncidentRow.id, String)
+    return or_(
+        func.lower(IncidentRow.title).contains(needle, autoescape=True),
+        func.lower(IncidentRow.incident_type).contains(needle, autoescape=True),
+        reference.contains(needle, autoescape=True),
+    )
+
+
+def _status_entered_at() -> ColumnElement[datetime]:
+    """Per incident row: the time of its latest status change, else its creation (created Active)."""
+    changed = (
+        select(func.max(TimelineEventRow.occurred_at))
+        .where(TimelineEventRow.incident_id == IncidentRow.id, TimelineEventRow.kind == "status_changed")
+        .scalar_subquery()
+    )
+    return func.coalesce(changed, IncidentRow.created_at)
 
 
 class TimelineRepository:
@@ -200,13 +204,13 @@ class TimelineRepository:
             "details": details or {},
             "source_key": source_key,
         }
-        return await insert_if_absent(self._session, TimelineEventRow.__table__, values)  # type: ignore[arg-type]
+        return await insert_if_absent(self._session, TimelineEventRow.__table__, values)
 
     async def remove(self, source_key: str) -> bool:
         result = await self._session.execute(
             delete(TimelineEventRow).where(TimelineEventRow.source_key == source_key)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(getattr(result, "rowcount", 0))
 
     async def events(self, incident_id: int) -> list[TimelineEvent]:
         rows = await self._session.scalars(
@@ -214,18 +218,29 @@ class TimelineRepository:
             .where(TimelineEventRow.incident_id == incident_id)
             .order_by(TimelineEventRow.occurred_at, TimelineEventRow.id)
         )
-        return [
-            TimelineEvent(
-                row.id,
-                row.incident_id,
-                row.kind,
-                trusted(row.description),  # written as Mrkdwn by `add`
-                row.actor_id,
-                row.occurred_at,
-                row.details,
-            )
-            for row in rows
-        ]
+        return [_event_from_row(row) for row in rows]
+
+    async def from_sources(self, source_keys: Iterable[str]) -> list[TimelineEvent]:
+        """The events recorded from these source keys (any order)."""
+        keys = list(source_keys)
+        if not keys:
+            return []
+        rows = await self._session.scalars(
+            select(TimelineEventRow).where(TimelineEventRow.source_key.in_(keys))
+        )
+        return [_event_from_row(row) for row in rows]
+
+
+def _event_from_row(row: TimelineEventRow) -> TimelineEvent:
+    return TimelineEvent(
+        row.id,
+        row.incident_id,
+        row.kind,
+        trusted(row.description),  # written as Mrkdwn by `add`
+        row.actor_id,
+        row.occurred_at,
+        row.details,
+    )
 
 
 def incident_from_row(row: IncidentRow) -> Incident:
@@ -248,18 +263,4 @@ def incident_from_row(row: IncidentRow) -> Incident:
         stable_at=row.stable_at,
         closed_at=row.closed_at,
         cost=row.cost,
-    )
-
-
-def participant_from_row(row: ParticipantRow, roles: set[Role]) -> Participant:
-    return Participant(
-        incident_id=row.incident_id,
-        user_id=row.user_id,
-        roles=frozenset(roles),
-        active=row.active,
-        added_by=row.added_by,
-        added_reason=trusted(row.added_reason),  # written as Mrkdwn by `add` and `set_reason`
-        joined_at=row.joined_at,
-        message_count=row.message_count,
-        after_hours_notified=row.after_hours_notified,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import TypedDict
 
 
 @dataclass
@@ -26,6 +27,16 @@ class Fault:
         return (self.method is None or self.method == method.upper()) and (
             self.path is None or fnmatchcase(path, self.path)
         )
+
+
+class FaultScope(TypedDict, total=False):
+    """Which requests a fault refuses and how, as the fakes' `down` and `rate_limit` take it."""
+
+    retry_after: float | str | None
+    """Seconds or an HTTP-date for the `Retry-After` header; None (the default) sends none."""
+    method: str | None
+    path: str | None
+    """A glob the request path must match; with `method`, None (the default) matches any request."""
 
 
 class HttpFaults:

@@ -205,13 +205,27 @@ class FakePagerDuty(VendorServer):
         return self.error(404, "Not Found")
 
     def _ref(self, kind: str, entity_id: str, summary: str) -> JSON:
-        plural = {"escalation_policy": "escalation_policies"}.get(kind, f"{kind}s")
         return {
             "id": entity_id,
             "type": f"{kind}_reference",
             "summary": summary,
-            "self": f"{self.api_url}/{plural}/{entity_id}",
+            "self": self._url(kind, entity_id),
         }
+
+    def _url(self, kind: str, entity_id: str) -> str:
+        plural = {"escalation_policy": "escalation_policies"}.get(kind, f"{kind}s")
+        return f"{self.api_url}/{plural}/{entity_id}"
+
+    def _resource(self, kind: str, entity_id: str, name: str, **fields: Any) -> web.Response:
+        """One resource as a GET of it answers: `{kind: {id, type, name, summary, self, …fields}}`."""
+        found = {
+            "id": entity_id,
+            "type": kind,
+            "name": name,
+            "summary": name,
+            "self": self._url(kind, entity_id),
+        }
+        return web.json_response({kind: {**found, **fields}})
 
     def _user_ref(self, user_id: str) -> JSON:
         return self._ref("user", user_id, self.users[user_id].name)
@@ -241,19 +255,13 @@ class FakePagerDuty(VendorServer):
         service = self.services.get(request.match_info["id"])
         if service is None:
             return self._not_found()
-        return web.json_response(
-            {
-                "service": {
-                    "id": service.id,
-                    "type": "service",
-                    "name": service.name,
-                    "summary": service.name,
-                    "status": "active",
-                    "self": f"{self.api_url}/services/{service.id}",
-                    "html_url": f"https://fake.pagerduty.com/service-directory/{service.id}",
-                    "escalation_policy": self._ref("escalation_policy", service.policy_id, service.name),
-                }
-            }
+        return self._resource(
+            "service",
+            service.id,
+            service.name,
+            status="active",
+            html_url=f"https://fake.pagerduty.com/service-directory/{service.id}",
+            escalation_policy=self._ref("escalation_policy", service.policy_id, service.name),
         )
 
     def _service_by_policy(self, policy_id: str) -> FakePdService | None:
@@ -274,37 +282,20 @@ class FakePagerDuty(VendorServer):
                 else self._user_ref(user_id)
             )
             rules.append({"id": f"R{level}", "escalation_delay_in_minutes": 30, "targets": [target]})
-        return web.json_response(
-            {
-                "escalation_policy": {
-                    "id": service.policy_id,
-                    "type": "escalation_policy",
-                    "name": service.name,
-                    "summary": service.name,
-                    "num_loops": 0,
-                    "escalation_rules": rules,
-                    "services": [self._ref("service", service.id, service.name)],
-                }
-            }
+        return self._resource(
+            "escalation_policy",
+            service.policy_id,
+            service.name,
+            num_loops=0,
+            escalation_rules=rules,
+            services=[self._ref("service", service.id, service.name)],
         )
 
     async def _get_user(self, request: web.Request) -> web.Response:
         user = self.users.get(request.match_info["id"])
         if user is None:
             return self._not_found()
-        return web.json_response(
-            {
-                "user": {
-                    "id": user.id,
-                    "type": "user",
-                    "name": user.name,
-                    "summary": user.name,
-                    "email": user.email,
-                    "time_zone": "UTC",
-                    "self": f"{self.api_url}/users/{user.id}",
-                }
-            }
-        )
+        return self._resource("user", user.id, user.name, email=user.email, time_zone="UTC")
 
     # ------------------------------------------------------- schedules & oncalls
 
@@ -323,18 +314,13 @@ class FakePagerDuty(VendorServer):
                 (shift.start, shift.end) if overflow else (max(shift.start, since), min(shift.end, until))
             )
             entries.append({"start": _iso(start), "end": _iso(end), "user": self._user_ref(shift.user_id)})
-        return web.json_response(
-            {
-                "schedule": {
-                    "id": service.schedule_id,
-                    "type": "schedule",
-                    "name": service.name,
-                    "summary": service.name,
-                    "time_zone": "UTC",
-                    "final_schedule": {"name": "Final Schedule", "rendered_schedule_entries": entries},
-                    "escalation_policies": [self._ref("escalation_policy", service.policy_id, service.name)],
-                }
-            }
+        return self._resource(
+            "schedule",
+            service.schedule_id,
+            service.name,
+            time_zone="UTC",
+            final_schedule={"name": "Final Schedule", "rendered_schedule_entries": entries},
+            escalation_policies=[self._ref("escalation_policy", service.policy_id, service.name)],
         )
 
     def _oncalls(self, service: FakePdService, since: datetime | None, until: datetime | None) -> list[JSON]:

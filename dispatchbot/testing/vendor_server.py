@@ -9,11 +9,11 @@ so a refused request never changes the fake's state.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Unpack
 
 from aiohttp import web
 
-from dispatchbot.testing.http_faults import HttpFaults
+from dispatchbot.testing.http_faults import FaultScope, HttpFaults
 from dispatchbot.testing.local_server import LocalServer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -48,33 +48,17 @@ class VendorServer(LocalServer):
 
     # ------------------------------------------------------------------ faults
 
-    def down(
-        self,
-        times: int | None = None,
-        *,
-        retry_after: float | str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-    ) -> None:
-        """The next `times` requests (None: every one until `up()`) answer 503, with `Retry-After` when
-        given; `method` and `path` (a glob) limit it to the requests they match."""
-        self._faults.add(503, times=times, retry_after=retry_after, method=method, path=path)
+    def down(self, times: int | None = None, **scope: Unpack[FaultScope]) -> None:
+        """The next `times` matching requests (None: every one until `up()`) answer 503."""
+        self._faults.add(503, times=times, **scope)
 
     def up(self) -> None:
         """Clear every outage and rate limit."""
         self._faults.clear()
 
-    def rate_limit(
-        self,
-        times: int | None = 1,
-        *,
-        retry_after: float | str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-    ) -> None:
-        """The next `times` requests (None: every one until `up()`) answer 429, with `Retry-After` when
-        given; `method` and `path` (a glob) limit it to the requests they match."""
-        self._faults.add(429, times=times, retry_after=retry_after, method=method, path=path)
+    def rate_limit(self, times: int | None = 1, **scope: Unpack[FaultScope]) -> None:
+        """The next `times` matching requests (one by default; None: every one until `up()`) answer 429."""
+        self._faults.add(429, times=times, **scope)
 
     @web.middleware
     async def _front_door(self, request: web.Request, handler: Handler) -> web.StreamResponse:

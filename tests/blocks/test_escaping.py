@@ -15,13 +15,10 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from slack_sdk.models.blocks import Block, BlockElement
-from slack_sdk.models.views import View
 
 import dispatchbot.blocks
 from dispatchbot.blocks import common, run_failures
@@ -48,8 +45,8 @@ from dispatchbot.blocks.tasks import tasks
 from dispatchbot.catalog import Catalog
 from dispatchbot.config import CommandSettings, ServiceSettings
 from dispatchbot.domain import (
+    EDITABLE_FIELDS,
     Document,
-    DocumentKind,
     Incident,
     IncidentDraft,
     IncidentType,
@@ -70,12 +67,13 @@ from dispatchbot.domain import (
     Visibility,
 )
 from dispatchbot.mrkdwn import Mrkdwn, escape, md, mention
+from tests.blocks import samples
+from tests.blocks.limits import problems, valid_message, valid_view
+from tests.blocks.samples import ALICE, BOB, CAROL, CHANNEL, NOW
 from tests.support.escaping import HOSTILE, unescaped
 
-ALICE, BOB, CAROL = "U0ALICE1", "U0BOB002", "U0CAROL3"
-CHANNEL = "C0INCIDENT"
-NOW = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
 DOC_URL = "https://docs.example/document/d/1?usp=sharing&x=1"
+"""A document link with characters mrkdwn must escape (`&`)."""
 
 SIZES = {"short": HOSTILE, "long": HOSTILE * 40}
 """The long one is far beyond every Slack limit, and escaping makes it longer still."""
@@ -85,62 +83,22 @@ SIZES = {"short": HOSTILE, "long": HOSTILE * 40}
 
 
 def an_incident(h: str, **changes: Any) -> Incident:
-    found = Incident(
-        id=7,
-        title=h,
-        description=h,
-        resolution=h,
-        status=Status.ACTIVE,
-        incident_type=h,
-        severity=h,
-        priority=h,
-        visibility=Visibility.OPEN,
-        reporter_id=ALICE,
-        commander_id=BOB,
-        channel_id=CHANNEL,
-        channel_name="inc-7",
-        header_ts="1.000001",
-        created_at=NOW,
-        stable_at=None,
-        closed_at=None,
-        cost=1234.5,
-    )
-    return replace(found, **changes)
+    """Incident 7 with hostile text in every field a person typed or chose."""
+    typed = ("title", "description", "resolution", "incident_type", "severity", "priority")
+    return samples.incident(**{**dict.fromkeys(typed, h), **changes})
 
 
 def a_task(h: str, status: TaskStatus = TaskStatus.OPEN) -> Task:
-    resolved = status is TaskStatus.RESOLVED
-    return Task(
-        id=3,
-        incident_id=7,
-        creator_id=ALICE,
-        description=h,
-        assignees=(BOB, CAROL),
-        status=status,
-        due_at=NOW,
-        created_at=NOW,
-        resolved_at=NOW if resolved else None,
-        resolved_by=BOB if resolved else None,
-        message_ts=None,
-    )
+    if status is TaskStatus.RESOLVED:
+        return samples.resolved_task(description=h)
+    return samples.task(description=h, status=status)
 
 
 def a_page(h: str, status: PageStatus, user: str | None = None) -> Page:
-    return Page(
-        id=1,
-        incident_id=7,
-        service=h,
-        provider="pagerduty",
-        external_id="P1",
-        target_user_id=user,
-        target_name=h,
-        status=status,
-        requested_by=ALICE,
-        paged_at=NOW,
-        acknowledged_at=NOW,
-        acknowledged_by=h,
-        escalated_at=NOW,
-        resolved_at=NOW,
+    """Every time of the page set, so each status shows all it can."""
+    times = dict.fromkeys(("acknowledged_at", "escalated_at", "resolved_at"), NOW)
+    return samples.page(
+        service=h, target_name=h, acknowledged_by=h, status=status, target_user_id=user, **times
     )
 
 
@@ -149,18 +107,18 @@ def pages(h: str) -> list[Page]:
 
 
 def a_document(h: str, status: ResourceStatus = ResourceStatus.READY) -> Document:
-    return Document(7, DocumentKind.INCIDENT.value, "doc-1", DOC_URL + h, status, h)
+    return samples.document(weblink=DOC_URL + h, status=status, error=h)
 
 
 def a_report(h: str, kind: ReportKind = ReportKind.TACTICAL) -> Report:
     keys = ("conditions", "actions", "needs", "current_status", "overview", "next_steps")
-    return Report(5, 7, kind, ALICE, dict.fromkeys(keys, h), NOW, None)
+    return samples.report(kind, **dict.fromkeys(keys, h))
 
 
 def a_participant(h: str, roles: frozenset[Role] = frozenset({Role.COMMANDER})) -> Participant:
     """Its reason is mrkdwn as the services store it: a mention of ours, typed text escaped."""
     reason = md("Invited by {who}: {typed}", who=mention(ALICE), typed=h)
-    return Participant(7, BOB, roles, True, ALICE, reason, NOW, 3, False)
+    return samples.participant(roles=roles, added_reason=reason)
 
 
 def events(h: str) -> list[TimelineEvent]:
@@ -191,27 +149,17 @@ def a_catalog(h: str) -> Catalog:
 
 
 def a_service(h: str) -> ServiceSettings:
-    return ServiceSettings(name=h[:75], provider="pagerduty", external_id="P1", description=h)
+    return samples.service(name=h[:75], description=h)
 
 
 def an_update(h: str) -> IncidentUpdate:
     before = an_incident(h + " before", status=Status.ACTIVE, visibility=Visibility.OPEN)
     after = an_incident(h, status=Status.STABLE, visibility=Visibility.RESTRICTED)
-    changed = (
-        "title",
-        "description",
-        "resolution",
-        "status",
-        "incident_type",
-        "severity",
-        "priority",
-        "visibility",
-    )
-    return IncidentUpdate(before, after, changed)
+    return IncidentUpdate(before, after, EDITABLE_FIELDS)
 
 
 def a_shift(h: str) -> feedback.ShiftSummary:
-    return feedback.ShiftSummary(4, h, NOW - timedelta(hours=12), NOW)
+    return samples.shift(service=h)
 
 
 def digest_entries(h: str) -> list[feedback.DigestEntry]:
@@ -255,9 +203,12 @@ BUILDERS: dict[str, Sample] = {
     "common.channels_input": lambda h: common.modal(
         "cb", h, [common.channels_input("b", h, initial=[CHANNEL])]
     ),
+    "common.date_input": lambda h: common.modal("cb", h, [common.date_input("b", h, NOW.date())]),
+    "common.time_input": lambda h: common.modal("cb", h, [common.time_input("b", h, NOW.time())]),
     "common.modal": lambda h: common.modal(
         "cb", h, [common.divider()] * 120, submit=h, close=h, private_metadata=h
     ),
+    "common.incident_form": lambda h: common.incident_form("cb", h, [common.divider()] * 120, 7, submit=h),
     # app_home
     "app_home.home_view": lambda h: app_home.home_view(
         [(an_incident(h), frozenset(Role))] * 60,
@@ -394,6 +345,9 @@ BUILDERS: dict[str, Sample] = {
     ),
     # report_incident
     "report_incident.report_modal": lambda h: report_incident.report_modal(a_catalog(h), description=h),
+    "report_incident.catalog_inputs": lambda h: report_incident.catalog_inputs(
+        a_catalog(h), incident_type=h, severity=h, priority=h
+    ),
     "report_incident.creating_modal": lambda h: report_incident.creating_modal(
         IncidentDraft(h, h, h, h, h, Visibility.OPEN)
     ),
@@ -468,6 +422,8 @@ BUILDERS: dict[str, Sample] = {
 NOT_FOR_SLACK: dict[str, str] = {
     "common.clip": "shortens plain text",
     "common.state_value": "reads a submitted view",
+    "common.picked_date": "reads a submitted view",
+    "common.picked_time": "reads a submitted view",
     "assign_role.read_assign_role_form": "parser",
     "assign_role.incident_id_from": "parser",
     "close_reminders.days_text": "a duration in words, put into mrkdwn by the builders",
@@ -498,6 +454,7 @@ NOT_FOR_SLACK: dict[str, str] = {
     "participants.read_reason_form": "parser",
     "participants.role_labels": "labels of our roles",
     "report_incident.read_report_form": "parser",
+    "report_incident.read_title": "parser",
     "reports.read_report_form": "parser",
     "reports.read_report_value": "parser",
     "reports.read_snooze_value": "parser",
@@ -561,7 +518,7 @@ def test_builder_escapes_outside_text_and_stays_valid(builder: str, size: str) -
         for where, text in _mrkdwn(kind, value):
             assert isinstance(text, Mrkdwn), f"{builder}: {where} is a raw str"
             assert unescaped(text) == [], f"{builder}: {where} has live markup: {text[:300]!r}"
-        _check_valid(builder, kind, value)
+        _check_valid(kind, value)
 
 
 def test_hostile_text_is_shown_not_dropped() -> None:
@@ -622,84 +579,16 @@ def _mrkdwn_objects(where: str, data: Any) -> Iterator[tuple[str, str]]:
             yield from _mrkdwn_objects(f"{where}.{key}", item)
 
 
-LIMITS = {"message": 50, "view": 100, "blocks": 100}
-
-
-def _check_valid(builder: str, kind: str, value: Any) -> None:
-    if kind == "mrkdwn":
-        return
-    if kind == "option":
-        _check_texts(builder, {"type": "static_select", "options": [value]})
-        return
-    if kind == "plain_text":
-        _check_texts(builder, value)
-        return
+def _check_valid(kind: str, value: Any) -> None:
+    """Valid Block Kit within Slack's limits (tests/blocks/limits.py), whatever the output's kind (bare
+    mrkdwn has no Block Kit to check)."""
     if kind == "message":
-        blocks = value[1]
-        assert len(value[0]) <= 40_000, f"{builder}: Slack truncates a message text this long"
+        valid_message(value)
     elif kind == "view":
-        View(**value).validate_json()
-        blocks = value["blocks"]
-        assert len(value.get("private_metadata", "")) <= 3000
-    else:
-        blocks = value
-    assert 0 < len(blocks) <= LIMITS[kind], f"{builder}: {len(blocks)} blocks"
-    for block in blocks:
-        Block.parse(block).validate_json()  # type: ignore[union-attr]
-        for element in _elements(block):
-            parsed = BlockElement.parse(element)
-            if parsed is not None:
-                parsed.validate_json()
-    _check_texts(builder, blocks)
-
-
-def _elements(block: dict[str, Any]) -> list[dict[str, Any]]:
-    found = [block[key] for key in ("accessory", "element") if isinstance(block.get(key), dict)]
-    if block.get("type") == "actions":
-        found += block["elements"]
-    return found
-
-
-TEXT_LIMITS = {"header": 150, "button": 75, "option": 75, "label": 2000, "placeholder": 150, "fields": 2000}
-
-
-def _check_texts(builder: str, data: Any, parent: str = "") -> None:
-    """Limits slack_sdk leaves to the Slack API: nested element texts, fields, options, values."""
-    if isinstance(data, list):
-        for item in data:
-            _check_texts(builder, item, parent)
-        return
-    if not isinstance(data, dict):
-        return
-    if data.get("type") in ("plain_text", "mrkdwn"):
-        limit = TEXT_LIMITS.get(parent, 3000)
-        assert 0 < len(data["text"]) <= limit, (
-            f"{builder}: a {parent or 'text'} of {len(data['text'])} characters"
-        )
-        return
-    kind = data.get("type")
-    if kind == "section" and "fields" in data:
-        assert len(data["fields"]) <= 10
-        for field in data["fields"]:
-            assert len(field["text"]) <= 2000, f"{builder}: a field of {len(field['text'])} characters"
-    if kind == "context":
-        assert len(data["elements"]) <= 10
-    if kind == "actions":
-        assert len(data["elements"]) <= 25
-    if kind in ("static_select", "checkboxes", "radio_buttons"):
-        assert len(data["options"]) <= 100
-        for option in data["options"]:
-            assert len(option["value"]) <= 150, f"{builder}: an option value of {len(option['value'])}"
-            _check_texts(builder, option["text"], "option")
-            _check_texts(builder, option.get("description"), "option")
-    if kind == "button":
-        assert len(data.get("value", "")) <= 2000
-    if kind == "plain_text_input":
-        assert len(data.get("initial_value", "")) <= data.get("max_length", 3000)
-    for key, item in data.items():
-        if key in ("options", "initial_option", "initial_options"):
-            continue
-        if key == "text" and kind in ("button", "header"):
-            _check_texts(builder, item, kind)
-        else:
-            _check_texts(builder, item, key if key in TEXT_LIMITS else "")
+        valid_view(value)
+    elif kind == "blocks":  # checked as a modal's, which may hold the most: 100
+        valid_view({"type": "modal", "title": {"type": "plain_text", "text": "Blocks"}, "blocks": value})
+    elif kind == "option":
+        assert problems({"type": "static_select", "options": [value]}) == []
+    elif kind == "plain_text":
+        assert problems({"type": "section", "text": value}) == []  # any text object: 1 to 3,000

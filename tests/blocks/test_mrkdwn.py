@@ -31,8 +31,10 @@ PACKAGE = Path(dispatchbot.__file__).parent
 
 TRUSTED_CALLS = Counter(
     {
-        # mrkdwn the services wrote (TimelineRepository.add and the participant writers take Mrkdwn)
-        "storage/incidents.py": 2,
+        # mrkdwn the services wrote, read back: TimelineRepository.add and the participant writers
+        # take Mrkdwn only
+        "storage/incidents.py": 1,
+        "storage/participants.py": 1,
         # the engage run records an answer built by blocks/oncall/oncall.py and shows it in the last step
         "flows/oncall/engage_oncall.py": 2,
         # a captured message's text: mrkdwn as Slack sent it, its mentions and broadcasts made words

@@ -17,12 +17,6 @@ StartBot = Callable[[Settings], Awaitable[Running]]
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
 def alice(slack: FakeSlack) -> User:
     return slack.add_user("alice", real_name="Alice Adams", email="alice@example.com", tz="Europe/Berlin")
 

@@ -7,6 +7,8 @@ from dispatchbot.domain import Role
 from dispatchbot.testing import Channel, FakeSlack, Person, User
 from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
+from tests.support.people import new_person
+from tests.support.refusals import assert_refused, ephemeral, incident_channel_only, managers_only
 from tests.support.waiting import eventually
 
 COMMAND = "/dispatch-assign-role"
@@ -80,10 +82,7 @@ async def test_reassigning_the_commander_hands_over(
 
     # Alice no longer manages the incident, so the command is now refused to her.
     ack = await slack.as_user(alice).slash_command(COMMAND, channel=channel.id)
-    assert ack.payload == {
-        "response_type": "ephemeral",
-        "text": f"Only the incident commander (<@{bob.id}>) or the scribe can assign roles.",
-    }
+    assert ack.payload == ephemeral(managers_only(bob, "assign roles"))
 
 
 async def test_a_role_already_held_changes_nothing(
@@ -107,20 +106,9 @@ async def test_a_role_already_held_changes_nothing(
 async def test_people_who_do_not_manage_the_incident_are_refused(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
-    bob = slack.add_user("bob", real_name="Bob Brown")
     _incident, channel = await report_incident(bot, slack, alice, general)
-    await slack.as_user(bob).join(channel.id)
-    refusal = f"Only the incident commander (<@{alice.id}>) or the scribe can assign roles."
-
-    ack = await slack.as_user(bob).slash_command(COMMAND, channel=channel.id)
-    assert ack.payload == {"response_type": "ephemeral", "text": refusal}
-
-    header = slack.messages(channel.id)[0]
-    await slack.as_user(bob).click(header, "Assign role")
-    await eventually(
-        lambda: refusal in [e.text for e in slack.ephemerals(channel.id, bob.id)], what="the refusal"
-    )
-    assert slack.workspace.top_view(bob.id) is None
+    bob = await new_person(slack, "bob", channel)
+    await assert_refused(slack, bob, channel, COMMAND, "Assign role", managers_only(alice, "assign roles"))
 
 
 async def test_the_header_button_opens_the_form_for_the_commander(
@@ -143,10 +131,7 @@ async def test_outside_an_incident_channel_the_command_explains_where_it_works(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     ack = await slack.as_user(alice).slash_command(COMMAND, channel=general.id)
-    assert ack.payload == {
-        "response_type": "ephemeral",
-        "text": f"`{COMMAND}` works only in an incident channel. Run it in the incident's channel.",
-    }
+    assert ack.payload == ephemeral(incident_channel_only(COMMAND))
 
 
 async def test_bots_and_deactivated_people_are_refused_inline(

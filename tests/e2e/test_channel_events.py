@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
-from dispatchbot.app import Bot, Running
+from dispatchbot.app import Running
 from dispatchbot.config import IncidentSettings
 from dispatchbot.domain import Role
 from dispatchbot.testing import Channel, FakeSlack, User
 from dispatchbot.testing.slack import payloads
 from dispatchbot.testing.slack.delivery import EVENTS_API
 from tests.e2e.conftest import StartBot
-from tests.support import probe
-from tests.support.bot import bot_settings
+from tests.support.bot import bot_settings, running_bot
 from tests.support.incidents import report_incident
+from tests.support.people import leaves, new_person
 from tests.support.waiting import eventually
 
 AFTER_HOURS = "Responses may be delayed."
@@ -37,28 +35,12 @@ def next_wednesday(hour: int, minute: int = 0) -> datetime:
     return today + timedelta(days=(2 - today.weekday()) % 7 or 7)
 
 
-@contextlib.asynccontextmanager
-async def bot_at(slack: FakeSlack, database_url: str, moment: datetime) -> AsyncIterator[Running]:
+def bot_at(slack: FakeSlack, database_url: str, moment: datetime) -> AbstractAsyncContextManager[Running]:
     """A bot whose clock reads `moment` now, with after-hours warnings on (9 to 17 by default)."""
     settings = bot_settings(slack, database_url).model_copy(
         update={"incidents": IncidentSettings(after_hours_warning=True)}
     )
-    bot = Bot(settings, extensions=[probe.register], clock=ShiftedClock(moment))
-    try:
-        running = await bot.start()
-        await slack.socket.wait_connected()
-        yield running
-    finally:
-        await bot.stop()
-
-
-async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Poll an async condition (a database read) until it holds."""
-    for _ in range(500):
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+    return running_bot(slack, settings, ShiftedClock(moment))
 
 
 async def messages_counted(bot: Running, incident_id: int, user: User, count: int) -> None:
@@ -68,7 +50,7 @@ async def messages_counted(bot: Running, incident_id: int, user: User, count: in
         participant = await bot.deps.participants.get(incident_id, user.id)
         return participant is not None and participant.message_count >= count
 
-    await until(counted, f"{count} messages of {user.name} to be counted")
+    await eventually(counted, what=f"{count} messages of {user.name} to be counted")
 
 
 def after_hours_notices(slack: FakeSlack, channel: Channel, user: User) -> list[str]:
@@ -119,19 +101,17 @@ async def test_an_active_participant_joining_again_changes_nothing(
 async def test_an_observer_becomes_a_participant_after_three_messages(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
-    bob = slack.add_user("bob", real_name="Bob Brown")
     incident, channel = await report_incident(bot, slack, alice, general)
-    person = slack.as_user(bob)
-    await person.join(channel.id)
+    bob = await new_person(slack, "bob", channel)
     note = f"<@{bob.id}> is now a Participant (was Observer) after taking part in the conversation."
 
-    await person.post(channel.id, "I see errors in the payments log")
-    await person.post(channel.id, "since 14:02")
+    await slack.as_user(bob).post(channel.id, "I see errors in the payments log")
+    await slack.as_user(bob).post(channel.id, "since 14:02")
     await messages_counted(bot, incident.id, bob, 2)
     observer = await bot.deps.participants.get(incident.id, bob.id)
     assert observer is not None
     assert observer.roles == {Role.OBSERVER}
-    await person.post(channel.id, "rolling back now")
+    await slack.as_user(bob).post(channel.id, "rolling back now")
 
     await eventually(lambda: note in [m.text for m in slack.messages(channel.id)], what="the promotion")
     promoted = await bot.deps.participants.get(incident.id, bob.id)
@@ -143,9 +123,8 @@ async def test_an_observer_becomes_a_participant_after_three_messages(
 async def test_system_and_bot_messages_are_not_activity(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
-    bob = slack.add_user("bob", real_name="Bob Brown")
     incident, channel = await report_incident(bot, slack, alice, general)
-    await slack.as_user(bob).join(channel.id)
+    bob = await new_person(slack, "bob", channel)
     base = {"type": "message", "channel": channel.id, "text": "x", "channel_type": "channel"}
     for extra in (
         {"subtype": "channel_join", "user": bob.id, "ts": "1.000001"},
@@ -184,18 +163,11 @@ async def test_the_commander_cannot_leave_an_active_incident(
 async def test_anyone_else_leaving_renounces_their_roles(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
-    bob = slack.add_user("bob", real_name="Bob Brown")
     incident, channel = await report_incident(bot, slack, alice, general)
-    await slack.as_user(bob).join(channel.id)
+    bob = await new_person(slack, "bob", channel)
     await bot.deps.participants.assign_role(incident.id, bob.id, Role.SCRIBE, alice.id)
 
-    await slack.as_user(bob).leave(channel.id)
-
-    async def left() -> bool:
-        participant = await bot.deps.participants.get(incident.id, bob.id)
-        return participant is not None and not participant.active
-
-    await until(left, "bob to leave the incident")
+    await leaves(bot, slack, bob, incident, channel)
     scribe = await bot.deps.participants.get(incident.id, bob.id)
     assert scribe is not None
     assert not scribe.active
@@ -213,9 +185,8 @@ async def test_thread_replies_get_a_warning_when_threads_are_banned(
     )
     bot = await start_bot(settings)
     await slack.socket.wait_connected()
-    bob = slack.add_user("bob", real_name="Bob Brown")
     incident, channel = await report_incident(bot, slack, alice, general)
-    await slack.as_user(bob).join(channel.id)
+    bob = await new_person(slack, "bob", channel)
 
     parent = await slack.as_user(alice).post(channel.id, "Who is looking at the DB?")
     await slack.as_user(bob).post(channel.id, "me", thread_ts=parent.ts)
@@ -238,9 +209,8 @@ async def test_after_hours_messages_are_warned_once_per_person(
 ) -> None:
     # 16:30 UTC on a Wednesday: inside 9-17 in UTC, but after 17:00 in Berlin, the commander's zone.
     async with bot_at(slack, database_url, next_wednesday(16, 30)) as bot:
-        bob = slack.add_user("bob", real_name="Bob Brown")
         incident, channel = await report_incident(bot, slack, alice, general)
-        await slack.as_user(bob).join(channel.id)
+        bob = await new_person(slack, "bob", channel)
 
         await slack.as_user(bob).post(channel.id, "anyone around?")
         await slack.as_user(bob).post(channel.id, "hello?")
@@ -258,9 +228,8 @@ async def test_no_after_hours_warning_during_the_commanders_working_hours(
     slack: FakeSlack, database_url: str, alice: User, general: Channel
 ) -> None:
     async with bot_at(slack, database_url, next_wednesday(11)) as bot:
-        bob = slack.add_user("bob", real_name="Bob Brown")
         incident, channel = await report_incident(bot, slack, alice, general)
-        await slack.as_user(bob).join(channel.id)
+        bob = await new_person(slack, "bob", channel)
 
         await slack.as_user(bob).post(channel.id, "anyone around?")
         await slack.as_user(alice).post(channel.id, "yes")

@@ -3,15 +3,13 @@ the list, review hours on Stable, a final figure on Closed, the activity model, 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from dispatchbot.app import Bot, Running
+from dispatchbot.app import Running
 from dispatchbot.config import CostSettings, IncidentTypeSettings, Settings
 from dispatchbot.costs import merged_seconds
 from dispatchbot.domain import Incident, Role
@@ -19,11 +17,10 @@ from dispatchbot.storage.tables import ParticipantActivityRow
 from dispatchbot.testing import Channel, FakeSlack, Message, Person, User
 from dispatchbot.testing.slack import payloads
 from dispatchbot.testing.slack.delivery import EVENTS_API
-from tests.support import probe
-from tests.support.bot import bot_settings
+from tests.support.bot import bot_settings, running_bot
 from tests.support.clocks import ManualClock
 from tests.support.incidents import report_incident
-from tests.support.runs import finished
+from tests.support.runs import finished, settled
 from tests.support.waiting import eventually
 
 RATE = 100.0
@@ -42,13 +39,17 @@ def settings_for(slack: FakeSlack, database_url: str) -> Settings:
     )
 
 
-@contextlib.asynccontextmanager
-async def running(settings: Settings, clock: ManualClock) -> AsyncIterator[Running]:
-    bot = Bot(settings, extensions=[probe.register], clock=clock)
-    try:
-        yield await bot.start()
-    finally:
-        await bot.stop()
+@pytest.fixture
+def clock() -> ManualClock:
+    """A hand-set clock, on a whole second so that hours from it price exactly."""
+    return ManualClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+async def bot(slack: FakeSlack, database_url: str, clock: ManualClock) -> AsyncIterator[Running]:
+    """The bot with costs on, on the hand-set clock."""
+    async with running_bot(slack, settings_for(slack, database_url), clock) as bot:
+        yield bot
 
 
 async def accrue(bot: Running, now: datetime) -> None:
@@ -99,64 +100,60 @@ async def listed(slack: FakeSlack, person: User, channel: Channel) -> str:
 
 
 async def test_classic_cost_accrues_shows_adds_review_hours_and_is_final_when_closed(
-    slack: FakeSlack, database_url: str, alice: User, general: Channel
+    bot: Running, clock: ManualClock, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
-    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
     start = clock.now()
-    async with running(settings_for(slack, database_url), clock) as bot:
-        incident, channel = await report_incident(bot, slack, alice, general)
-        bob = slack.add_user("bob", real_name="Bob Brown")
-        await bot.deps.participants.assign_role(incident.id, bob.id, Role.SCRIBE, alice.id)  # never posts
+    incident, channel = await report_incident(bot, slack, alice, general)
+    bob = slack.add_user("bob", real_name="Bob Brown")
+    await bot.deps.participants.assign_role(incident.id, bob.id, Role.SCRIBE, alice.id)  # never posts
 
-        clock.set(start + timedelta(hours=2))
-        await accrue(bot, clock.now())
-        # alice commands (and reported: priced once, at the heavier role) 2 h; bob scribes 2 h x 0.75
-        assert await cost(bot, incident) == pytest.approx(350.0)
-        await header_shows(slack, incident, "$350")
-        assert f"Commander: <@{alice.id}> · Cost: $350" in await listed(slack, alice, general)
+    clock.set(start + timedelta(hours=2))
+    await accrue(bot, clock.now())
+    # alice commands (and reported: priced once, at the heavier role) 2 h; bob scribes 2 h x 0.75
+    assert await cost(bot, incident) == pytest.approx(350.0)
+    await header_shows(slack, incident, "$350")
+    assert f"Commander: <@{alice.id}> · Cost: $350" in await listed(slack, alice, general)
 
-        edits = len(slack.calls_to("chat.update"))
-        await accrue(bot, clock.now() + timedelta(seconds=10))  # $350.49: the same to the dollar
-        await asyncio.sleep(0.1)
-        assert len(slack.calls_to("chat.update")) == edits  # no header edit for cents
+    edits = len(slack.calls_to("chat.update"))
+    await accrue(bot, clock.now() + timedelta(seconds=10))  # $350.49: the same to the dollar
+    await settled(bot)  # a header edit would have been spawned by the tick
+    assert len(slack.calls_to("chat.update")) == edits  # no header edit for cents
 
-        clock.set(start + timedelta(hours=3))
-        person = slack.as_user(alice)
-        await set_status(bot, person, channel, "Stable")
-        # 3 h + 3 h x 0.75 of roles, then review: 1 h + 0.5 h for each of the 2 role holders
-        assert await cost(bot, incident) == pytest.approx(725.0)
-        await header_shows(slack, incident, "$725")
+    clock.set(start + timedelta(hours=3))
+    person = slack.as_user(alice)
+    await set_status(bot, person, channel, "Stable")
+    # 3 h + 3 h x 0.75 of roles, then review: 1 h + 0.5 h for each of the 2 role holders
+    assert await cost(bot, incident) == pytest.approx(725.0)
+    await header_shows(slack, incident, "$725")
 
-        await accrue(bot, start + timedelta(hours=5))
-        assert await cost(bot, incident) == pytest.approx(725.0)  # Stable stops the clock
+    await accrue(bot, start + timedelta(hours=5))
+    assert await cost(bot, incident) == pytest.approx(725.0)  # Stable stops the clock
 
-        clock.set(start + timedelta(hours=6))
-        await set_status(bot, person, channel, "Closed")
-        assert await cost(bot, incident) == pytest.approx(725.0)
-        stored = (await bot.deps.incidents.get(incident.id)).cost
-        for hours in (7, 30):
-            await accrue(bot, start + timedelta(hours=hours))
-        assert (await bot.deps.incidents.get(incident.id)).cost == stored  # final
+    clock.set(start + timedelta(hours=6))
+    await set_status(bot, person, channel, "Closed")
+    assert await cost(bot, incident) == pytest.approx(725.0)
+    stored = (await bot.deps.incidents.get(incident.id)).cost
+    for hours in (7, 30):
+        await accrue(bot, start + timedelta(hours=hours))
+    assert (await bot.deps.incidents.get(incident.id)).cost == stored  # final
 
 
 async def test_reopening_prices_the_new_active_stretch(
-    slack: FakeSlack, database_url: str, alice: User, general: Channel
+    bot: Running, clock: ManualClock, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
-    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
     start = clock.now()
-    async with running(settings_for(slack, database_url), clock) as bot:
-        incident, channel = await report_incident(bot, slack, alice, general)
-        person = slack.as_user(alice)
-        clock.set(start + timedelta(hours=1))
-        await set_status(bot, person, channel, "Stable")
-        assert await cost(bot, incident) == pytest.approx(100 * (1 + 1.5))
-        clock.set(start + timedelta(hours=2))
-        await set_status(bot, person, channel, "Active")
-        await accrue(bot, start + timedelta(hours=4))
-        assert await cost(bot, incident) == pytest.approx(100 * (3 + 1.5))  # review hours stay
-        clock.set(start + timedelta(hours=5))
-        await set_status(bot, person, channel, "Stable")
-        assert await cost(bot, incident) == pytest.approx(100 * (4 + 1.5))  # never less than before
+    incident, channel = await report_incident(bot, slack, alice, general)
+    person = slack.as_user(alice)
+    clock.set(start + timedelta(hours=1))
+    await set_status(bot, person, channel, "Stable")
+    assert await cost(bot, incident) == pytest.approx(100 * (1 + 1.5))
+    clock.set(start + timedelta(hours=2))
+    await set_status(bot, person, channel, "Active")
+    await accrue(bot, start + timedelta(hours=4))
+    assert await cost(bot, incident) == pytest.approx(100 * (3 + 1.5))  # review hours stay
+    clock.set(start + timedelta(hours=5))
+    await set_status(bot, person, channel, "Stable")
+    assert await cost(bot, incident) == pytest.approx(100 * (4 + 1.5))  # never less than before
 
 
 async def activity_rows(bot: Running, incident: Incident) -> list[tuple[str, datetime]]:
@@ -173,7 +170,7 @@ async def test_activity_model_prices_merged_message_windows_captured_once(
     slack: FakeSlack, database_url: str, alice: User, general: Channel
 ) -> None:
     clock = ManualClock()
-    async with running(settings_for(slack, database_url), clock) as bot:
+    async with running_bot(slack, settings_for(slack, database_url), clock) as bot:
         await slack.socket.wait_connected()
         incident, channel = await report_incident(bot, slack, alice, general, Type="Chatty")
         bob = slack.add_user("bob", real_name="Bob Brown")
@@ -189,11 +186,8 @@ async def test_activity_model_prices_merged_message_windows_captured_once(
         async def captured() -> bool:
             return len(await activity_rows(bot, incident)) == 3
 
-        for _ in range(250):
-            if await captured():
-                break
-            await asyncio.sleep(0.02)
-        await asyncio.sleep(0.2)  # let any duplicate arrive
+        await eventually(captured, what="three messages captured")
+        await settled(bot)  # both repeats were acked: any duplicate capture has happened by now
         rows = await activity_rows(bot, incident)
         assert sorted(user for user, _at in rows) == sorted([alice.id, bob.id, bob.id])
         assert [at.timestamp() for user, at in rows if user == bob.id] == [float(first.ts), float(reply.ts)]
@@ -209,23 +203,22 @@ async def test_activity_model_prices_merged_message_windows_captured_once(
 
 
 async def test_figures_survive_a_restart_and_recomputing_does_not_drift(
-    slack: FakeSlack, database_url: str, alice: User, general: Channel
+    clock: ManualClock, slack: FakeSlack, database_url: str, alice: User, general: Channel
 ) -> None:
     settings = settings_for(slack, database_url)
-    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
     start = clock.now()
-    async with running(settings, clock) as bot:
+    async with running_bot(slack, settings, clock) as bot:
         incident, _channel = await report_incident(bot, slack, alice, general)
         await accrue(bot, start + timedelta(hours=1))
         assert await cost(bot, incident) == pytest.approx(100.0)
         await header_shows(slack, incident, "$100")
     edits = len(slack.calls_to("chat.update"))
-    async with running(settings, clock) as bot:
+    async with running_bot(slack, settings, clock) as bot:
         assert await cost(bot, incident) == pytest.approx(100.0)
         for _ in range(3):
             await accrue(bot, start + timedelta(hours=1))
         assert await cost(bot, incident) == pytest.approx(100.0)  # recomputed, not added to
-        await asyncio.sleep(0.1)
+        await settled(bot)  # a header edit would have been spawned by the ticks
         assert len(slack.calls_to("chat.update")) == edits
         await accrue(bot, start + timedelta(hours=2))
         assert await cost(bot, incident) == pytest.approx(200.0)

@@ -4,24 +4,22 @@ its working Join / Subscribe buttons, once a day per channel across ticks, resta
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from dispatchbot.app import Bot, Running
+from dispatchbot.app import Running
 from dispatchbot.blocks.incidents import daily_summary as summary_blocks
 from dispatchbot.config import NotificationSettings, Settings, SummarySettings
 from dispatchbot.domain import Incident, Role, Status, Visibility
 from dispatchbot.flows.incidents import daily_summary
 from dispatchbot.testing import Channel, FakeSlack, Message, User
-from tests.support import probe
-from tests.support.bot import bot_settings
+from tests.support.bot import bot_settings, running_bot
 from tests.support.clocks import ManualClock
 from tests.support.incidents import report_incident
+from tests.support.replicas import skip_unless_replicas_supported
 from tests.support.waiting import eventually
 
 MONDAY = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
@@ -39,17 +37,6 @@ def settings_for(
             "summaries": SummarySettings(daily_time="18:00", daily_timezone="Europe/Berlin", **summaries),
         }
     )
-
-
-@contextlib.asynccontextmanager
-async def running(slack: FakeSlack, settings: Settings, clock: ManualClock) -> AsyncIterator[Running]:
-    bot = Bot(settings, extensions=[probe.register], clock=clock)
-    try:
-        started = await bot.start()
-        await slack.socket.wait_connected()
-        yield started
-    finally:
-        await bot.stop()
 
 
 def summaries(slack: FakeSlack, channel: Channel) -> list[Message]:
@@ -96,12 +83,17 @@ def announcements(slack: FakeSlack) -> Channel:
     return slack.add_channel("incidents", members=[slack.bot_user_id])
 
 
+@pytest.fixture
+def settings(slack: FakeSlack, database_url: str, announcements: Channel) -> Settings:
+    """Daily summaries to #incidents alone."""
+    return settings_for(slack, database_url, [NotificationSettings(channel=announcements.id)])
+
+
 async def test_the_summary_lists_each_section_with_buttons_that_work(
-    slack: FakeSlack, database_url: str, alice: User, general: Channel, announcements: Channel
+    slack: FakeSlack, alice: User, general: Channel, announcements: Channel, settings: Settings
 ) -> None:
     clock = ManualClock(MONDAY)
-    settings = settings_for(slack, database_url, [NotificationSettings(channel=announcements.id)])
-    async with running(slack, settings, clock) as bot:
+    async with running_bot(slack, settings, clock) as bot:
         old, _ = await report_incident(bot, slack, alice, general, Title="Old outage")
         await set_status(bot, old, Status.CLOSED, alice)
         long_stable, _ = await report_incident(bot, slack, alice, general, Title="Long stable")
@@ -183,7 +175,7 @@ async def test_each_channel_gets_what_its_filters_match_and_no_empty_summary(
         NotificationSettings(channel=quiet.id, priorities=["Low"]),
     ]
     clock = ManualClock(TUESDAY)
-    async with running(slack, settings_for(slack, database_url, targets), clock) as bot:
+    async with running_bot(slack, settings_for(slack, database_url, targets), clock) as bot:
         high, _ = await report_incident(bot, slack, alice, general, Title="Outage", Severity="High")
         done, _ = await report_incident(bot, slack, alice, general, Title="Blip")
         await set_status(bot, done, Status.CLOSED, alice)
@@ -209,7 +201,7 @@ async def test_a_failed_post_is_retried_by_the_next_tick_and_then_sent_once(
     other = slack.add_channel("other", members=[slack.bot_user_id])
     clock = ManualClock(TUESDAY)
     targets = [NotificationSettings(channel=announcements.id), NotificationSettings(channel=other.id)]
-    async with running(slack, settings_for(slack, database_url, targets), clock) as bot:
+    async with running_bot(slack, settings_for(slack, database_url, targets), clock) as bot:
         await report_incident(bot, slack, alice, general)
         slack.faults.error("chat.postMessage", "channel_not_found")  # the first post: #incidents
         await daily_summary.tick(bot.deps, SUMMARY_TIME)
@@ -227,28 +219,29 @@ async def test_the_scheduled_job_sends_it_and_a_disabled_summary_sends_nothing(
 ) -> None:
     clock = ManualClock(TUESDAY)
     targets = [NotificationSettings(channel=announcements.id)]
-    async with running(slack, settings_for(slack, database_url, targets, daily_enabled=False), clock) as bot:
+    async with running_bot(
+        slack, settings_for(slack, database_url, targets, daily_enabled=False), clock
+    ) as bot:
         await report_incident(bot, slack, alice, general)
         clock.set(SUMMARY_TIME)
         job = next(job for job in bot.scheduler.jobs if job.name == "send_daily_summaries")
         assert await bot.scheduler.run(job)
         assert summaries(slack, announcements) == []
-    async with running(slack, settings_for(slack, database_url, targets), clock) as bot:
+    async with running_bot(slack, settings_for(slack, database_url, targets), clock) as bot:
         job = next(job for job in bot.scheduler.jobs if job.name == "send_daily_summaries")
         assert await bot.scheduler.run(job)
         assert len(summaries(slack, announcements)) == 1
 
 
 async def test_a_restarted_bot_does_not_send_the_day_s_summary_again(
-    slack: FakeSlack, database_url: str, alice: User, general: Channel, announcements: Channel
+    slack: FakeSlack, alice: User, general: Channel, announcements: Channel, settings: Settings
 ) -> None:
     clock = ManualClock(TUESDAY)
-    settings = settings_for(slack, database_url, [NotificationSettings(channel=announcements.id)])
-    async with running(slack, settings, clock) as bot:
+    async with running_bot(slack, settings, clock) as bot:
         await report_incident(bot, slack, alice, general)
         await daily_summary.tick(bot.deps, SUMMARY_TIME)
     assert len(summaries(slack, announcements)) == 1
-    async with running(slack, settings, clock) as again:
+    async with running_bot(slack, settings, clock) as again:
         await daily_summary.tick(again.deps, SUMMARY_TIME + timedelta(hours=1))
         assert len(summaries(slack, announcements)) == 1
         await daily_summary.tick(again.deps, SUMMARY_TIME + timedelta(days=1))
@@ -256,13 +249,16 @@ async def test_a_restarted_bot_does_not_send_the_day_s_summary_again(
 
 
 async def test_two_replicas_ticking_at_once_post_one_summary(
-    slack: FakeSlack, database_url: str, alice: User, general: Channel, announcements: Channel
+    slack: FakeSlack,
+    database_url: str,
+    alice: User,
+    general: Channel,
+    announcements: Channel,
+    settings: Settings,
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several replicas need PostgreSQL; SQLite is single-replica by design")
+    skip_unless_replicas_supported(database_url)
     clock = ManualClock(TUESDAY)
-    settings = settings_for(slack, database_url, [NotificationSettings(channel=announcements.id)])
-    async with running(slack, settings, clock) as one, running(slack, settings, clock) as two:
+    async with running_bot(slack, settings, clock) as one, running_bot(slack, settings, clock) as two:
         await report_incident(one, slack, alice, general)
         # Straight to the ticks, past the leader check: the ledger alone must keep it to one post.
         await asyncio.gather(*(daily_summary.tick(bot.deps, SUMMARY_TIME) for bot in (one, two) * 3))

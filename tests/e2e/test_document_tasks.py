@@ -16,10 +16,11 @@ from dispatchbot.domain import DocumentKind, Incident, RunStatus, Task, TaskStat
 from dispatchbot.testing import Channel, FakeSlack, User
 from dispatchbot.testing.google import FakeGoogle
 from tests.e2e.conftest import StartBot
-from tests.e2e.test_documents import ready, start_with_google, templated_google, wait_for, writers
-from tests.e2e.test_tasks import button_texts, card, until
+from tests.e2e.test_documents import ready, start_with_google, templated_google, writers
+from tests.e2e.test_tasks import button_texts, card
 from tests.e2e.test_update_incident import update
 from tests.support.incidents import report_incident
+from tests.support.runs import finished
 from tests.support.waiting import eventually
 
 
@@ -34,6 +35,12 @@ async def bot(
     slack: FakeSlack, database_url: str, start_bot: StartBot, google: FakeGoogle, tmp_path: Path
 ) -> Running:
     return await start_with_google(slack, database_url, start_bot, google, tmp_path)
+
+
+@pytest.fixture
+def bob(slack: FakeSlack) -> User:
+    """The person the comments here are assigned to, by email as in Google."""
+    return slack.add_user("bob", real_name="Bob Brown", email="bob@example.com")
 
 
 async def tick(bot: Running) -> None:
@@ -52,28 +59,35 @@ async def incident_with_document(
 
 async def task_from_comment(bot: Running, file_id: str, comment_id: str) -> Task:
     """Wait for the comment's task run to finish and return its task."""
-    await wait_for(bot, "comment_task", f"comment:{file_id}:{comment_id}")
+    await finished(bot, "comment_task", f"comment:{file_id}:{comment_id}")
     task = await bot.deps.tasks.by_external_id(f"{file_id}:{comment_id}")
     assert task is not None
     return task
+
+
+async def assigned_comment(
+    bot: Running, google: FakeGoogle, file_id: str, text: str, assignee: User
+) -> tuple[str, Task]:
+    """Assign a comment to `assignee` (by their email) in the document, run the sync job once, and return
+    the comment's id and the task it made."""
+    assert assignee.email is not None
+    comment_id = google.add_comment(file_id, text, assignee.email)
+    await tick(bot)
+    return comment_id, await task_from_comment(bot, file_id, comment_id)
 
 
 async def status_becomes(bot: Running, task: Task, status: TaskStatus) -> None:
     async def reached() -> bool:
         return (await bot.deps.tasks.get(task.id)).status is status
 
-    await until(reached, f"the task to be {status.value}")
+    await eventually(reached, what=f"the task to be {status.value}")
 
 
 async def test_an_assigned_comment_becomes_a_task_once_and_the_assignee_is_told(
-    bot: Running, slack: FakeSlack, google: FakeGoogle, alice: User, general: Channel
+    bot: Running, slack: FakeSlack, google: FakeGoogle, alice: User, bob: User, general: Channel
 ) -> None:
     incident, channel, file_id = await incident_with_document(bot, slack, alice, general)
-    bob = slack.add_user("bob", real_name="Bob Brown", email="bob@example.com")
-    comment_id = google.add_comment(file_id, "Rotate the API keys", "bob@example.com")
-
-    await tick(bot)
-    task = await task_from_comment(bot, file_id, comment_id)
+    _comment_id, task = await assigned_comment(bot, google, file_id, "Rotate the API keys", bob)
     assert task.description == "Rotate the API keys"
     assert task.assignees == (bob.id,)
     assert task.creator_id == alice.id  # the commander
@@ -97,14 +111,11 @@ async def test_an_assigned_comment_becomes_a_task_once_and_the_assignee_is_told(
 
 
 async def test_reassigning_resolving_and_reopening_in_the_document_moves_the_task(
-    bot: Running, slack: FakeSlack, google: FakeGoogle, alice: User, general: Channel
+    bot: Running, slack: FakeSlack, google: FakeGoogle, alice: User, bob: User, general: Channel
 ) -> None:
     _incident, channel, file_id = await incident_with_document(bot, slack, alice, general)
-    slack.add_user("bob", real_name="Bob Brown", email="bob@example.com")
     carol = slack.add_user("carol", real_name="Carol Cole", email="carol@example.com")
-    comment_id = google.add_comment(file_id, "Check the replica lag", "bob@example.com")
-    await tick(bot)
-    task = await task_from_comment(bot, file_id, comment_id)
+    comment_id, task = await assigned_comment(bot, google, file_id, "Check the replica lag", bob)
 
     google.reassign_comment(file_id, comment_id, "carol@example.com")
     await tick(bot)
@@ -130,13 +141,10 @@ async def test_reassigning_resolving_and_reopening_in_the_document_moves_the_tas
 
 
 async def test_resolving_the_task_in_slack_resolves_the_comment(
-    bot: Running, slack: FakeSlack, google: FakeGoogle, alice: User, general: Channel
+    bot: Running, slack: FakeSlack, google: FakeGoogle, alice: User, bob: User, general: Channel
 ) -> None:
     _incident, channel, file_id = await incident_with_document(bot, slack, alice, general)
-    slack.add_user("bob", real_name="Bob Brown", email="bob@example.com")
-    comment_id = google.add_comment(file_id, "Write the status page", "bob@example.com")
-    await tick(bot)
-    task = await task_from_comment(bot, file_id, comment_id)
+    comment_id, task = await assigned_comment(bot, google, file_id, "Write the status page", bob)
 
     await slack.as_user(alice).click(card(slack, channel, task), "Resolve")
     await eventually(lambda: google.comment(file_id, comment_id).resolved, what="the comment resolved")
@@ -152,13 +160,10 @@ async def test_resolving_the_task_in_slack_resolves_the_comment(
 
 
 async def test_a_slack_change_google_missed_is_pushed_by_the_next_sync(
-    bot: Running, slack: FakeSlack, google: FakeGoogle, alice: User, general: Channel
+    bot: Running, slack: FakeSlack, google: FakeGoogle, alice: User, bob: User, general: Channel
 ) -> None:
     _incident, channel, file_id = await incident_with_document(bot, slack, alice, general)
-    slack.add_user("bob", real_name="Bob Brown", email="bob@example.com")
-    comment_id = google.add_comment(file_id, "Drain the queue", "bob@example.com")
-    await tick(bot)
-    task = await task_from_comment(bot, file_id, comment_id)
+    comment_id, task = await assigned_comment(bot, google, file_id, "Drain the queue", bob)
 
     google.down("drive")
     await slack.as_user(alice).click(card(slack, channel, task), "Resolve")
@@ -168,7 +173,7 @@ async def test_a_slack_change_google_missed_is_pushed_by_the_next_sync(
         runs = [await bot.deps.runs.get_by_key("task_status", key) for key in await _task_status_keys(bot)]
         return bool(runs) and all(r is not None and r.status is RunStatus.SUCCEEDED for r in runs)
 
-    await until(run_done, "the Slack change (the Google failure is only logged)")
+    await eventually(run_done, what="the Slack change (the Google failure is only logged)")
     assert not google.comment(file_id, comment_id).resolved
 
     google.up()
@@ -184,16 +189,13 @@ async def _task_status_keys(bot: Running) -> list[str]:
 
 
 async def test_comments_in_the_review_document_are_synced_too(
-    bot: Running, slack: FakeSlack, google: FakeGoogle, alice: User, general: Channel
+    bot: Running, slack: FakeSlack, google: FakeGoogle, alice: User, bob: User, general: Channel
 ) -> None:
     incident, channel = await report_incident(bot, slack, alice, general)
     await update(bot, slack.as_user(alice), channel, Status="Stable")
     review = await ready(bot, incident, DocumentKind.REVIEW)
     assert review.external_id is not None
-    bob = slack.add_user("bob", real_name="Bob Brown", email="bob@example.com")
-    comment_id = google.add_comment(review.external_id, "Write the follow-ups", "bob@example.com")
-    await tick(bot)
-    task = await task_from_comment(bot, review.external_id, comment_id)
+    _comment_id, task = await assigned_comment(bot, google, review.external_id, "Write the follow-ups", bob)
     assert task.assignees == (bob.id,)
 
 
@@ -227,7 +229,7 @@ async def test_someone_who_joins_later_is_shared_with_on_the_next_tick(
         participant = await bot.deps.participants.get(incident.id, dave.id)
         return participant is not None and participant.active
 
-    await until(joined, "dave to be a participant")
+    await eventually(joined, what="dave to be a participant")
     assert "dave@example.com" not in writers(google, file_id)
     await tick(bot)
     assert writers(google, file_id) == {"alice@example.com", "dave@example.com"}

@@ -5,7 +5,6 @@ document on Stable, a document per executive report, and opening the documents t
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -27,7 +26,7 @@ from tests.e2e.conftest import StartBot
 from tests.e2e.test_reports import EXECUTIVE
 from tests.e2e.test_reports import open_form as open_report_form
 from tests.e2e.test_reports import submit as submit_report
-from tests.e2e.test_tasks import button_texts, until
+from tests.e2e.test_tasks import button_texts
 from tests.e2e.test_update_incident import update
 from tests.support.bot import BotProcess, bot_environment, bot_settings, free_port
 from tests.support.incidents import report_incident
@@ -138,7 +137,17 @@ async def automatic_retries_over(bot: Running, incident: Incident) -> None:
             )
             return not running.all()
 
-    await until(over, "the automatic retries to give up")
+    await eventually(over, what="the automatic retries to give up")
+
+
+async def retried_document_made(bot: Running, incident: Incident) -> None:
+    """Wait until the incident document a Retry click asked for is ready."""
+
+    async def made() -> bool:
+        found = (await documents_of(bot, incident)).get(DocumentKind.INCIDENT)
+        return found is not None and found.status is ResourceStatus.READY
+
+    await eventually(made, what="the retried document")
 
 
 def header(slack: FakeSlack, channel: Channel) -> Message:
@@ -166,17 +175,6 @@ def writers(google: FakeGoogle, file_id: str) -> set[str]:
         for p in google.files[file_id].permissions
         if p["type"] == "user" and p["role"] == "writer"
     }
-
-
-async def wait_for(bot: Running, kind: str, key: str) -> None:
-    async def finished() -> bool:
-        run = await bot.deps.runs.get_by_key(kind, key)
-        return run is not None and run.status is not RunStatus.RUNNING
-
-    await until(finished, f"the {kind} run")
-    run = await bot.deps.runs.get_by_key(kind, key)
-    assert run is not None
-    assert run.status is RunStatus.SUCCEEDED, run.last_error
 
 
 # ------------------------------------------------------------------ creation
@@ -273,12 +271,7 @@ async def test_google_down_leaves_the_incident_fine_and_the_header_offers_a_retr
     assert (await documents_of(bot, incident))[DocumentKind.INCIDENT].status is ResourceStatus.FAILED
 
     await slack.as_user(alice).click(header(slack, channel), "Retry incident document")
-
-    async def made() -> bool:
-        found = (await documents_of(bot, incident)).get(DocumentKind.INCIDENT)
-        return found is not None and found.status is ResourceStatus.READY
-
-    await until(made, "the retried document")
+    await retried_document_made(bot, incident)
     document = await ready(bot, incident, DocumentKind.INCIDENT)
     await eventually(
         lambda: f"<{document.weblink}|Incident document>" in text_of(header(slack, channel)), what="the link"
@@ -302,12 +295,7 @@ async def test_a_failure_after_the_copy_is_finished_on_retry_without_a_second_co
     await automatic_retries_over(bot, incident)
     google.up()
     await slack.as_user(alice).click(header(slack, channel), "Retry incident document")
-
-    async def made() -> bool:
-        found = (await documents_of(bot, incident)).get(DocumentKind.INCIDENT)
-        return found is not None and found.status is ResourceStatus.READY
-
-    await until(made, "the retried document")
+    await retried_document_made(bot, incident)
     folder = await ready(bot, incident, DocumentKind.FOLDER)
     document = await ready(bot, incident, DocumentKind.INCIDENT)
     assert document.external_id == failed.external_id
@@ -509,7 +497,10 @@ async def test_a_creation_killed_after_making_the_documents_makes_none_twice(
     first.kill()
     await first.wait()
     slack.faults.clear()
-    await asyncio.sleep(HELD_SECONDS + 0.2)  # the interrupted call lands, as it may on real Slack
+    await eventually(  # the interrupted call lands, as it may on real Slack
+        lambda: len(slack.calls_to("bookmarks.add")) == slack.arrivals("bookmarks.add"),
+        what="the held bookmark to land",
+    )
 
     second = BotProcess(environment, probe=False)
     processes.append(second)

@@ -4,79 +4,29 @@ arrives), and a provider that is down leaves the incident untouched with a clear
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from dispatchbot.app import Running
-from dispatchbot.domain import Incident, Page, PageStatus, Role, RunStatus
+from dispatchbot.domain import PageStatus, Role
 from dispatchbot.flows.oncall import engage_oncall
-from dispatchbot.flows.run_failures import REQUESTED_BY
-from dispatchbot.testing import Channel, FakeSlack, Message, Person, User, View
+from dispatchbot.testing import Channel, FakeSlack, User
 from dispatchbot.testing.opsgenie import FakeOpsgenie
 from dispatchbot.testing.pagerduty import FakePagerDuty
-from tests.e2e.conftest import StartBot
 from tests.support import oncall
+from tests.support.forms import open_form
+from tests.support.incident_channel import header, text_of, timeline
 from tests.support.incidents import report_incident
-from tests.support.oncall import BRUNO, OLIVIA, add_person, start_oncall_bot
+from tests.support.oncall import BRUNO, ENGAGE, ENGAGE_FORM, OLIVIA, add_person, engage, pages, poll, shown
+from tests.support.runs import finished
 
-COMMAND = "/dispatch-engage-oncall"
-
-pd, olivia, pd_bot = oncall.pd, oncall.olivia, oncall.pd_bot  # fixtures, shared with test_pages.py
+# fixtures
+pd, og, olivia = oncall.pd, oncall.og, oncall.olivia
+start_pd_bot, pd_bot, og_bot = oncall.start_pd_bot, oncall.pd_bot, oncall.og_bot
 
 
 @pytest.fixture
 def bruno(slack: FakeSlack) -> User:
     return add_person(slack, BRUNO)
-
-
-async def finished(bot: Running, key: str, kind: str = "engage_oncall") -> None:
-    for _ in range(500):
-        run = await bot.deps.runs.get_by_key(kind, key)
-        if run is not None and run.status is not RunStatus.RUNNING:
-            assert run.status is RunStatus.SUCCEEDED, run.last_error
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the {kind} run did not finish")
-
-
-async def engage(
-    bot: Running, person: Person, channel: Channel, service: str = "Database", *, page: bool = False
-) -> View:
-    """Engage through the real modal and wait for the run; the modal then shows the outcome, and the
-    person closes it."""
-    ack = await person.slash_command(COMMAND, channel=channel.id)
-    assert ack.ok
-    assert not ack.payload, ack.payload
-    view = await person.wait_for_view(callback_id="engage_oncall")
-    view.fill({"Service": service, **({"Page": ["Page them"]} if page else {})})
-    answer = await view.submit()
-    assert answer.payload is not None
-    assert answer.payload.get("response_action") == "update", answer.payload
-    await finished(bot, f"view:{view.id}")
-    await view.close()
-    return view
-
-
-def shown(view: View) -> str:
-    return "\n".join(str(block.get("text", {}).get("text", "")) for block in view.blocks)
-
-
-def header(slack: FakeSlack, channel: Channel) -> Message:
-    [pinned] = [message for message in slack.messages(channel.id) if message.pinned]
-    return pinned
-
-
-def text_of(message: Message) -> str:
-    return "\n".join(str(block.get("text", {}).get("text", "")) for block in message.blocks)
-
-
-async def timeline(bot: Running, incident: Incident) -> list[str]:
-    return [event.description for event in await bot.deps.incidents.timeline(incident.id)]
-
-
-async def pages(bot: Running, incident: Incident) -> list[Page]:
-    return await bot.deps.oncall.pages(incident.id)
 
 
 async def test_engaging_invites_the_oncall_person_as_an_observer(
@@ -102,9 +52,7 @@ async def test_the_modal_lists_services_with_their_descriptions(
     pd_bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     _incident, channel = await report_incident(pd_bot, slack, alice, general)
-    person = slack.as_user(alice)
-    await person.slash_command(COMMAND, channel=channel.id)
-    view = await person.wait_for_view(callback_id="engage_oncall")
+    view = await open_form(slack.as_user(alice), channel, ENGAGE, ENGAGE_FORM)
     assert view.input_labels() == ["Service", "Page"]
     [select] = [b for b in view.blocks if b.get("block_id") == "service"]
     assert [o["text"]["text"] for o in select["element"]["options"]] == ["Database — Postgres and the caches"]
@@ -114,27 +62,21 @@ async def test_engage_and_page_pages_once_however_often_it_arrives(
     pd_bot: Running, slack: FakeSlack, pd: FakePagerDuty, alice: User, general: Channel, olivia: User
 ) -> None:
     incident, channel = await report_incident(pd_bot, slack, alice, general)
-    person = slack.as_user(alice)
-    await person.slash_command(COMMAND, channel=channel.id)
-    view = await person.wait_for_view(callback_id="engage_oncall")
+    view = await open_form(slack.as_user(alice), channel, ENGAGE, ENGAGE_FORM)
     view.fill({"Service": "Database", "Page": ["Page them"]})
     first = await view.submit()
     await slack.socket.redeliver(first)  # Slack did not see the ack in time
-    await finished(pd_bot, f"view:{view.id}")
+    await finished(pd_bot, "engage_oncall", f"view:{view.id}")
     assert f"<@{olivia.id}> is on call for *Database* and was invited and paged." in shown(view)
     # The same request run again from scratch (as after losing its run): the page is found, not sent.
     again = await pd_bot.deps.runs.start(
         engage_oncall.ENGAGE_ONCALL,
         key="replay",
-        args={
-            "incident_id": incident.id,
-            "service": "Database",
-            "page": True,
-            "view_id": view.id,
-            REQUESTED_BY: alice.id,
-        },
+        args=engage_oncall.EngageArgs(
+            incident_id=incident.id, service="Database", page=True, view_id=view.id, requested_by=alice.id
+        ),
     )
-    await finished(pd_bot, again.key)
+    await finished(pd_bot, "engage_oncall", again.key)
 
     [pd_incident] = pd.incidents
     dedup_key = f"dispatchbot-{incident.reference}-Database-{view.id}"
@@ -218,7 +160,7 @@ async def test_no_services_configured_says_how_to_add_them(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     _incident, channel = await report_incident(bot, slack, alice, general)
-    ack = await slack.as_user(alice).slash_command(COMMAND, channel=channel.id)
+    ack = await slack.as_user(alice).slash_command(ENGAGE, channel=channel.id)
     assert ack.payload is not None
     assert "No on-call services are configured" in ack.payload["text"]
     assert "[[services]]" in ack.payload["text"]
@@ -228,57 +170,50 @@ async def test_only_participants_may_engage_and_only_in_an_incident_channel(
     pd_bot: Running, slack: FakeSlack, pd: FakePagerDuty, alice: User, general: Channel
 ) -> None:
     _incident, channel = await report_incident(pd_bot, slack, alice, general)
-    ack = await slack.as_user(alice).slash_command(COMMAND, channel=general.id)
+    ack = await slack.as_user(alice).slash_command(ENGAGE, channel=general.id)
     assert ack.payload is not None
     assert "works only in an incident channel" in ack.payload["text"]
 
     mallory = slack.add_user("mallory", email="mallory@example.com")
-    ack = await slack.as_user(mallory).slash_command(COMMAND, channel=channel.id)
+    ack = await slack.as_user(mallory).slash_command(ENGAGE, channel=channel.id)
     assert ack.payload is not None
     assert "Only people taking part in INC-1 can engage on-call" in ack.payload["text"]
     assert pd.requests == []
 
 
 async def test_opsgenie_engage_page_and_acknowledge(
-    slack: FakeSlack, database_url: str, start_bot: StartBot, alice: User, general: Channel, olivia: User
+    og_bot: Running, slack: FakeSlack, og: FakeOpsgenie, alice: User, general: Channel, olivia: User
 ) -> None:
-    async with FakeOpsgenie() as og:
-        og.add_schedule("payments-primary", oncall=[OLIVIA[0], BRUNO[0]])
-        bot = await start_oncall_bot(slack, database_url, start_bot, og=og)
-        incident, channel = await report_incident(bot, slack, alice, general)
+    incident, channel = await report_incident(og_bot, slack, alice, general)
 
-        view = await engage(bot, slack.as_user(alice), channel, "Payments", page=True)
+    view = await engage(og_bot, slack.as_user(alice), channel, "Payments", page=True)
 
-        assert f"<@{olivia.id}> is on call for *Payments* and was invited and paged." in shown(view)
-        [alert] = og.alerts
-        assert alert.alias == f"dispatchbot-{incident.reference}-Payments-{view.id}"
-        [page] = await pages(bot, incident)
-        assert page.provider == "opsgenie"
+    assert f"<@{olivia.id}> is on call for *Payments* and was invited and paged." in shown(view)
+    [alert] = og.alerts
+    assert alert.alias == f"dispatchbot-{incident.reference}-Payments-{view.id}"
+    [page] = await pages(og_bot, incident)
+    assert page.provider == "opsgenie"
 
-        og.acknowledge(alert.alias, OLIVIA[0])
-        job = next(job for job in bot.scheduler.jobs if job.name == "poll_pages")
-        await job.tick(bot.deps.clock.now())
+    og.acknowledge(alert.alias, OLIVIA[0])
+    await poll(og_bot, og_bot.deps.clock.now())
 
-        [page] = await pages(bot, incident)
-        assert page.status is PageStatus.ACKNOWLEDGED
-        assert "acknowledged at" in text_of(header(slack, channel))
-        assert f"<@{olivia.id}> acknowledged the page via Payments" in await timeline(bot, incident)
+    [page] = await pages(og_bot, incident)
+    assert page.status is PageStatus.ACKNOWLEDGED
+    assert "acknowledged at" in text_of(header(slack, channel))
+    assert f"<@{olivia.id}> acknowledged the page via Payments" in await timeline(og_bot, incident)
 
 
 async def test_opsgenie_down_leaves_the_incident_untouched(
-    slack: FakeSlack, database_url: str, start_bot: StartBot, alice: User, general: Channel, olivia: User
+    og_bot: Running, slack: FakeSlack, og: FakeOpsgenie, alice: User, general: Channel, olivia: User
 ) -> None:
-    async with FakeOpsgenie() as og:
-        og.add_schedule("payments-primary", oncall=[OLIVIA[0]])
-        bot = await start_oncall_bot(slack, database_url, start_bot, og=og)
-        incident, channel = await report_incident(bot, slack, alice, general)
-        before = await timeline(bot, incident)
-        og.down()
+    incident, channel = await report_incident(og_bot, slack, alice, general)
+    before = await timeline(og_bot, incident)
+    og.down()
 
-        view = await engage(bot, slack.as_user(alice), channel, "Payments", page=True)
+    view = await engage(og_bot, slack.as_user(alice), channel, "Payments", page=True)
 
-        assert "Opsgenie did not answer:" in shown(view)
-        assert "Nothing was changed." in shown(view)
-        assert await bot.deps.participants.get(incident.id, olivia.id) is None
-        assert await timeline(bot, incident) == before
-        assert og.alerts == []
+    assert "Opsgenie did not answer:" in shown(view)
+    assert "Nothing was changed." in shown(view)
+    assert await og_bot.deps.participants.get(incident.id, olivia.id) is None
+    assert await timeline(og_bot, incident) == before
+    assert og.alerts == []

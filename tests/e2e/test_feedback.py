@@ -4,26 +4,26 @@ second answer replaces it, the DM says thanks; nobody else may answer."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
 
-from dispatchbot.app import Bot, Running
+from dispatchbot.app import Running
 from dispatchbot.blocks.feedback.feedback import read_feedback_form
 from dispatchbot.config import FeedbackSettings
 from dispatchbot.domain import Incident, Role, RunStatus
 from dispatchbot.errors import InvalidForm
+from dispatchbot.flows.incidents.update_incident_run import UpdateIncidentState
 from dispatchbot.ids import BlockId
 from dispatchbot.storage.tables import FeedbackRow, FlowRunRow
 from dispatchbot.testing import Channel, FakeSlack, Message, User, View
 from tests.e2e.conftest import StartBot
-from tests.support import probe
-from tests.support.bot import bot_settings
+from tests.support.bot import bot_settings, running_bot
 from tests.support.clocks import ManualClock
 from tests.support.incidents import report_incident
+from tests.support.runs import finished
 from tests.support.waiting import eventually
 
 ASK = "How did this incident go? INC-1 is closed."
@@ -38,11 +38,8 @@ def clock() -> ManualClock:
 async def bot(slack: FakeSlack, database_url: str, clock: ManualClock) -> AsyncIterator[Running]:
     """The bot on a hand-set clock: a second click on the same button comes after the double-click
     window by moving the clock, not by sleeping."""
-    bot = Bot(bot_settings(slack, database_url), extensions=[probe.register], clock=clock)
-    running = await bot.start()
-    await slack.socket.wait_connected()
-    yield running
-    await bot.stop()
+    async with running_bot(slack, bot_settings(slack, database_url), clock) as running:
+        yield running
 
 
 async def close(bot: Running, slack: FakeSlack, commander: User, channel: Channel) -> str:
@@ -53,18 +50,8 @@ async def close(bot: Running, slack: FakeSlack, commander: User, channel: Channe
     view.fill({"Status": "Closed"})
     key = f"view:{view.id}:{view.hash}"
     assert (await view.submit()).ok
-    await finished(bot, key)
+    await finished(bot, "update_incident", key)
     return key
-
-
-async def finished(bot: Running, key: str) -> None:
-    for _ in range(500):
-        run = await bot.deps.runs.get_by_key("update_incident", key)
-        if run is not None and run.status is not RunStatus.RUNNING:
-            assert run.status is RunStatus.SUCCEEDED, run.last_error
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the update did not finish")
 
 
 def asks(slack: FakeSlack, user: User) -> list[Message]:
@@ -117,8 +104,10 @@ async def test_a_resumed_closing_run_does_not_ask_twice(
     assert run is not None
     # As if the process died right after Slack took bob's DM, before the run recorded it: the step is
     # not done, and for bob only the attempt is on record.
-    state = {name: value for name, value in run.state.items() if name != f"feedback_{bob.id}_ts"}
-    assert state[f"feedback_{bob.id}_attempted"] is True
+    recorded = UpdateIncidentState.from_stored(run.state)
+    assert f"feedback_{bob.id}" in recorded.post_attempted
+    posted = {name: ts for name, ts in recorded.posted_ts.items() if name != f"feedback_{bob.id}"}
+    state = recorded.model_copy(update={"posted_ts": posted}).to_stored()
     steps = [step for step in run.completed_steps if step != "feedback"]
     async with bot.deps.database.sessions.begin() as session:
         await session.execute(
@@ -127,13 +116,14 @@ async def test_a_resumed_closing_run_does_not_ask_twice(
             .values(state=state, completed_steps=steps, status=RunStatus.FAILED.value)
         )
     assert await bot.deps.runs.retry(run.id) is not None
-    await finished(bot, key)
+    await finished(bot, "update_incident", key)
 
     for name in ("alice", "bob", "carol"):
         assert [m.text for m in slack.dms(user_named(slack, name).id)].count(ASK) == 1, name
     resumed = await bot.deps.runs.get(run.id)
     assert resumed is not None
-    assert resumed.state[f"feedback_{bob.id}_ts"] == asks(slack, bob)[0].ts  # found, not posted again
+    found = UpdateIncidentState.from_stored(resumed.state).posted_ts[f"feedback_{bob.id}"]
+    assert found == asks(slack, bob)[0].ts  # found, not posted again
 
 
 async def test_feedback_is_stored_updated_on_a_second_answer_and_thanked_for(

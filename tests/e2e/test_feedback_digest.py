@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-import pytest
-
 from dispatchbot.app import Bot, Running
 from dispatchbot.config import FeedbackSettings, Settings
 from dispatchbot.domain import Incident, Role
@@ -17,6 +15,7 @@ from tests.support import probe
 from tests.support.bot import bot_settings
 from tests.support.clocks import ManualClock
 from tests.support.incidents import report_incident
+from tests.support.replicas import skip_unless_replicas_supported
 
 DIGEST = "Incident feedback for"
 # Europe/Berlin is UTC+1 in early March: the 18:00 digest is due at 17:00 UTC.
@@ -158,8 +157,7 @@ async def test_a_failed_send_is_retried_on_the_next_tick(
 async def test_two_replicas_send_each_digest_once(
     slack: FakeSlack, database_url: str, alice: User, general: Channel
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several replicas need PostgreSQL; SQLite is single-replica by design")
+    skip_unless_replicas_supported(database_url)
     clock = ManualClock(MORNING)
     settings = settings_for(slack, database_url)
     team = Team(slack, alice, general)

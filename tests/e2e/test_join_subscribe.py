@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pytest
 
 from dispatchbot.app import Running
@@ -42,6 +44,23 @@ async def notifying_bot(
     return running
 
 
+class Notified(NamedTuple):
+    """An incident and its notification in #incidents, where carol sees it."""
+
+    incident: Incident
+    channel: Channel
+    message: Message
+
+
+@pytest.fixture
+async def notified(
+    notifying_bot: Running, slack: FakeSlack, alice: User, general: Channel, announcements: Channel
+) -> Notified:
+    """INC-1, reported by alice, once its notification is in #incidents."""
+    incident, channel = await report_incident(notifying_bot, slack, alice, general)
+    return Notified(incident, channel, await notification_of(slack, announcements, incident))
+
+
 async def notification_of(slack: FakeSlack, channel: Channel, incident: Incident) -> Message:
     def found() -> Message | None:
         return next((m for m in slack.messages(channel.id) if incident.reference in m.text), None)
@@ -68,15 +87,9 @@ def crafted_notification(slack: FakeSlack, channel: Channel, incident: Incident)
 
 
 async def test_join_invites_once_and_makes_an_observer(
-    notifying_bot: Running,
-    slack: FakeSlack,
-    alice: User,
-    general: Channel,
-    announcements: Channel,
-    carol: User,
+    notifying_bot: Running, slack: FakeSlack, announcements: Channel, carol: User, notified: Notified
 ) -> None:
-    incident, channel = await report_incident(notifying_bot, slack, alice, general)
-    message = await notification_of(slack, announcements, incident)
+    incident, channel, message = notified
     person = slack.as_user(carol)
 
     assert (await person.click(message, "Join")).ok
@@ -100,13 +113,12 @@ async def test_join_invites_once_and_makes_an_observer(
 async def test_join_and_subscribe_on_a_closed_incident_are_refused(
     notifying_bot: Running,
     slack: FakeSlack,
-    alice: User,
-    general: Channel,
     announcements: Channel,
+    alice: User,
     carol: User,
+    notified: Notified,
 ) -> None:
-    incident, channel = await report_incident(notifying_bot, slack, alice, general)
-    message = await notification_of(slack, announcements, incident)
+    incident, channel, message = notified
     await notifying_bot.deps.incidents.update(incident.id, {"status": "closed"}, alice.id)
 
     person = slack.as_user(carol)
@@ -158,15 +170,9 @@ async def test_restricted_incidents_stay_invisible_to_outsiders(
 
 
 async def test_subscribers_get_a_dm_for_every_update(
-    notifying_bot: Running,
-    slack: FakeSlack,
-    alice: User,
-    general: Channel,
-    announcements: Channel,
-    carol: User,
+    notifying_bot: Running, slack: FakeSlack, announcements: Channel, carol: User, notified: Notified
 ) -> None:
-    incident, _ = await report_incident(notifying_bot, slack, alice, general)
-    message = await notification_of(slack, announcements, incident)
+    incident, _channel, message = notified
     person = slack.as_user(carol)
     await person.click(message, "Subscribe")
     await answers(slack, announcements, carol, 1)

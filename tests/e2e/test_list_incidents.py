@@ -14,6 +14,7 @@ from dispatchbot.testing import Channel, FakeSlack, User
 from tests.e2e.conftest import StartBot
 from tests.support.bot import bot_settings
 from tests.support.incidents import report_incident
+from tests.support.runs import settled
 from tests.support.waiting import eventually
 
 LIST = "/dispatch-list-incidents"
@@ -157,6 +158,7 @@ async def test_a_redelivery_to_another_replica_is_answered_once(
         what="the repeat to be recognised",
     )
     assert all('dispatchbot_envelopes_total{type="command"} 1.0' in m for m in metrics())  # one each
-    await eventually(lambda: all(bot.deps.background.count == 0 for bot in replicas), what="idle replicas")
+    for replica in replicas:
+        await settled(replica)
     assert len(slack.ephemerals(general.id, alice.id)) == 1
     assert len(slack.response_url_posts) == 1

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dispatchbot.app import Running
+from dispatchbot.domain import MemberKind
 from dispatchbot.flows import notify
-from dispatchbot.services.notification_group import MemberKind
 from dispatchbot.testing import Channel, FakeSlack, User
+from tests.support.forms import open_form
 from tests.support.incidents import report_incident
+from tests.support.refusals import ephemeral, incident_channel_only, managers_only
 
 GROUP = "/dispatch-notifications-group"
+FORM = "notifications_group"
 
 
 def element(view_blocks: list[dict[str, object]], block_id: str) -> dict[str, object]:
@@ -25,16 +28,9 @@ async def test_only_the_commander_or_scribe_in_the_incident_channel_may_edit(
     _incident, channel = await report_incident(bot, slack, alice, general)
 
     elsewhere = await slack.as_user(alice).slash_command(GROUP, channel=general.id)
-    assert elsewhere.payload == {
-        "response_type": "ephemeral",
-        "text": f"`{GROUP}` works only in an incident channel. Run it in the incident's channel.",
-    }
+    assert elsewhere.payload == ephemeral(incident_channel_only(GROUP))
     refused = await slack.as_user(carol).slash_command(GROUP, channel=channel.id)
-    assert refused.payload == {
-        "response_type": "ephemeral",
-        "text": f"Only the incident commander (<@{alice.id}>) or the scribe can change who is notified "
-        "about this incident.",
-    }
+    assert refused.payload == ephemeral(managers_only(alice, "change who is notified about this incident"))
     assert slack.workspace.top_view(carol.id) is None
 
 
@@ -46,8 +42,7 @@ async def test_save_prefill_and_the_group_is_notified(
     incident, channel = await report_incident(bot, slack, alice, general)
     person = slack.as_user(alice)
 
-    await person.slash_command(GROUP, channel=channel.id)
-    view = await person.wait_for_view(callback_id="notifications_group")
+    view = await open_form(person, channel, GROUP, FORM)
     assert view.title == "Notifications Group"
     view.fill({"People": [bob.id], "Channels": [ops.id], "Emails": "ops@example.com;\nExecs@Example.com"})
     ack = await view.submit()
@@ -62,8 +57,7 @@ async def test_save_prefill_and_the_group_is_notified(
     timeline = await bot.deps.incidents.timeline(incident.id)
     assert timeline[-1].description == f"<@{alice.id}> changed the notifications group"
 
-    await person.slash_command(GROUP, channel=channel.id)
-    again = await person.wait_for_view(callback_id="notifications_group")
+    again = await open_form(person, channel, GROUP, FORM)
     assert element(again.blocks, "members")["initial_users"] == [bob.id]
     assert element(again.blocks, "channels")["initial_conversations"] == [ops.id]
     assert element(again.blocks, "emails")["initial_value"] == "ops@example.com, execs@example.com"
@@ -77,9 +71,7 @@ async def test_invalid_email_is_answered_inline(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     incident, channel = await report_incident(bot, slack, alice, general)
-    person = slack.as_user(alice)
-    await person.slash_command(GROUP, channel=channel.id)
-    view = await person.wait_for_view(callback_id="notifications_group")
+    view = await open_form(slack.as_user(alice), channel, GROUP, FORM)
     view.fill({"Emails": "ops@example.com, not-an-address"})
     ack = await view.submit()
     assert ack.payload == {
@@ -95,10 +87,8 @@ async def test_restricted_incident_notifies_participants_only(
     carol = slack.add_user("carol", real_name="Carol Chen")
     ops = slack.add_channel("ops", members=[slack.bot_user_id])
     incident, channel = await report_incident(bot, slack, alice, general, Type="Security")
-    person = slack.as_user(alice)
 
-    await person.slash_command(GROUP, channel=channel.id)
-    view = await person.wait_for_view(callback_id="notifications_group")
+    view = await open_form(slack.as_user(alice), channel, GROUP, FORM)
     view.fill({"People": [alice.id, carol.id], "Channels": [ops.id], "Emails": "ops@example.com"})
     ack = await view.submit()
     restricted = "Restricted incidents notify their participants only"

@@ -4,29 +4,24 @@ role policy can make a service's on-call the commander and page them on a page_c
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from dispatchbot.app import Running
-from dispatchbot.config import RolePolicySettings
 from dispatchbot.domain import Incident, Page, PageStatus
 from dispatchbot.testing import Channel, FakeSlack, User
 from dispatchbot.testing.pagerduty import FakePagerDuty
-from tests.e2e.conftest import StartBot
-from tests.e2e.test_engage_oncall import engage, header, pages, text_of, timeline
 from tests.e2e.test_update_incident import update
 from tests.support import oncall
+from tests.support.incident_channel import header, text_of, timeline
 from tests.support.incidents import report_incident
-from tests.support.oncall import OLIVIA, start_oncall_bot
+from tests.support.oncall import HIGH_ONCALL_COMMANDER, OLIVIA, StartPdBot, engage, pages, poll
 from tests.support.waiting import eventually
 
 ESCALATING = "has not acknowledged the page via *Database*"
 
-pd, olivia, pd_bot = oncall.pd, oncall.olivia, oncall.pd_bot  # fixtures, shared with test_engage_oncall.py
-
-
-async def poll(bot: Running, now: datetime) -> None:
-    job = next(job for job in bot.scheduler.jobs if job.name == "poll_pages")
-    await job.tick(now)
+# fixtures
+pd, olivia = oncall.pd, oncall.olivia
+start_pd_bot, pd_bot, commander_bot = oncall.start_pd_bot, oncall.pd_bot, oncall.commander_bot
 
 
 async def paged(
@@ -139,16 +134,9 @@ async def test_a_resolve_that_fails_at_close_is_retried_by_the_loop(
 
 
 async def test_an_oncall_commander_policy_makes_them_commander_and_pages_them(
-    slack: FakeSlack,
-    database_url: str,
-    start_bot: StartBot,
-    pd: FakePagerDuty,
-    alice: User,
-    general: Channel,
-    olivia: User,
+    start_pd_bot: StartPdBot, slack: FakeSlack, pd: FakePagerDuty, alice: User, general: Channel, olivia: User
 ) -> None:
-    policy = RolePolicySettings(role="commander", oncall_service="Database", priorities=["High"])
-    bot = await start_oncall_bot(slack, database_url, start_bot, pd=pd, role_policies=[policy])
+    bot = await start_pd_bot(role_policies=[HIGH_ONCALL_COMMANDER])
 
     incident, channel = await report_incident(bot, slack, alice, general, Priority="High")
 
@@ -171,37 +159,21 @@ async def test_an_oncall_commander_policy_makes_them_commander_and_pages_them(
 
 
 async def test_an_oncall_commander_is_not_paged_on_a_priority_that_does_not_say_so(
-    slack: FakeSlack,
-    database_url: str,
-    start_bot: StartBot,
-    pd: FakePagerDuty,
-    alice: User,
-    general: Channel,
-    olivia: User,
+    commander_bot: Running, slack: FakeSlack, pd: FakePagerDuty, alice: User, general: Channel, olivia: User
 ) -> None:
-    policy = RolePolicySettings(role="commander", oncall_service="Database")
-    bot = await start_oncall_bot(slack, database_url, start_bot, pd=pd, role_policies=[policy])
-    incident, _channel = await report_incident(bot, slack, alice, general, Priority="Low")
+    incident, _channel = await report_incident(commander_bot, slack, alice, general, Priority="Low")
     assert incident.commander_id == olivia.id
     assert pd.incidents == []
 
 
 async def test_oncall_provider_down_at_creation_keeps_the_reporter_as_commander(
-    slack: FakeSlack,
-    database_url: str,
-    start_bot: StartBot,
-    pd: FakePagerDuty,
-    alice: User,
-    general: Channel,
-    olivia: User,
+    commander_bot: Running, slack: FakeSlack, pd: FakePagerDuty, alice: User, general: Channel, olivia: User
 ) -> None:
-    policy = RolePolicySettings(role="commander", oncall_service="Database")
-    bot = await start_oncall_bot(slack, database_url, start_bot, pd=pd, role_policies=[policy])
     pd.down()
 
-    incident, channel = await report_incident(bot, slack, alice, general, Priority="High")
+    incident, channel = await report_incident(commander_bot, slack, alice, general, Priority="High")
 
     assert incident.commander_id == alice.id
     assert olivia.id not in channel.members
     assert pd.incidents == []
-    assert await pages(bot, incident) == []
+    assert await pages(commander_bot, incident) == []

@@ -9,6 +9,7 @@ from dispatchbot.domain import Role
 from dispatchbot.testing import Channel, FakeSlack, Person, User
 from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
+from tests.support.people import new_person
 from tests.support.waiting import eventually
 
 LIST = "/dispatch-list-participants"
@@ -45,10 +46,9 @@ async def update_reason(person: Person, channel: Channel, user: User, reason: st
 async def test_participants_are_listed_with_roles_and_reasons(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
-    bob = slack.add_user("bob", real_name="Bob Brown")
-    carol = slack.add_user("carol", real_name="Carol Chen")
     incident, channel = await report_incident(bot, slack, alice, general)
-    await slack.as_user(bob).join(channel.id, inviter=alice)
+    bob = await new_person(slack, "bob", channel, inviter=alice)
+    carol = await new_person(slack, "carol")
     await bot.deps.participants.assign_role(incident.id, carol.id, Role.SCRIBE, alice.id)
     await eventually(lambda: len(slack.ephemerals(channel.id, bob.id)) == 1, what="bob's welcome")
 
@@ -109,10 +109,8 @@ async def test_a_restricted_incidents_participants_never_reach_outsiders(
 async def test_people_update_their_own_reason_and_managers_anyones(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
-    bob = slack.add_user("bob", real_name="Bob Brown")
-    carol = slack.add_user("carol", real_name="Carol Chen")
     incident, channel = await report_incident(bot, slack, alice, general)
-    await slack.as_user(bob).join(channel.id)
+    bob = await new_person(slack, "bob", channel)
     await eventually(
         lambda: bool(slack.ephemerals(channel.id, bob.id)), what="bob to be taken in as an observer"
     )
@@ -135,6 +133,7 @@ async def test_people_update_their_own_reason_and_managers_anyones(
     }
     answer = await update_reason(commander, channel, bob, "Payments DBA on call")
     assert answer["response_action"] == "update"
+    carol = await new_person(slack, "carol")  # not taking part
     outsider = await update_reason(commander, channel, carol, "Not here")
     assert outsider == {
         "response_action": "errors",

@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from dispatchbot.app import Running
 from dispatchbot.config import NotificationSettings, RolePolicySettings
 from dispatchbot.storage.tables import IncidentRow
-from dispatchbot.testing import Channel, ClientRefused, FakeSlack, Person, User
+from dispatchbot.testing import Channel, ClientRefused, FakeSlack, Person, User, View
 from tests.e2e.conftest import StartBot
 from tests.support.bot import bot_settings
+from tests.support.forms import open_form
 from tests.support.waiting import eventually
 
 
@@ -18,10 +19,14 @@ def incident_channels(slack: FakeSlack) -> list[Channel]:
     return [c for c in slack.workspace.channels.values() if c.name.startswith("inc-")]
 
 
-async def report(person: Person, channel: Channel, **values: str) -> None:
-    await person.slash_command("/dispatch-report-incident", channel=channel.id)
-    view = await person.wait_for_view(callback_id="report_incident")
+async def open_report_form(person: Person, channel: Channel) -> View:
+    view = await open_form(person, channel, "/dispatch-report-incident", "report_incident")
     assert view.title == "Report Incident"
+    return view
+
+
+async def report(person: Person, channel: Channel, **values: str) -> None:
+    view = await open_report_form(person, channel)
     view.fill({"Title": "DB latency", "Description": "p99 is 5 s since 14:00", **values})
     ack = await view.submit()
     assert ack.payload is not None
@@ -71,9 +76,7 @@ async def test_report_creates_a_ready_incident_channel(
 async def test_invalid_form_is_answered_inline(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
-    person = slack.as_user(alice)
-    await person.slash_command("/dispatch-report-incident", channel=general.id)
-    view = await person.wait_for_view()
+    view = await open_report_form(slack.as_user(alice), general)
     with pytest.raises(ClientRefused):
         view.fill({"Title": "x" * 151})  # the input's max_length: Slack's client refuses, so does the fake
     view.fill({"Title": "   ", "Description": "blank title"})
@@ -88,9 +91,7 @@ async def test_invalid_form_is_answered_inline(
 async def test_double_submit_and_redelivery_create_one_incident(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
-    person = slack.as_user(alice)
-    await person.slash_command("/dispatch-report-incident", channel=general.id)
-    view = await person.wait_for_view()
+    view = await open_report_form(slack.as_user(alice), general)
     view.fill({"Title": "Twice"})
     first = await view.submit()
     await slack.socket.redeliver(first)

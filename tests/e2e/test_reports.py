@@ -4,7 +4,7 @@ reminder each report moves."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from dispatchbot.app import Bot, Running
 from dispatchbot.config import NotificationSettings
@@ -15,6 +15,8 @@ from tests.support import probe
 from tests.support.bot import bot_settings
 from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
+from tests.support.people import new_person
+from tests.support.refusals import ephemeral, incident_channel_only, managers_only
 from tests.support.runs import finished
 from tests.support.waiting import eventually
 
@@ -47,6 +49,13 @@ def body(message: Message) -> str:
     return "\n".join(texts)
 
 
+async def reminder_due(bot: Running, kind: ReminderKind, incident_id: int) -> datetime:
+    """When the reminder to write the next report of `kind` is due (it must be armed)."""
+    reminder = await bot.deps.reminders.get(kind, incident_id, "report")
+    assert reminder is not None
+    return reminder.due_at
+
+
 def reports_in(slack: FakeSlack, channel_id: str) -> list[Message]:
     return [message for message in slack.messages(channel_id) if " report for INC-" in message.text]
 
@@ -77,9 +86,8 @@ async def test_tactical_report_is_pinned_sent_and_prefills_the_next(
     assert report.message_ts == first.ts
     events = [e for e in await bot.deps.incidents.timeline(incident.id) if e.kind == "tactical_report"]
     assert [e.description for e in events] == [f"<@{alice.id}> wrote a tactical report"]
-    reminder = await bot.deps.reminders.get(ReminderKind.TACTICAL_REPORT, incident.id, "report")
-    assert reminder is not None
-    assert reminder.due_at == report.created_at + timedelta(hours=6)  # Medium priority
+    due = await reminder_due(bot, ReminderKind.TACTICAL_REPORT, incident.id)
+    assert due == report.created_at + timedelta(hours=6)  # Medium priority
 
     again = await open_form(person, channel, TACTICAL)
     assert [value(again, field) for field in ("conditions", "actions", "needs")] == [
@@ -155,9 +163,8 @@ async def test_executive_report_goes_to_the_notification_targets_and_the_channel
     assert len(events) == 1
     report = await bot.deps.reports.latest(incident.id, ReportKind.EXECUTIVE)
     assert report is not None
-    reminder = await bot.deps.reminders.get(ReminderKind.EXECUTIVE_REPORT, incident.id, "report")
-    assert reminder is not None
-    assert reminder.due_at == report.created_at + timedelta(hours=24)  # Medium priority
+    due = await reminder_due(bot, ReminderKind.EXECUTIVE_REPORT, incident.id)
+    assert due == report.created_at + timedelta(hours=24)  # Medium priority
 
     again = await open_form(person, channel, EXECUTIVE)
     assert [value(again, f) for f in ("current_status", "overview", "next_steps")] == [
@@ -179,15 +186,10 @@ async def test_only_the_commander_or_scribe_may_write_reports(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     _incident, channel = await report_incident(bot, slack, alice, general)
-    bob = slack.add_user("bob", real_name="Bob Brown")
-    person = slack.as_user(bob)
-    await person.join(channel.id)
+    bob = await new_person(slack, "bob", channel)
     for command, report in ((TACTICAL, "a tactical"), (EXECUTIVE, "an executive")):
-        ack = await person.slash_command(command, channel=channel.id)
-        assert ack.payload == {
-            "response_type": "ephemeral",
-            "text": f"Only the incident commander (<@{alice.id}>) or the scribe can write {report} report.",
-        }
+        ack = await slack.as_user(bob).slash_command(command, channel=channel.id)
+        assert ack.payload == ephemeral(managers_only(alice, f"write {report} report"))
     assert slack.workspace.top_view(bob.id) is None
 
 
@@ -196,10 +198,7 @@ async def test_outside_an_incident_channel_it_explains_where_it_works(
 ) -> None:
     for command in (TACTICAL, EXECUTIVE):
         ack = await slack.as_user(alice).slash_command(command, channel=general.id)
-        assert ack.payload == {
-            "response_type": "ephemeral",
-            "text": f"`{command}` works only in an incident channel. Run it in the incident's channel.",
-        }
+        assert ack.payload == ephemeral(incident_channel_only(command))
     assert slack.workspace.top_view(alice.id) is None
 
 

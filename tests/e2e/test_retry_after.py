@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from dispatchbot.app import Running
-from dispatchbot.config import RolePolicySettings, RunsSettings
+from dispatchbot.config import RunsSettings
 from dispatchbot.domain import DocumentKind, Incident, ResourceStatus
 from dispatchbot.testing import Channel, FakeSlack, User
 from dispatchbot.testing.google import FOLDER_MIME_TYPE, FakeGoogle
@@ -17,30 +17,30 @@ from dispatchbot.testing.opsgenie import FakeOpsgenie
 from dispatchbot.testing.pagerduty import FakePagerDuty
 from tests.e2e import test_documents as documents
 from tests.e2e.conftest import StartBot
-from tests.e2e.test_engage_oncall import engage, header, pages, shown, text_of
-from tests.e2e.test_tasks import button_texts, until
+from tests.e2e.test_tasks import button_texts
 from tests.support import oncall
 from tests.support.bot import FAST_RUNS
+from tests.support.incident_channel import header, text_of
 from tests.support.incidents import report_incident
-from tests.support.oncall import BRUNO, OLIVIA, start_oncall_bot
+from tests.support.oncall import (
+    HIGH_ONCALL_COMMANDER,
+    OLIVIA,
+    StartPdBot,
+    engage,
+    pages,
+    shown,
+    start_oncall_bot,
+)
 from tests.support.runs import finished
 from tests.support.waiting import eventually
 
-pd, olivia = oncall.pd, oncall.olivia  # fixtures
+# fixtures
+pd, og, olivia = oncall.pd, oncall.og, oncall.olivia
+start_pd_bot, commander_bot, og_bot = oncall.start_pd_bot, oncall.commander_bot, oncall.og_bot
 
-COMMANDER_POLICY = RolePolicySettings(role="commander", oncall_service="Database", priorities=["High"])
 PATIENT_RUNS = RunsSettings(**{**FAST_RUNS, "max_attempts": 10})
 """Enough attempts for a page run to outlast the provider's refusals in these tests."""
 INCIDENTS = "/incidents"
-
-
-async def commander_bot(
-    slack: FakeSlack, database_url: str, start_bot: StartBot, pd: FakePagerDuty
-) -> Running:
-    """A bot whose High incidents make the Database on-call the commander, and page them."""
-    return await start_oncall_bot(
-        slack, database_url, start_bot, pd=pd, role_policies=[COMMANDER_POLICY], runs=PATIENT_RUNS
-    )
 
 
 def posts(pd: FakePagerDuty) -> int:
@@ -59,15 +59,9 @@ async def paged(bot: Running, incident: Incident) -> bool:
 
 
 async def test_a_page_pagerduty_rate_limits_once_goes_out_after_its_retry_after(
-    slack: FakeSlack,
-    database_url: str,
-    start_bot: StartBot,
-    pd: FakePagerDuty,
-    alice: User,
-    general: Channel,
-    olivia: User,
+    start_pd_bot: StartPdBot, slack: FakeSlack, pd: FakePagerDuty, alice: User, general: Channel, olivia: User
 ) -> None:
-    bot = await commander_bot(slack, database_url, start_bot, pd)
+    bot = await start_pd_bot(role_policies=[HIGH_ONCALL_COMMANDER], runs=PATIENT_RUNS)
     pd.rate_limit(times=1, retry_after=2, method="POST", path=INCIDENTS)
     started = time.monotonic()
 
@@ -75,7 +69,7 @@ async def test_a_page_pagerduty_rate_limits_once_goes_out_after_its_retry_after(
 
     assert incident.commander_id == olivia.id
     assert not await paged(bot, incident), "the channel was ready before PagerDuty took the page"
-    await until(lambda: paged(bot, incident), "the page")
+    await eventually(lambda: paged(bot, incident), what="the page")
     assert time.monotonic() - started >= 2.0
     [pd_incident] = pd.incidents
     assert pd_incident.incident_key == f"dispatchbot-{incident.reference}-commander"
@@ -87,15 +81,9 @@ async def test_a_page_pagerduty_rate_limits_once_goes_out_after_its_retry_after(
 
 
 async def test_a_page_rate_limited_past_the_deadline_is_said_delayed_and_sent_once_on_recovery(
-    slack: FakeSlack,
-    database_url: str,
-    start_bot: StartBot,
-    pd: FakePagerDuty,
-    alice: User,
-    general: Channel,
-    olivia: User,
+    start_pd_bot: StartPdBot, slack: FakeSlack, pd: FakePagerDuty, alice: User, general: Channel, olivia: User
 ) -> None:
-    bot = await commander_bot(slack, database_url, start_bot, pd)
+    bot = await start_pd_bot(role_policies=[HIGH_ONCALL_COMMANDER], runs=PATIENT_RUNS)
     pd.rate_limit(times=None, retry_after=2, method="POST", path=INCIDENTS)
 
     incident, channel = await report_incident(bot, slack, alice, general, Priority="High")
@@ -106,7 +94,7 @@ async def test_a_page_rate_limited_past_the_deadline_is_said_delayed_and_sent_on
     assert pd.incidents == []
 
     pd.up()
-    await until(lambda: paged(bot, incident), "the page after PagerDuty recovered")
+    await eventually(lambda: paged(bot, incident), what="the page after PagerDuty recovered")
     [pd_incident] = pd.incidents
     assert pd_incident.assignee_email == OLIVIA[0]
     await eventually(
@@ -121,21 +109,13 @@ async def test_a_page_rate_limited_past_the_deadline_is_said_delayed_and_sent_on
 
 
 async def test_a_page_that_keeps_failing_gives_up_in_the_channel_and_offers_a_retry(
-    slack: FakeSlack,
-    database_url: str,
-    start_bot: StartBot,
-    pd: FakePagerDuty,
-    alice: User,
-    general: Channel,
-    olivia: User,
+    commander_bot: Running, slack: FakeSlack, pd: FakePagerDuty, alice: User, general: Channel, olivia: User
 ) -> None:
     """An outage (503, no Retry-After) outlasting the run's attempts (2 here): the channel hears it was
     delayed, then that the page did not go out; the reporter gets a Retry button, which pages once."""
-    policy = RolePolicySettings(role="commander", oncall_service="Database")
-    bot = await start_oncall_bot(slack, database_url, start_bot, pd=pd, role_policies=[policy])
     pd.down(method="POST", path=INCIDENTS)
 
-    incident, channel = await report_incident(bot, slack, alice, general, Priority="High")
+    incident, channel = await report_incident(commander_bot, slack, alice, general, Priority="High")
 
     await eventually(
         lambda: bool(said(slack, channel, "PagerDuty is not answering right now; retrying.")), what="delay"
@@ -149,7 +129,7 @@ async def test_a_page_that_keeps_failing_gives_up_in_the_channel_and_offers_a_re
 
     pd.up()
     await slack.as_user(alice).click(notice, "Retry")
-    await until(lambda: paged(bot, incident), "the page after the retry")
+    await eventually(lambda: paged(commander_bot, incident), what="the page after the retry")
     assert len(pd.incidents) == 1
 
 
@@ -157,47 +137,48 @@ async def test_a_page_that_keeps_failing_gives_up_in_the_channel_and_offers_a_re
 
 
 async def test_an_opsgenie_page_rate_limited_once_goes_out_with_the_engage(
-    slack: FakeSlack, database_url: str, start_bot: StartBot, alice: User, general: Channel, olivia: User
+    og_bot: Running, slack: FakeSlack, og: FakeOpsgenie, alice: User, general: Channel, olivia: User
 ) -> None:
-    async with FakeOpsgenie() as og:
-        og.add_schedule("payments-primary", oncall=[OLIVIA[0], BRUNO[0]])
-        bot = await start_oncall_bot(slack, database_url, start_bot, og=og)
-        _incident, channel = await report_incident(bot, slack, alice, general)
-        og.rate_limit(times=1, retry_after=1, method="POST", path="/v2/alerts")
+    _incident, channel = await report_incident(og_bot, slack, alice, general)
+    og.rate_limit(times=1, retry_after=1, method="POST", path="/v2/alerts")
 
-        view = await engage(bot, slack.as_user(alice), channel, "Payments", page=True)
+    view = await engage(og_bot, slack.as_user(alice), channel, "Payments", page=True)
 
-        assert f"<@{olivia.id}> is on call for *Payments* and was invited and paged." in shown(view)
-        assert len(og.alerts) == 1
+    assert f"<@{olivia.id}> is on call for *Payments* and was invited and paged." in shown(view)
+    assert len(og.alerts) == 1
 
 
 async def test_an_opsgenie_page_rate_limited_past_the_deadline_is_delayed_then_sent_once(
-    slack: FakeSlack, database_url: str, start_bot: StartBot, alice: User, general: Channel, olivia: User
+    slack: FakeSlack,
+    database_url: str,
+    start_bot: StartBot,
+    og: FakeOpsgenie,
+    alice: User,
+    general: Channel,
+    olivia: User,
 ) -> None:
-    async with FakeOpsgenie() as og:
-        og.add_schedule("payments-primary", oncall=[OLIVIA[0], BRUNO[0]])
-        bot = await start_oncall_bot(slack, database_url, start_bot, og=og, runs=PATIENT_RUNS)
-        incident, channel = await report_incident(bot, slack, alice, general)
-        og.rate_limit(times=None, retry_after=2, method="POST", path="/v2/alerts")
+    bot = await start_oncall_bot(slack, database_url, start_bot, og=og, runs=PATIENT_RUNS)
+    incident, channel = await report_incident(bot, slack, alice, general)
+    og.rate_limit(times=None, retry_after=2, method="POST", path="/v2/alerts")
 
-        view = await engage(bot, slack.as_user(alice), channel, "Payments", page=True)
+    view = await engage(bot, slack.as_user(alice), channel, "Payments", page=True)
 
-        answer = shown(view)
-        assert f"<@{olivia.id}> is on call for *Payments* and was invited." in answer
-        assert "The page is delayed: Opsgenie is rate-limiting us." in answer
-        delayed = f"Paging <@{olivia.id}> via *Payments* is delayed: Opsgenie is rate-limiting us; retrying."
-        await eventually(lambda: bool(said(slack, channel, delayed)), what="the delay notice")
-        assert og.alerts == []
+    answer = shown(view)
+    assert f"<@{olivia.id}> is on call for *Payments* and was invited." in answer
+    assert "The page is delayed: Opsgenie is rate-limiting us." in answer
+    delayed = f"Paging <@{olivia.id}> via *Payments* is delayed: Opsgenie is rate-limiting us; retrying."
+    await eventually(lambda: bool(said(slack, channel, delayed)), what="the delay notice")
+    assert og.alerts == []
 
-        og.up()
-        await until(lambda: paged(bot, incident), "the page after Opsgenie recovered")
-        [alert] = og.alerts
-        assert alert.alias == f"dispatchbot-{incident.reference}-Payments-{view.id}"
-        assert alert.count == 1
-        await eventually(
-            lambda: f"Paged <@{olivia.id}> via *Payments*" in text_of(header(slack, channel)), what="header"
-        )
-        assert len(said(slack, channel, delayed)) == 1
+    og.up()
+    await eventually(lambda: paged(bot, incident), what="the page after Opsgenie recovered")
+    [alert] = og.alerts
+    assert alert.alias == f"dispatchbot-{incident.reference}-Payments-{view.id}"
+    assert alert.count == 1
+    await eventually(
+        lambda: f"Paged <@{olivia.id}> via *Payments*" in text_of(header(slack, channel)), what="header"
+    )
+    assert len(said(slack, channel, delayed)) == 1
 
 
 # ------------------------------------------------------------------ Google
@@ -245,7 +226,7 @@ async def test_a_document_rate_limited_past_the_deadline_is_made_later_by_itself
             found = (await documents.documents_of(bot, incident)).get(DocumentKind.INCIDENT)
             return found is not None and found.status is ResourceStatus.READY
 
-        await until(made, "the document after Google recovered")
+        await eventually(made, what="the document after Google recovered")
         document = await documents.ready(bot, incident, DocumentKind.INCIDENT)
         assert copies(google, incident) == [document.external_id]
         linked = f"<{document.weblink}|Incident document>"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +12,7 @@ from dispatchbot.app import Bot, Running
 from dispatchbot.config import SchedulerSettings
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Reminder, ReminderKind
-from dispatchbot.handlers.router import Router
+from dispatchbot.features import FEATURES, Feature
 from dispatchbot.scheduler.jobs import Job
 from dispatchbot.testing import Channel, FakeSlack, User
 from tests.support import probe
@@ -23,19 +23,20 @@ from tests.support.waiting import eventually
 KIND = ReminderKind.TASK_OVERDUE
 
 
-def dm_sender(register_as: ReminderKind) -> Callable[[Router, Deps], None]:
-    """A bot extension whose reminders DM their recipient once (and are then done)."""
+async def dm_once(deps: Deps, reminder: Reminder, incident: Incident) -> datetime | None:
+    """DMs the reminder's recipient once (and is then done)."""
+    await deps.slack.post_message(reminder.recipient, f"reminder {reminder.subject} of {incident.reference}")
+    return None
 
-    def register(router: Router, deps: Deps) -> None:
-        async def send(deps: Deps, reminder: Reminder, incident: Incident) -> datetime | None:
-            await deps.slack.post_message(
-                reminder.recipient, f"reminder {reminder.subject} of {incident.reference}"
-            )
-            return None
 
-        deps.reminder_senders[register_as] = send
-
-    return register
+def dm_sender(kind: ReminderKind) -> tuple[Feature, ...]:
+    """The bot's features, with `kind`'s reminders sent by `dm_once` instead."""
+    return tuple(
+        replace(feature, reminder_senders={**feature.reminder_senders, kind: dm_once})
+        if kind in feature.reminder_senders
+        else feature
+        for feature in FEATURES
+    )
 
 
 def job(running: Running, name: str) -> Job:
@@ -50,8 +51,8 @@ async def test_two_replicas_send_each_reminder_once_and_a_follower_takes_over(
     settings = bot_settings(slack, database_url).model_copy(
         update={"scheduler": SchedulerSettings(reminder_tick_seconds=3600, leader_retry_seconds=0.2)}
     )
-    first = Bot(settings, extensions=[probe.register, dm_sender(KIND)])
-    second = Bot(settings, extensions=[probe.register, dm_sender(KIND)])
+    first = Bot(settings, extensions=[probe.register], features=dm_sender(KIND))
+    second = Bot(settings, extensions=[probe.register], features=dm_sender(KIND))
     try:
         one, two = await first.start(), await second.start()
         assert [one.scheduler.is_leader, two.scheduler.is_leader].count(True) == 1
@@ -76,14 +77,14 @@ async def test_reminders_survive_a_restart(
     slack: FakeSlack, database_url: str, alice: User, general: Channel
 ) -> None:
     settings = bot_settings(slack, database_url)
-    bot = Bot(settings, extensions=[probe.register, dm_sender(KIND)])
+    bot = Bot(settings, extensions=[probe.register], features=dm_sender(KIND))
     running = await bot.start()
     incident, _channel = await report_incident(running, slack, alice, general)
     await running.deps.reminders.schedule(
         KIND, incident.id, "x", alice.id, datetime.now(UTC) - timedelta(seconds=1)
     )
     await bot.stop()  # a pending reminder, nothing in memory
-    again = Bot(settings, extensions=[probe.register, dm_sender(KIND)])
+    again = Bot(settings, extensions=[probe.register], features=dm_sender(KIND))
     try:
         restarted = await again.start()
         assert restarted.scheduler.is_leader

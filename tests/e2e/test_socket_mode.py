@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 from sqlalchemy import select
 
 from dispatchbot.app import Running
 from dispatchbot.storage.tables import FlowRunRow
 from dispatchbot.testing import Channel, FakeSlack, User
-from tests.support.waiting import eventually
+from tests.support.refusals import ephemeral
+from tests.support.waiting import eventually, eventually_value
 
 
 def texts(slack: FakeSlack, channel: str) -> list[str]:
@@ -19,13 +18,13 @@ def texts(slack: FakeSlack, channel: str) -> list[str]:
 
 async def run_rows(bot: Running) -> list[FlowRunRow]:
     """The flow runs, once none is still running (the last commit may trail the last Slack call)."""
-    for _ in range(250):
+
+    async def settled_rows() -> list[FlowRunRow] | None:
         async with bot.deps.database.sessions() as session:
             rows = list(await session.scalars(select(FlowRunRow).order_by(FlowRunRow.id)))
-        if all(row.status != "running" for row in rows):
-            return rows
-        await asyncio.sleep(0.02)
-    raise AssertionError("flow runs did not settle")
+        return rows if all(row.status != "running" for row in rows) else None
+
+    return await eventually_value(settled_rows, within=5, what="the flow runs to settle")
 
 
 async def test_slash_command_is_acked_and_its_flow_completes(
@@ -101,10 +100,7 @@ async def test_handler_errors_become_messages_not_tracebacks(
 ) -> None:
     person = slack.as_user(alice)
     refused = await person.slash_command("/probe-refuse", channel=general.id)
-    assert refused.payload == {
-        "response_type": "ephemeral",
-        "text": "Only the incident commander can do that.",
-    }
+    assert refused.payload == ephemeral("Only the incident commander can do that.")
     crashed = await person.slash_command("/probe-crash", channel=general.id)
     assert crashed.payload is not None
     assert crashed.payload["text"].startswith("Something went wrong (error id ")
@@ -115,10 +111,9 @@ async def test_anything_unhandled_is_still_acknowledged(
 ) -> None:
     person = slack.as_user(alice)
     command = await person.slash_command("/dispatch-page-everyone", channel=general.id)
-    assert command.payload == {
-        "response_type": "ephemeral",
-        "text": "`/dispatch-page-everyone` is not available in this version of dispatchbot.",
-    }
+    assert command.payload == ephemeral(
+        "`/dispatch-page-everyone` is not available in this version of dispatchbot."
+    )
     message = await person.post(general.id, "is anyone looking at the database?")
     assert message.ts
     await eventually(

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from dispatchbot.app import Running
 from dispatchbot.domain import Incident, Reminder, ReminderKind, Task, TaskStatus
 from dispatchbot.testing import Channel, FakeSlack, Message, User
-from tests.e2e.test_tasks import button_texts, card, create_task, new_person, until
+from tests.e2e.test_tasks import button_texts, card, create_task
 from tests.e2e.test_update_incident import update
 from tests.support.incidents import report_incident
+from tests.support.people import new_person
 from tests.support.waiting import eventually
 
 OVERDUE = {"Due date": "2020-01-01", "Due time": "09:00"}
@@ -92,7 +93,7 @@ async def test_resolving_from_the_reminder_stops_it_and_reopening_arms_it_again(
     async def armed() -> bool:
         return await reminder_of(bot, task) is not None
 
-    await until(armed, "the reminder to be armed again")
+    await eventually(armed, what="the reminder to be armed again")
     await tick(bot)
     assert len(reminders_to(slack, bob)) == 1  # the old DM now says resolved; this one is new
     assert len(slack.dms(bob.id)) == 2

@@ -4,29 +4,22 @@ who may do what, and an assignee with open tasks who leaves the channel."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dispatchbot.app import Running
-from dispatchbot.domain import Incident, ReminderKind, Role, RunStatus, Task, TaskStatus
+from dispatchbot.domain import Incident, ReminderKind, Role, Task, TaskStatus
 from dispatchbot.testing import Channel, FakeSlack, Message, Person, User, View
 from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
+from tests.support.people import leaves, new_person
+from tests.support.refusals import ephemeral, incident_channel_only, managers_only
+from tests.support.runs import finished, settled
 from tests.support.waiting import eventually
 
 CREATE = "/dispatch-create-task"
 LIST = "/dispatch-list-tasks"
 LIST_MINE = "/dispatch-list-my-tasks"
-
-
-async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Poll an async condition (database state written after the ack)."""
-    for _ in range(500):
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def open_create_form(person: Person, channel: Channel) -> View:
@@ -49,17 +42,9 @@ async def create_task(
     ack = await view.submit()
     assert ack.ok
     assert not ack.payload, ack.payload
-    await wait_for_run(bot, "create_task", f"view:{view.id}")
+    await finished(bot, "create_task", f"view:{view.id}")
     [task] = [t for t in await bot.deps.tasks.for_incident(incident.id) if t.description == description]
     return task
-
-
-async def wait_for_run(bot: Running, kind: str, key: str) -> None:
-    async def succeeded() -> bool:
-        run = await bot.deps.runs.get_by_key(kind, key)
-        return run is not None and run.status is RunStatus.SUCCEEDED
-
-    await until(succeeded, f"the {kind} run to succeed")
 
 
 def card(slack: FakeSlack, channel: Channel, task: Task) -> Message:
@@ -81,13 +66,6 @@ def headers(view: View) -> list[str]:
 
 def sections(view: View) -> list[str]:
     return [block["text"]["text"] for block in view.blocks if block["type"] == "section"]
-
-
-async def new_person(slack: FakeSlack, name: str, channel: Channel | None = None) -> User:
-    user = slack.add_user(name, real_name=name.capitalize())
-    if channel is not None:
-        await slack.as_user(user).join(channel.id)
-    return user
 
 
 async def task_status(bot: Running, task: Task) -> TaskStatus:
@@ -169,8 +147,8 @@ async def test_a_double_submit_creates_one_task(
 
     acks = await asyncio.gather(view.submit(), view.submit())
     assert all(ack.ok for ack in acks)
-    await wait_for_run(bot, "create_task", f"view:{view.id}")
-    await eventually(lambda: bot.deps.background.count == 0 and bot.deps.runs.active_count == 0)
+    await finished(bot, "create_task", f"view:{view.id}")
+    await settled(bot)
     assert len(await bot.deps.tasks.for_incident(incident.id)) == 1
     assert len([m for m in slack.messages(channel.id) if "Rotate the keys" in m.text]) == 1
 
@@ -182,10 +160,7 @@ async def test_only_the_commander_or_scribe_may_create_tasks(
     bob = await new_person(slack, "bob", channel)
 
     ack = await slack.as_user(bob).slash_command(CREATE, channel=channel.id)
-    assert ack.payload == {
-        "response_type": "ephemeral",
-        "text": f"Only the incident commander (<@{alice.id}>) or the scribe can create tasks.",
-    }
+    assert ack.payload == ephemeral(managers_only(alice, "create tasks"))
     assert slack.workspace.top_view(bob.id) is None
 
     await bot.deps.participants.assign_role(incident.id, bob.id, Role.SCRIBE, alice.id)
@@ -198,10 +173,7 @@ async def test_outside_an_incident_channel_the_commands_explain_where_they_work(
     await report_incident(bot, slack, alice, general)
     for command in (CREATE, LIST):
         ack = await slack.as_user(alice).slash_command(command, channel=general.id)
-        assert ack.payload == {
-            "response_type": "ephemeral",
-            "text": f"`{command}` works only in an incident channel. Run it in the incident's channel.",
-        }
+        assert ack.payload == ephemeral(incident_channel_only(command))
     top = slack.workspace.top_view(alice.id)  # the report form's last screen, if anything
     assert top is None or top.callback_id not in ("create_task", "tasks")
 
@@ -326,14 +298,8 @@ async def test_my_tasks_span_incidents_but_not_restricted_ones_i_left(
     await view.close()
 
     await alice_acts.click(card(slack, second_channel, secret), "Resolve")
-    await until(lambda: _resolved(bot, secret), "the secret task to be resolved")
-    await bob_acts.leave(second_channel.id)
-
-    async def bob_left() -> bool:
-        participant = await bot.deps.participants.get(second.id, bob.id)
-        return participant is not None and not participant.active
-
-    await until(bob_left, "bob to leave the restricted incident")
+    await eventually(lambda: _resolved(bot, secret), what="the secret task to be resolved")
+    await leaves(bot, slack, bob, second, second_channel)
     await bob_acts.slash_command(LIST_MINE)
     view = await bob_acts.wait_for_view(callback_id="tasks")
     assert headers(view) == ["Open tasks (1)", "Resolved tasks (0)"]
@@ -371,12 +337,6 @@ async def test_an_assignee_with_open_tasks_who_leaves_is_brought_back(
     assert "Restore the index" in slack.ephemerals(channel.id, bob.id)[-1].text
 
     await slack.as_user(bob).click(card(slack, channel, task), "Resolve")
-    await until(lambda: _resolved(bot, task), "the task to be resolved")
-    await slack.as_user(bob).leave(channel.id)
-
-    async def left() -> bool:
-        found = await bot.deps.participants.get(incident.id, bob.id)
-        return found is not None and not found.active
-
-    await until(left, "bob to leave for good")
+    await eventually(lambda: _resolved(bot, task), what="the task to be resolved")
+    await leaves(bot, slack, bob, incident, channel)  # for good
     assert bob.id not in channel.members

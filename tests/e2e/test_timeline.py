@@ -3,7 +3,6 @@ and reading the timeline in its paginated modal."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +16,10 @@ from tests.e2e.conftest import StartBot
 from tests.support.bot import bot_settings
 from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
-from tests.support.waiting import eventually
+from tests.support.people import new_person
+from tests.support.refusals import ephemeral, incident_channel_only, managers_only
+from tests.support.runs import settled
+from tests.support.waiting import eventually, eventually_value
 
 COMMAND = "/dispatch-add-timeline-event"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -39,18 +41,12 @@ async def events_of(bot: Running, incident_id: int, kind: str) -> list[TimelineE
 
 async def wait_for_events(bot: Running, incident_id: int, kind: str, count: int) -> list[TimelineEvent]:
     """Poll until the incident has `count` events of `kind` (reactions are handled after the ack)."""
-    found: list[TimelineEvent] = []
-    for _ in range(500):
+
+    async def exactly_count() -> list[TimelineEvent] | None:
         found = await events_of(bot, incident_id, kind)
-        if len(found) == count:
-            return found
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"expected {count} {kind} events, found {len(found)}")
+        return found if len(found) == count else None
 
-
-async def settled(bot: Running) -> None:
-    """Wait until background work (reaction handling) has finished."""
-    await eventually(lambda: bot.deps.background.count == 0, what="background work to finish")
+    return await eventually_value(exactly_count, what=f"{count} {kind} events")
 
 
 def section_texts(view: View) -> list[str]:
@@ -125,15 +121,10 @@ async def test_only_the_commander_or_scribe_may_add_events(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     incident, channel = await report_incident(bot, slack, alice, general)
-    bob = slack.add_user("bob", real_name="Bob Brown")
-    person = slack.as_user(bob)
-    await person.join(channel.id)
+    bob = await new_person(slack, "bob", channel)
 
-    ack = await person.slash_command(COMMAND, text="I did a thing", channel=channel.id)
-    assert ack.payload == {
-        "response_type": "ephemeral",
-        "text": f"Only the incident commander (<@{alice.id}>) or the scribe can add to the timeline.",
-    }
+    ack = await slack.as_user(bob).slash_command(COMMAND, text="I did a thing", channel=channel.id)
+    assert ack.payload == ephemeral(managers_only(alice, "add to the timeline"))
     assert slack.workspace.top_view(bob.id) is None
     assert await events_of(bot, incident.id, "custom") == []
 
@@ -143,10 +134,7 @@ async def test_outside_an_incident_channel_the_command_explains_where_it_works(
 ) -> None:
     await report_incident(bot, slack, alice, general)
     ack = await slack.as_user(alice).slash_command(COMMAND, text="x", channel=general.id)
-    assert ack.payload == {
-        "response_type": "ephemeral",
-        "text": f"`{COMMAND}` works only in an incident channel. Run it in the incident's channel.",
-    }
+    assert ack.payload == ephemeral(incident_channel_only(COMMAND))
     top = slack.workspace.top_view(alice.id)
     assert top is None or top.callback_id != "add_timeline_event"
 
@@ -178,11 +166,9 @@ async def test_a_reaction_adds_the_message_with_names_and_its_original_time(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     incident, channel = await report_incident(bot, slack, alice, general)
-    bob = slack.add_user("bob", real_name="Bob Brown")
-    person = slack.as_user(bob)
-    await person.join(channel.id)
-    message = await person.post(channel.id, f"Restarted the primary, <@{alice.id}> is watching")
-    reply = await person.post(channel.id, "Replica caught up", thread_ts=message.ts)
+    bob = await new_person(slack, "bob", channel)
+    message = await slack.as_user(bob).post(channel.id, f"Restarted the primary, <@{alice.id}> is watching")
+    reply = await slack.as_user(bob).post(channel.id, "Replica caught up", thread_ts=message.ts)
 
     await slack.as_user(alice).react(message, "stopwatch")
     [event] = await wait_for_events(bot, incident.id, "message", 1)
@@ -204,8 +190,7 @@ async def test_one_message_is_one_event_and_leaves_with_the_last_reaction(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     incident, channel = await report_incident(bot, slack, alice, general)
-    bob = slack.add_user("bob", real_name="Bob Brown")
-    await slack.as_user(bob).join(channel.id)
+    bob = await new_person(slack, "bob", channel)
     message = await slack.as_user(alice).post(channel.id, "Failover done")
 
     await slack.as_user(alice).react(message, "stopwatch")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
+
+import pytest
 
 from dispatchbot.app import Running
 from dispatchbot.config import NotificationSettings, RolePolicySettings
-from dispatchbot.domain import Role, RunStatus, Status
+from dispatchbot.domain import Role, Status
 from dispatchbot.testing import Channel, FakeSlack, Message, Person, User, View
 from tests.e2e.conftest import StartBot
 from tests.support.bot import bot_settings
 from tests.support.forms import open_form as open_command_form
 from tests.support.incidents import report_incident
+from tests.support.people import new_person
+from tests.support.refusals import assert_refused, ephemeral, managers_only
+from tests.support.runs import finished, settled
 from tests.support.waiting import eventually
 
 COMMAND = "/dispatch-update-incident"
@@ -43,21 +47,31 @@ async def submit(bot: Running, view: View, values: dict[str, Any]) -> None:
     ack = await view.submit()
     assert ack.ok
     assert not ack.payload, ack.payload
-    await finished(bot, key)
-
-
-async def finished(bot: Running, key: str) -> None:
-    for _ in range(500):
-        run = await bot.deps.runs.get_by_key("update_incident", key)
-        if run is not None and run.status is not RunStatus.RUNNING:
-            assert run.status is RunStatus.SUCCEEDED, run.last_error
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the update did not finish")
+    await finished(bot, "update_incident", key)
 
 
 async def update(bot: Running, person: Person, channel: Channel, text: str = "", **values: Any) -> None:
     await submit(bot, await open_form(person, channel, text), values)
+
+
+@pytest.fixture
+def bob(slack: FakeSlack) -> User:
+    return slack.add_user("bob", real_name="Bob Brown", email="bob@example.com")
+
+
+@pytest.fixture
+async def scribed_bot(slack: FakeSlack, database_url: str, start_bot: StartBot, bob: User) -> Running:
+    """A bot whose role policy makes bob the scribe of every incident."""
+    scribe = RolePolicySettings(role="scribe", user="bob@example.com")
+    return await start(slack, database_url, start_bot, role_policies=[scribe])
+
+
+async def close_then_reopen_from_elsewhere(
+    bot: Running, person: Person, channel: Channel, elsewhere: Channel
+) -> None:
+    """Close the incident (which archives its channel), then reopen it by name from another channel."""
+    await update(bot, person, channel, Status="Closed")
+    await update(bot, person, elsewhere, text="INC-1", Status="Active")
 
 
 def texts(slack: FakeSlack, channel: Channel) -> list[str]:
@@ -121,47 +135,34 @@ async def test_only_the_commander_or_scribe_may_update(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     incident, channel = await report_incident(bot, slack, alice, general)
-    bob = slack.add_user("bob", real_name="Bob Brown")
-    person = slack.as_user(bob)
-    await person.join(channel.id)
-    refusal = f"Only the incident commander (<@{alice.id}>) or the scribe can update the incident."
-
-    ack = await person.slash_command(COMMAND, channel=channel.id)
-    assert ack.payload == {"response_type": "ephemeral", "text": refusal}
-
-    await person.click(slack.messages(channel.id)[0], "Update incident")
-    await eventually(
-        lambda: [e.text for e in slack.ephemerals(channel.id, bob.id)][-1:] == [refusal], what="the refusal"
-    )
-    assert slack.workspace.top_view(bob.id) is None
+    bob = await new_person(slack, "bob", channel)
+    refusal = managers_only(alice, "update the incident")
+    await assert_refused(slack, bob, channel, COMMAND, "Update incident", refusal)
     assert (await bot.deps.incidents.get(incident.id)).title == incident.title
 
 
 async def test_a_form_submitted_after_losing_the_role_is_refused(
-    slack: FakeSlack, database_url: str, start_bot: StartBot, alice: User, general: Channel
+    scribed_bot: Running, slack: FakeSlack, alice: User, bob: User, general: Channel
 ) -> None:
-    bob = slack.add_user("bob", real_name="Bob Brown", email="bob@example.com")
-    bot = await start(slack, database_url, start_bot, role_policies=[_scribe("bob@example.com")])
-    incident, channel = await report_incident(bot, slack, alice, general)
+    incident, channel = await report_incident(scribed_bot, slack, alice, general)
     view = await open_form(slack.as_user(bob), channel)
-    await bot.deps.participants.leave(incident.id, bob.id)
+    await scribed_bot.deps.participants.leave(incident.id, bob.id)
     view.fill({"Title": "Mine now"})
     ack = await view.submit()
     assert ack.payload is not None
     assert ack.payload["response_action"] == "update"
     assert "can update the incident" in str(ack.payload["view"])
-    assert (await bot.deps.incidents.get(incident.id)).title == "DB latency"
+    assert (await scribed_bot.deps.incidents.get(incident.id)).title == "DB latency"
 
 
 async def test_outside_an_incident_channel_it_explains_where_it_works(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     ack = await slack.as_user(alice).slash_command(COMMAND, channel=general.id)
-    assert ack.payload == {
-        "response_type": "ephemeral",
-        "text": f"`{COMMAND}` works in an incident's channel. To update an incident from elsewhere "
-        f"(a closed one whose channel is archived, say), name it: `{COMMAND} INC-42`.",
-    }
+    assert ack.payload == ephemeral(
+        f"`{COMMAND}` works in an incident's channel. To update an incident from elsewhere "
+        f"(a closed one whose channel is archived, say), name it: `{COMMAND} INC-42`."
+    )
     assert slack.workspace.top_view(alice.id) is None
 
 
@@ -232,16 +233,14 @@ async def test_close_keeps_the_channel_when_configured(
 
 
 async def test_reopen_from_elsewhere_then_unarchive_by_hand_brings_everyone_back(
-    slack: FakeSlack, database_url: str, start_bot: StartBot, alice: User, general: Channel
+    scribed_bot: Running, slack: FakeSlack, alice: User, bob: User, general: Channel
 ) -> None:
-    bob = slack.add_user("bob", real_name="Bob Brown", email="bob@example.com")
-    bot = await start(slack, database_url, start_bot, role_policies=[_scribe("bob@example.com")])
-    incident, channel = await report_incident(bot, slack, alice, general)
-    await update(bot, slack.as_user(alice), channel, Status="Closed")
+    incident, channel = await report_incident(scribed_bot, slack, alice, general)
+    await update(scribed_bot, slack.as_user(alice), channel, Status="Closed")
     assert channel.archived
 
     scribe = slack.as_user(bob)
-    await update(bot, scribe, general, text="INC-1", Status="Stable")
+    await update(scribed_bot, scribe, general, text="INC-1", Status="Stable")
     assert channel.archived  # Slack does not let bot tokens unarchive; the reopener is told what to do
     assert slack.dms(bob.id)[-1].text == "INC-1 is reopened, but its channel is still archived"
 
@@ -252,20 +251,18 @@ async def test_reopen_from_elsewhere_then_unarchive_by_hand_brings_everyone_back
     assert alice.id in channel.members
     header = slack.messages(channel.id)[0]
     assert ":large_yellow_circle: Stable" in str(header.blocks)
-    alice_now = await bot.deps.participants.get(incident.id, alice.id)
+    alice_now = await scribed_bot.deps.participants.get(incident.id, alice.id)
     assert alice_now is not None
     assert Role.COMMANDER in alice_now.roles
-    reopened = await bot.deps.incidents.get(incident.id)
+    reopened = await scribed_bot.deps.incidents.get(incident.id)
     assert reopened.status is Status.STABLE
     assert reopened.closed_at is None
 
 
 async def test_double_submissions_apply_once(
-    slack: FakeSlack, database_url: str, start_bot: StartBot, alice: User, general: Channel
+    scribed_bot: Running, slack: FakeSlack, alice: User, bob: User, general: Channel
 ) -> None:
-    bob = slack.add_user("bob", real_name="Bob Brown", email="bob@example.com")
-    bot = await start(slack, database_url, start_bot, role_policies=[_scribe("bob@example.com")])
-    incident, channel = await report_incident(bot, slack, alice, general)
+    incident, channel = await report_incident(scribed_bot, slack, alice, general)
     first = await open_form(slack.as_user(alice), channel)
     second = await open_form(slack.as_user(bob), channel)  # the scribe had the same idea
 
@@ -273,16 +270,16 @@ async def test_double_submissions_apply_once(
     key = f"view:{first.id}:{first.hash}"
     ack = await first.submit()
     await slack.socket.redeliver(ack)  # Slack did not see the ack in time
-    await finished(bot, key)
+    await finished(scribed_bot, "update_incident", key)
     second.fill({"Severity": "Low"})
     answer = await second.submit()
     assert answer.payload is not None
     assert "Nothing to change" in str(answer.payload["view"])
 
-    await asyncio.sleep(0.3)
+    await settled(scribed_bot)  # the redelivery and the second submission were acked: all they caused is done
     changes = [m for m in slack.messages(channel.id) if m.text.startswith("INC-1 updated")]
     assert len(changes) == 1
-    events = await bot.deps.incidents.timeline(incident.id)
+    events = await scribed_bot.deps.incidents.timeline(incident.id)
     assert [event.kind for event in events].count("severity_changed") == 1
 
 
@@ -313,9 +310,7 @@ async def test_inviting_the_bot_back_into_a_reopened_channel_finishes_the_reopen
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     incident, channel = await report_incident(bot, slack, alice, general)
-    person = slack.as_user(alice)
-    await update(bot, person, channel, Status="Closed")
-    await update(bot, person, general, text="INC-1", Status="Active")
+    await close_then_reopen_from_elsewhere(bot, slack.as_user(alice), channel, general)
     channel.archived = False  # unarchived by someone, and the bot is no longer a member
     channel.members.remove(slack.bot_user_id)
     channel.members.remove(alice.id)
@@ -325,17 +320,11 @@ async def test_inviting_the_bot_back_into_a_reopened_channel_finishes_the_reopen
     assert (await bot.deps.incidents.get(incident.id)).status is Status.ACTIVE
 
 
-def _scribe(user: str) -> RolePolicySettings:
-    return RolePolicySettings(role="scribe", user=user)
-
-
 async def test_reopen_when_slack_refuses_to_unarchive_asks_for_it_by_hand(
     bot: Running, slack: FakeSlack, alice: User, general: Channel
 ) -> None:
     incident, channel = await report_incident(bot, slack, alice, general)
-    person = slack.as_user(alice)
-    await update(bot, person, channel, Status="Closed")
-    await update(bot, person, general, text="INC-1", Status="Active")
+    await close_then_reopen_from_elsewhere(bot, slack.as_user(alice), channel, general)
     assert (await bot.deps.incidents.get(incident.id)).status is Status.ACTIVE
     assert channel.archived
     assert slack.dms(alice.id)[-1].text == "INC-1 is reopened, but its channel is still archived"

@@ -12,11 +12,13 @@ from sqlalchemy import text
 from dispatchbot.clock import SystemClock
 from dispatchbot.domain import FlowRun, RunStatus
 from dispatchbot.errors import UserFacingError
+from dispatchbot.flows.run_models import RunArgs, RunState
 from dispatchbot.flows.runner import Flow, FlowRunner, RunContext, Step
 from dispatchbot.metrics import Metrics
 from dispatchbot.services.flow_runs import FlowRunService
 from dispatchbot.storage.engine import Database
 from dispatchbot.storage.liveness import LOCK_CLASS, Liveness, SingleReplica, liveness_for, owner_name
+from tests.support.waiting import eventually, eventually_value
 
 
 @dataclass
@@ -28,26 +30,40 @@ class World:
     release: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-async def first(ctx: RunContext[World]) -> None:
-    if "first_done" in ctx.state:
+class ProbeArgs(RunArgs):
+    n: int
+    refuse: bool = False
+    wait: bool = False
+
+
+class ProbeState(RunState):
+    first_done: bool = False
+
+
+ProbeContext = RunContext[World, ProbeArgs, ProbeState]
+
+
+async def first(ctx: ProbeContext) -> None:
+    if ctx.state.first_done:
         return
-    ctx.deps.effects.append(f"first:{ctx.args['n']}")
+    ctx.deps.effects.append(f"first:{ctx.args.n}")
     await ctx.record(first_done=True)
 
 
-async def second(ctx: RunContext[World]) -> None:
+async def second(ctx: ProbeContext) -> None:
     remaining = ctx.deps.failures_left.get("second", 0)
     if remaining:
         ctx.deps.failures_left["second"] = remaining - 1
         raise ConnectionError("slack is flaky")
-    if ctx.args.get("refuse"):
+    if ctx.args.refuse:
         raise UserFacingError("That channel name is reserved.")
-    if ctx.args.get("wait"):
+    if ctx.args.wait:
         await ctx.deps.release.wait()
-    ctx.deps.effects.append(f"second:{ctx.args['n']}")
+    ctx.deps.effects.append(f"second:{ctx.args.n}")
 
 
-FLOW = Flow[World](kind="probe", steps=(Step("first", first), Step("second", second)), title="Probing")
+STEPS = (Step("first", first), Step("second", second))
+FLOW = Flow[World, ProbeArgs, ProbeState]("probe", ProbeArgs, ProbeState, STEPS, title="Probing")
 
 
 def _runner(
@@ -66,33 +82,43 @@ def _runner(
     return runner
 
 
+def _notices(runner: FlowRunner[World]) -> list[str]:
+    """The failure messages the runner sends from now on."""
+    notices: list[str] = []
+
+    async def notify(run: FlowRun, title: str, message: str) -> None:
+        notices.append(message)
+
+    runner.on_failure(notify)
+    return notices
+
+
 async def _settled(runner: FlowRunner[World], run_id: int) -> FlowRun:
-    for _ in range(500):
+    async def stopped() -> FlowRun | None:
         run = await runner.get(run_id)
         assert run is not None
-        if run.status is not RunStatus.RUNNING and runner.active_count == 0:
-            return run
-        await asyncio.sleep(0.01)
-    raise AssertionError("run did not settle")
+        return run if run.status is not RunStatus.RUNNING and runner.active_count == 0 else None
+
+    return await eventually_value(stopped, what="the run to settle")
 
 
 async def test_steps_run_in_order_and_once_per_key(database: Database) -> None:
     world = World()
     runner = _runner(database, world)
-    run = await runner.start(FLOW, "key-1", {"n": 1})
-    again = await runner.start(FLOW, "key-1", {"n": 1})
+    run = await runner.start(FLOW, "key-1", ProbeArgs(n=1))
+    again = await runner.start(FLOW, "key-1", ProbeArgs(n=1))
     assert again.id == run.id
     done = await _settled(runner, run.id)
     assert done.status is RunStatus.SUCCEEDED
     assert done.completed_steps == ("first", "second")
-    assert done.state == {"first_done": True}
+    assert done.state == {"_version": 1, "first_done": True}
     assert world.effects == ["first:1", "second:1"]
 
 
 async def test_transient_failures_are_retried(database: Database) -> None:
     world = World(failures_left={"second": 2})
     runner = _runner(database, world)
-    run = await runner.start(FLOW, "key-2", {"n": 2})
+    run = await runner.start(FLOW, "key-2", ProbeArgs(n=2))
     done = await _settled(runner, run.id)
     assert done.status is RunStatus.SUCCEEDED
     assert done.attempts == 2
@@ -108,7 +134,7 @@ async def test_persistent_failure_marks_failed_and_notifies(database: Database) 
         notices.append((run.id, title, message))
 
     runner.on_failure(notify)
-    run = await runner.start(FLOW, "key-3", {"n": 3})
+    run = await runner.start(FLOW, "key-3", ProbeArgs(n=3))
     done = await _settled(runner, run.id)
     assert done.status is RunStatus.FAILED
     assert done.attempts == 3
@@ -126,20 +152,30 @@ async def test_persistent_failure_marks_failed_and_notifies(database: Database) 
 async def test_user_facing_error_fails_at_once_with_its_message(database: Database) -> None:
     world = World()
     runner = _runner(database, world)
-    notices: list[str] = []
-
-    async def notify(run: FlowRun, title: str, message: str) -> None:
-        notices.append(message)
-
-    runner.on_failure(notify)
-    run = await runner.start(FLOW, "key-4", {"n": 4, "refuse": True})
+    notices = _notices(runner)
+    run = await runner.start(FLOW, "key-4", ProbeArgs(n=4, refuse=True, requested_by="U4"))
     done = await _settled(runner, run.id)
     assert done.status is RunStatus.FAILED
     assert done.attempts == 1
     assert notices == ["That channel name is reserved."]
+    assert runner.requester(done) == "U4"  # whom run_failures tells, and who may retry
+
+
+async def test_a_row_no_model_can_read_fails_at_once(database: Database) -> None:
+    world = World()
+    runner = _runner(database, world)
+    notices = _notices(runner)
+    run, _ = await runner._service.open("probe", "key-10", {"n": "many"})
+    assert await runner.resume_pending() == 1
+    done = await _settled(runner, run.id)
+    assert (done.status, done.attempts) == (RunStatus.FAILED, 1)
+    assert (done.last_error or "").startswith("ValidationError")
+    assert notices == [f"Something went wrong (error id {done.error_id})."]
+    assert world.effects == []
 
 
 async def test_abandoned_run_is_resumed_from_its_next_step(database: Database) -> None:
+    """The crashed process here is of the release before typed runs: args and state without a version."""
     world = World()
     crashed = _runner(database, world, owner="crashed-replica", lease=0.2)
     run, _ = await crashed._service.open("probe", "key-5", {"n": 5})
@@ -149,8 +185,11 @@ async def test_abandoned_run_is_resumed_from_its_next_step(database: Database) -
 
     survivor = _runner(database, world, owner="survivor")
     assert await survivor.resume_pending() == 0  # the crashed replica's lease has not lapsed yet
-    await asyncio.sleep(0.25)
-    assert await survivor.resume_pending() == 1
+
+    async def taken_over() -> bool:
+        return await survivor.resume_pending() == 1
+
+    await eventually(taken_over, what="the lapsed lease to be taken over")
     done = await _settled(survivor, run.id)
     assert done.status is RunStatus.SUCCEEDED
     assert world.effects == ["first:5", "second:5"]
@@ -205,13 +244,14 @@ async def test_two_replicas_never_work_the_same_run(database: Database) -> None:
 async def test_drain_hands_unfinished_runs_back(database: Database) -> None:
     world = World()
     runner = _runner(database, world)
-    run = await runner.start(FLOW, "key-7", {"n": 7, "wait": True})
-    for _ in range(200):
+    run = await runner.start(FLOW, "key-7", ProbeArgs(n=7, wait=True))
+
+    async def first_step_done() -> bool:
         current = await runner.get(run.id)
         assert current is not None
-        if "first" in current.completed_steps:
-            break
-        await asyncio.sleep(0.01)
+        return "first" in current.completed_steps
+
+    await eventually(first_step_done, what="the first step")
     await runner.drain(within=0.05)
     left = await runner.get(run.id)
     assert left is not None
@@ -229,8 +269,8 @@ async def test_drain_hands_unfinished_runs_back(database: Database) -> None:
 async def test_heartbeat_keeps_a_slow_step_leased(database: Database, lease: float) -> None:
     world = World()
     runner = _runner(database, world, lease=lease)
-    run = await runner.start(FLOW, "key-8", {"n": 8, "wait": True})
-    await asyncio.sleep(lease * 2)
+    run = await runner.start(FLOW, "key-8", ProbeArgs(n=8, wait=True))
+    await asyncio.sleep(lease * 2)  # real time, as the lease counts it: unrenewed, it would have lapsed
     other = _runner(database, world, owner="other", lease=lease)
     assert await other.resume_pending() == 0
     world.release.set()

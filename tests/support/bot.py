@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from dispatchbot.app import Bot, Running
+from dispatchbot.clock import Clock
 from dispatchbot.config import (
     DatabaseSettings,
     HealthSettings,
@@ -21,6 +25,7 @@ from dispatchbot.config import (
     SlackSettings,
 )
 from dispatchbot.testing import FakeSlack
+from tests.support import probe
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 REPO = Path(__file__).resolve().parents[2]
@@ -61,6 +66,20 @@ def bot_settings(
         health=HealthSettings(**(health or {})),
         providers=ProviderSettings(**FAST_PROVIDERS),
     )
+
+
+@contextlib.asynccontextmanager
+async def running_bot(fake: FakeSlack, settings: Settings, clock: Clock) -> AsyncIterator[Running]:
+    """The bot in-process on `clock` (with the probe extension), connected to `fake`, and stopped on
+    leaving even after a failure. For tests that restart a bot or run two at once, which a fixture
+    cannot do."""
+    bot = Bot(settings, extensions=[probe.register], clock=clock)
+    try:
+        running = await bot.start()
+        await fake.socket.wait_connected()
+        yield running
+    finally:
+        await bot.stop()
 
 
 def bot_environment(fake: FakeSlack, database_url: str, port: int, **overrides: str) -> dict[str, str]:

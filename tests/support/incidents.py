@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from dispatchbot.app import Running
-from dispatchbot.domain import Incident, RunStatus
+from dispatchbot.domain import Incident
 from dispatchbot.testing import Channel, FakeSlack, User
+from tests.support.runs import finished
 from tests.support.waiting import eventually
 
 
@@ -36,11 +35,5 @@ async def report_incident(
     incident = await bot.deps.incidents.by_channel(new[0].id)
     assert incident is not None
 
-    for _ in range(500):
-        run = await bot.deps.runs.get_by_key("create_incident", f"view:{view.id}")
-        if run is not None and run.status is RunStatus.SUCCEEDED:
-            break
-        await asyncio.sleep(0.02)
-    else:
-        raise AssertionError("creation did not finish")
+    await finished(bot, "create_incident", f"view:{view.id}")
     return await bot.deps.incidents.get(incident.id), new[0]

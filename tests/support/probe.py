@@ -12,34 +12,45 @@ from slack_bolt.async_app import AsyncAck
 
 from dispatchbot.deps import Deps
 from dispatchbot.errors import Forbidden, UserFacingError
-from dispatchbot.flows.run_failures import REQUESTED_BY
+from dispatchbot.flows.run_models import RunArgs, RunState
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.handlers.router import Router
 
 PROBE_COMMAND = "/probe"
 
 
-async def announce(ctx: RunContext[Deps]) -> None:
-    if "announce_ts" in ctx.state:
+class ProbeArgs(RunArgs):
+    channel: str
+    text: str
+
+
+class ProbeState(RunState):
+    announce_ts: str | None = None
+
+
+ProbeContext = RunContext[Deps, ProbeArgs, ProbeState]
+
+
+async def announce(ctx: ProbeContext) -> None:
+    if ctx.state.announce_ts is not None:
         return
-    ts = await ctx.deps.slack.post_message(ctx.args["channel"], f"probe step one: {ctx.args['text']}")
+    ts = await ctx.deps.slack.post_message(ctx.args.channel, f"probe step one: {ctx.args.text}")
     await ctx.record(announce_ts=ts)
 
 
-async def conclude(ctx: RunContext[Deps]) -> None:
-    if ctx.args["text"] == "refuse":
+async def conclude(ctx: ProbeContext) -> None:
+    if ctx.args.text == "refuse":
         raise UserFacingError("The probe was told to refuse.")
-    if ctx.args["text"] == "explode":
+    if ctx.args.text == "explode":
         raise RuntimeError("the probe exploded")
     await ctx.deps.slack.channel_info(
-        ctx.args["channel"]
+        ctx.args.channel
     )  # a harmless read that tests slow down to kill us mid-step
-    await ctx.deps.slack.post_message(ctx.args["channel"], f"probe step two: {ctx.args['text']}")
+    await ctx.deps.slack.post_message(ctx.args.channel, f"probe step two: {ctx.args.text}")
 
 
-PROBE_FLOW = Flow[Deps](
-    kind="probe", steps=(Step("announce", announce), Step("conclude", conclude)), title="Probe"
-)
+STEPS = (Step("announce", announce), Step("conclude", conclude))
+PROBE_FLOW = Flow[Deps, ProbeArgs, ProbeState]("probe", ProbeArgs, ProbeState, STEPS, title="Probe")
 
 
 def register(router: Router, deps: Deps) -> None:
@@ -48,7 +59,7 @@ def register(router: Router, deps: Deps) -> None:
     @router.command(PROBE_COMMAND)
     async def on_probe(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        args = {"channel": body["channel_id"], "text": body.get("text", ""), REQUESTED_BY: body["user_id"]}
+        args = ProbeArgs(channel=body["channel_id"], text=body.get("text", ""), requested_by=body["user_id"])
         await deps.runs.start(PROBE_FLOW, key=body["trigger_id"], args=args)
 
     @router.command("/probe-refuse")

@@ -15,9 +15,9 @@ Connect = Callable[..., Awaitable[AsyncSocketModeHandler]]
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as server:
-        yield server
+def fake(slack: FakeSlack) -> FakeSlack:
+    """The fake Slack under test (the workspace every test gets, by the name these tests give it)."""
+    return slack
 
 
 @pytest.fixture

@@ -23,6 +23,18 @@ def plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text}
 
 
+def record_events(app: AsyncApp, *event_types: str) -> list[dict[str, Any]]:
+    """The events of these types the app will receive, in the order they arrive."""
+    received: list[dict[str, Any]] = []
+
+    async def record(event: dict[str, Any]) -> None:
+        received.append(event)
+
+    for event_type in event_types:
+        app.event(event_type)(record)
+    return received
+
+
 REPORT_MODAL = {
     "type": "modal",
     "callback_id": "report",
@@ -140,11 +152,13 @@ async def test_slash_command_modal_errors_then_update(
     ]
 
 
-async def test_buttons_respond_and_events(fake: FakeSlack, app: AsyncApp, connect: Connect) -> None:
+async def test_buttons_respond_and_events(
+    fake: FakeSlack, app: AsyncApp, client: AsyncWebClient, connect: Connect
+) -> None:
     alice = fake.add_user("alice")
     gen = fake.add_channel("general", members=[alice.id, fake.bot_user_id])
     quiet = fake.add_channel("quiet", members=[alice.id])
-    events: list[dict[str, Any]] = []
+    events = record_events(app, "message", "reaction_added", "member_joined_channel")
 
     @app.action("join")
     async def join(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -152,20 +166,7 @@ async def test_buttons_respond_and_events(fake: FakeSlack, app: AsyncApp, connec
         await respond(text=f"Welcome {body['user']['name']}")
         await respond(replace_original=True, text="Joined")
 
-    @app.event("message")
-    async def on_message(event: dict[str, Any]) -> None:
-        events.append(event)
-
-    @app.event("reaction_added")
-    async def on_reaction(event: dict[str, Any]) -> None:
-        events.append(event)
-
-    @app.event("member_joined_channel")
-    async def on_join(event: dict[str, Any]) -> None:
-        events.append(event)
-
     await connect(app)
-    client = AsyncWebClient(token=fake.bot_token, base_url=fake.api_url)
     button = {"type": "button", "action_id": "join", "text": plain("Join"), "value": "inc-1"}
     await client.chat_postMessage(
         channel=gen.id, text="Incident", blocks=[{"type": "actions", "elements": [button]}]
@@ -175,10 +176,7 @@ async def test_buttons_respond_and_events(fake: FakeSlack, app: AsyncApp, connec
     assert ack.ok
     assert ack.body["actions"][0]["value"] == "inc-1"
     assert ack.body["message"]["text"] == "Incident"
-    for _ in range(100):
-        if len(fake.response_url_posts) == 2:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: len(fake.response_url_posts) == 2, what="both response_url posts")
     assert [e.text for e in fake.ephemerals(gen.id, user=alice.id)] == ["Welcome alice"]
     assert fake.messages(gen.id)[0].text == "Joined"
 
@@ -187,10 +185,7 @@ async def test_buttons_respond_and_events(fake: FakeSlack, app: AsyncApp, connec
     await person.react(posted, "rotating_light")
     bob = fake.add_user("bob")
     await fake.as_user(bob).join(gen.id, inviter=alice)
-    for _ in range(100):
-        if len(events) == 3:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: len(events) == 3, what="three events")
     assert [e["type"] for e in events] == ["message", "reaction_added", "member_joined_channel"]
     assert events[0]["text"] == "db is slow"
     assert events[0]["channel_type"] == "channel"
@@ -271,11 +266,10 @@ async def test_reconnects_after_disconnect_and_drop(fake: FakeSlack, app: AsyncA
 
     await connect(app, ping_interval=0.5)
     await fake.socket.send_disconnect(reason="refresh_requested")
-    for _ in range(200):
-        if len(fake.calls_to("apps.connections.open")) == 2 and fake.socket.connection_count == 1:
-            break
-        await asyncio.sleep(0.01)
-    assert len(fake.calls_to("apps.connections.open")) == 2
+    await eventually(
+        lambda: len(fake.calls_to("apps.connections.open")) == 2 and fake.socket.connection_count == 1,
+        what="one reconnection",
+    )
     ack = await fake.as_user(alice).slash_command("/ping")
     assert ack.payload == {"text": "pong"}
     assert [e.text for e in fake.ephemerals(user=alice.id)] == ["pong"]
@@ -311,11 +305,11 @@ async def test_envelopes_spread_over_replicas(
 
 
 async def test_shortcuts_selects_home_and_membership(
-    fake: FakeSlack, app: AsyncApp, connect: Connect
+    fake: FakeSlack, app: AsyncApp, client: AsyncWebClient, connect: Connect
 ) -> None:
     alice = fake.add_user("alice")
     gen = fake.add_channel("general", members=[alice.id, fake.bot_user_id])
-    got: list[dict[str, Any]] = []
+    got = record_events(app, "app_home_opened", "member_left_channel")  # the payloads below join them
 
     @app.shortcut("report_incident_shortcut")
     async def on_shortcut(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -327,16 +321,7 @@ async def test_shortcuts_selects_home_and_membership(
         got.append(body)
         await ack()
 
-    @app.event("app_home_opened")
-    async def on_home(event: dict[str, Any]) -> None:
-        got.append(event)
-
-    @app.event("member_left_channel")
-    async def on_left(event: dict[str, Any]) -> None:
-        got.append(event)
-
     await connect(app)
-    client = AsyncWebClient(token=fake.bot_token, base_url=fake.api_url)
     select = {
         "type": "static_select",
         "action_id": "role",
@@ -355,10 +340,7 @@ async def test_shortcuts_selects_home_and_membership(
     await client.views_publish(user_id=alice.id, view={"type": "home", "blocks": []})
     await person.open_home()
     await person.leave(gen.id)
-    for _ in range(100):
-        if len(got) == 5:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: len(got) == 5, what="five payloads")
     assert [g["type"] for g in got] == [
         "message_action",
         "shortcut",

@@ -55,7 +55,8 @@ EFFORTS = (
 
 TEXT_LIMIT = 3000
 DIGEST_TEXT_LIMIT = 1500
-"""A digest entry's feedback is clipped here, so one entry always fits a section with its labels."""
+"""A digest entry's feedback is clipped here (once escaped), so one entry always fits a section with its
+labels and its author."""
 DIGEST_ENTRIES = MESSAGE_BLOCK_LIMIT - 3  # header, intro and the "more" note
 ANONYMOUS_OPTION = "anonymous"
 NO_COMMENT = Mrkdwn("_No comment._")
@@ -217,7 +218,7 @@ def digest(entries: list[DigestEntry], day: date) -> Message:
                     reference=entry.incident.reference,
                     title=clip(entry.incident.title, 200),
                     rating=rating_label(entry.rating),
-                    words=escape(clip(entry.text, DIGEST_TEXT_LIMIT)) if entry.text else NO_COMMENT,
+                    words=escape(entry.text).clip(DIGEST_TEXT_LIMIT) if entry.text else NO_COMMENT,
                     who=mention(entry.author) if entry.author else "Anonymous",
                 )
             )

@@ -8,7 +8,7 @@ from typing import Any
 from dispatchbot.blocks.common import (
     Message,
     context,
-    modal,
+    incident_form,
     notice_modal,
     section,
     select_input,
@@ -46,9 +46,7 @@ def assign_role_modal(incident: Incident) -> dict[str, Any]:
         users_input(BlockId.PERSON, "Person"),
         select_input(BlockId.ROLE, "Role", [(role.label, role.value) for role in ASSIGNABLE_ROLES]),
     ]
-    return modal(
-        CallbackId.ASSIGN_ROLE, "Assign Role", blocks, submit="Assign", private_metadata=str(incident.id)
-    )
+    return incident_form(CallbackId.ASSIGN_ROLE, "Assign Role", blocks, incident.id, submit="Assign")
 
 
 def read_assign_role_form(view: dict[str, Any]) -> RoleForm:

@@ -9,7 +9,7 @@ from typing import Any
 from dispatchbot.blocks.common import (
     channels_input,
     context,
-    modal,
+    incident_form,
     notice_modal,
     state_value,
     text_input,
@@ -57,12 +57,8 @@ def group_modal(incident: Incident, current: GroupForm) -> dict[str, Any]:
         ),
         context(md("Separate email addresses with commas. They are kept for email notifications.")),
     ]
-    return modal(
-        CallbackId.NOTIFICATIONS_GROUP,
-        "Notifications Group",
-        blocks,
-        submit="Save",
-        private_metadata=str(incident.id),
+    return incident_form(
+        CallbackId.NOTIFICATIONS_GROUP, "Notifications Group", blocks, incident.id, submit="Save"
     )
 
 

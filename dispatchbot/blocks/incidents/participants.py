@@ -10,7 +10,7 @@ from dispatchbot.blocks.common import (
     Message,
     context,
     header,
-    modal,
+    incident_form,
     notice_modal,
     section,
     state_value,
@@ -62,12 +62,8 @@ def update_participant_modal(incident: Incident, caller: Participant) -> dict[st
         users_input(BlockId.PERSON, "Participant", initial=[caller.user_id]),
         text_input(BlockId.REASON, "Reason", initial=unescape(caller.added_reason), max_length=REASON_LIMIT),
     ]
-    return modal(
-        CallbackId.UPDATE_PARTICIPANT,
-        "Update Participant",
-        blocks,
-        submit="Update",
-        private_metadata=str(incident.id),
+    return incident_form(
+        CallbackId.UPDATE_PARTICIPANT, "Update Participant", blocks, incident.id, submit="Update"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from dispatchbot.blocks.common import (
@@ -14,7 +15,7 @@ from dispatchbot.blocks.common import (
     text_input,
 )
 from dispatchbot.catalog import Catalog
-from dispatchbot.domain import Incident, IncidentDraft, Visibility
+from dispatchbot.domain import Incident, IncidentDraft, IncidentType, Priority, Severity, Visibility
 from dispatchbot.errors import InvalidForm
 from dispatchbot.ids import BlockId, CallbackId
 from dispatchbot.mrkdwn import Mrkdwn, channel, escape, md, mention
@@ -44,23 +45,11 @@ def report_modal(catalog: Catalog, *, description: str = "") -> dict[str, Any]:
             placeholder="What is happening, since when, who is affected?",
             optional=True,
         ),
-        select_input(
-            BlockId.INCIDENT_TYPE,
-            "Type",
-            [(t.name, t.name) for t in catalog.incident_types],
-            initial=catalog.default_incident_type.name,
-        ),
-        select_input(
-            BlockId.SEVERITY,
-            "Severity",
-            [(s.name, s.name) for s in catalog.severities],
-            initial=catalog.default_severity.name,
-        ),
-        select_input(
-            BlockId.PRIORITY,
-            "Priority",
-            [(p.name, p.name) for p in catalog.priorities],
-            initial=catalog.default_priority.name,
+        *catalog_inputs(
+            catalog,
+            incident_type=catalog.default_incident_type.name,
+            severity=catalog.default_severity.name,
+            priority=catalog.default_priority.name,
         ),
         select_input(
             BlockId.VISIBILITY,
@@ -79,12 +68,8 @@ def report_modal(catalog: Catalog, *, description: str = "") -> dict[str, Any]:
 def read_report_form(values: dict[str, Any], catalog: Catalog) -> IncidentDraft:
     """The draft, or `InvalidForm` with a message per field (shown inline by Slack)."""
     errors: dict[str, str] = {}
-    title = str(state_value(values, BlockId.TITLE)).strip()
+    title = read_title(values, errors)
     description = str(state_value(values, BlockId.DESCRIPTION)).strip()
-    if not title:
-        errors[BlockId.TITLE] = "Give the incident a short title."
-    elif len(title) > TITLE_LIMIT:
-        errors[BlockId.TITLE] = f"Keep the title within {TITLE_LIMIT} characters (it has {len(title)})."
     if len(description) > DESCRIPTION_LIMIT:
         errors[BlockId.DESCRIPTION] = (
             f"Keep the description within {DESCRIPTION_LIMIT} characters (it has {len(description)})."
@@ -103,6 +88,33 @@ def read_report_form(values: dict[str, Any], catalog: Catalog) -> IncidentDraft:
     chosen = state_value(values, BlockId.VISIBILITY) or TYPE_DEFAULT
     visibility = incident_type.default_visibility if chosen == TYPE_DEFAULT else Visibility(chosen)
     return IncidentDraft(title, description, incident_type.name, severity.name, priority.name, visibility)
+
+
+def catalog_inputs(
+    catalog: Catalog, *, incident_type: str, severity: str, priority: str
+) -> list[dict[str, Any]]:
+    """The Type, Severity and Priority selects offering the catalog's names, each with its initial
+    choice: the report and the update form ask the same way."""
+    choices: tuple[tuple[str, str, Sequence[IncidentType | Severity | Priority], str], ...] = (
+        (BlockId.INCIDENT_TYPE, "Type", catalog.incident_types, incident_type),
+        (BlockId.SEVERITY, "Severity", catalog.severities, severity),
+        (BlockId.PRIORITY, "Priority", catalog.priorities, priority),
+    )
+    return [
+        select_input(block_id, label, [(entry.name, entry.name) for entry in entries], initial=initial)
+        for block_id, label, entries, initial in choices
+    ]
+
+
+def read_title(values: dict[str, Any], errors: dict[str, str]) -> str:
+    """The submitted title, stripped; what is wrong with it goes into `errors` under its block (the
+    report and the update form take titles by the same rule)."""
+    title = str(state_value(values, BlockId.TITLE)).strip()
+    if not title:
+        errors[BlockId.TITLE] = "Give the incident a short title."
+    elif len(title) > TITLE_LIMIT:
+        errors[BlockId.TITLE] = f"Keep the title within {TITLE_LIMIT} characters (it has {len(title)})."
+    return title
 
 
 def creating_modal(draft: IncidentDraft) -> dict[str, Any]:

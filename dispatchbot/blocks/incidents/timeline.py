@@ -18,13 +18,17 @@ from dispatchbot.blocks.common import (
     Message,
     buttons,
     context,
+    date_input,
     header,
+    incident_form,
     modal,
-    plain,
+    picked_date,
+    picked_time,
     section,
     select_input,
     state_value,
     text_input,
+    time_input,
 )
 from dispatchbot.domain import Incident, TimelineEvent
 from dispatchbot.errors import InvalidForm
@@ -32,6 +36,8 @@ from dispatchbot.ids import ActionId, BlockId, CallbackId
 from dispatchbot.mrkdwn import Mrkdwn, escape, link, localized, md, mention, trusted
 
 DESCRIPTION_LIMIT = PLAIN_INPUT_LIMIT
+LINKED_TEXT_SHOWN = 2700
+"""A captured message's text in its timeline line, leaving room for the time, actor and the link to it."""
 FUTURE_TOLERANCE = timedelta(minutes=1)
 """A time picked to the minute may be a little ahead of our clock without being made up."""
 
@@ -104,24 +110,12 @@ def add_event_modal(incident: Incident, prefill: Prefill, user_tz: str, now: dat
             max_length=DESCRIPTION_LIMIT,
             placeholder="What happened?",
         ),
-        _picker(
-            BlockId.DATE, "Date", "datepicker", "initial_date", (prefill.date or local_now.date()).isoformat()
-        ),
-        _picker(
-            BlockId.TIME,
-            "Time",
-            "timepicker",
-            "initial_time",
-            (prefill.time or local_now.time()).strftime("%H:%M"),
-        ),
+        date_input(BlockId.DATE, "Date", prefill.date or local_now.date()),
+        time_input(BlockId.TIME, "Time", prefill.time or local_now.time()),
         select_input(BlockId.TIMEZONE, "Timezone", zones, initial=user_tz),
     ]
-    return modal(
-        CallbackId.ADD_TIMELINE_EVENT,
-        "Add Timeline Event",
-        blocks,
-        submit="Add",
-        private_metadata=str(incident.id),
+    return incident_form(
+        CallbackId.ADD_TIMELINE_EVENT, "Add Timeline Event", blocks, incident.id, submit="Add"
     )
 
 
@@ -134,10 +128,10 @@ def read_event_form(values: dict[str, Any], now: datetime) -> EventForm:
         errors[BlockId.DESCRIPTION] = "Say what happened."
     elif len(description) > DESCRIPTION_LIMIT:
         errors[BlockId.DESCRIPTION] = f"Keep this within {DESCRIPTION_LIMIT} characters."
-    day = _parsed(date.fromisoformat, _picked(values, BlockId.DATE, "selected_date"))
+    day = picked_date(values, BlockId.DATE)
     if day is None:
         errors[BlockId.DATE] = "Pick the day it happened."
-    moment = _parsed(time.fromisoformat, _picked(values, BlockId.TIME, "selected_time"))
+    moment = picked_time(values, BlockId.TIME)
     if moment is None:
         errors[BlockId.TIME] = "Pick the time it happened."
     timezone = str(state_value(values, BlockId.TIMEZONE) or "")
@@ -255,7 +249,7 @@ def event_line(event: TimelineEvent) -> Mrkdwn:
     text = event.description
     permalink = event.details.get("permalink")
     if permalink:
-        text = md("{text} ({link})", text=text, link=link(str(permalink), "message"))
+        text = md("{text} ({link})", text=text.clip(LINKED_TEXT_SHOWN), link=link(str(permalink), "message"))
     parts.append(text)
     return Mrkdwn(" · ").join(parts)
 
@@ -269,20 +263,6 @@ def _zone(name: str) -> ZoneInfo | None:
         return ZoneInfo(name) if name else None
     except (ZoneInfoNotFoundError, ValueError):
         return None
-
-
-def _picker(block_id: str, label: str, kind: str, initial_key: str, initial: str) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": {"type": kind, "action_id": block_id, initial_key: initial},
-        "optional": False,
-    }
-
-
-def _picked(values: dict[str, Any], block_id: str, key: str) -> str:
-    return str(((values.get(block_id) or {}).get(block_id) or {}).get(key) or "")
 
 
 def _padded_date(text: str) -> str:

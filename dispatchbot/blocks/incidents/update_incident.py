@@ -5,15 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from dispatchbot.blocks.common import Message, context, modal, section, select_input, state_value, text_input
-from dispatchbot.blocks.incidents.report_incident import DESCRIPTION_LIMIT, TITLE_LIMIT
+from dispatchbot.blocks.common import (
+    Message,
+    context,
+    incident_form,
+    modal,
+    section,
+    select_input,
+    state_value,
+    text_input,
+)
+from dispatchbot.blocks.incidents.report_incident import (
+    DESCRIPTION_LIMIT,
+    TITLE_LIMIT,
+    catalog_inputs,
+    read_title,
+)
 from dispatchbot.catalog import Catalog
 from dispatchbot.domain import EDITABLE_FIELDS, Incident, Status, Visibility
 from dispatchbot.errors import InvalidForm
 from dispatchbot.ids import BlockId, CallbackId
-from dispatchbot.mrkdwn import Mrkdwn, channel, md, mention
+from dispatchbot.mrkdwn import Mrkdwn, channel, escape, md, mention
 
 RESOLUTION_LIMIT = DESCRIPTION_LIMIT
+CLOSING_RESOLUTION_SHOWN = 2600
+"""Leaves room in the closing message's section for how to reopen, even after a resolution at its limit."""
 VISIBILITY_CHOICES = [
     ("Open", Visibility.OPEN.value),
     ("Restricted (participants only)", Visibility.RESTRICTED.value),
@@ -69,45 +85,23 @@ def update_modal(incident: Incident, catalog: Catalog) -> dict[str, Any]:
         select_input(
             BlockId.STATUS, "Status", [(s.label, s.value) for s in Status], initial=incident.status.value
         ),
-        select_input(
-            BlockId.INCIDENT_TYPE,
-            "Type",
-            [(t.name, t.name) for t in catalog.incident_types],
-            initial=incident.incident_type,
-        ),
-        select_input(
-            BlockId.SEVERITY,
-            "Severity",
-            [(s.name, s.name) for s in catalog.severities],
-            initial=incident.severity,
-        ),
-        select_input(
-            BlockId.PRIORITY,
-            "Priority",
-            [(p.name, p.name) for p in catalog.priorities],
-            initial=incident.priority,
+        *catalog_inputs(
+            catalog,
+            incident_type=incident.incident_type,
+            severity=incident.severity,
+            priority=incident.priority,
         ),
         select_input(BlockId.VISIBILITY, "Visibility", VISIBILITY_CHOICES, initial=incident.visibility.value),
     ]
-    return modal(
-        CallbackId.UPDATE_INCIDENT,
-        "Update Incident",
-        blocks,
-        submit="Update",
-        private_metadata=str(incident.id),
-    )
+    return incident_form(CallbackId.UPDATE_INCIDENT, "Update Incident", blocks, incident.id, submit="Update")
 
 
 def read_update_form(values: dict[str, Any], catalog: Catalog) -> IncidentEdit:
     """The edit, or `InvalidForm` with a message per field (shown inline by Slack)."""
     errors: dict[str, str] = {}
-    title = str(state_value(values, BlockId.TITLE)).strip()
+    title = read_title(values, errors)
     description = str(state_value(values, BlockId.DESCRIPTION)).strip()
     resolution = str(state_value(values, BlockId.RESOLUTION)).strip()
-    if not title:
-        errors[BlockId.TITLE] = "Give the incident a short title."
-    elif len(title) > TITLE_LIMIT:
-        errors[BlockId.TITLE] = f"Keep the title within {TITLE_LIMIT} characters (it has {len(title)})."
     for block_id, text, limit in (
         (BlockId.DESCRIPTION, description, DESCRIPTION_LIMIT),
         (BlockId.RESOLUTION, resolution, RESOLUTION_LIMIT),
@@ -189,7 +183,8 @@ def closing_message(incident: Incident, actor_id: str, *, archiving: bool, comma
         )
     ]
     if incident.resolution:
-        lines.append(md("*Resolution*\n{resolution}", resolution=incident.resolution))
+        resolution = escape(incident.resolution).clip(CLOSING_RESOLUTION_SHOWN)
+        lines.append(md("*Resolution*\n{resolution}", resolution=resolution))
     if archiving:
         lines.append(
             md(

@@ -11,6 +11,7 @@ from dispatchbot.blocks.common import (
     Message,
     clip,
     context,
+    incident_form,
     modal,
     option,
     plain,
@@ -69,7 +70,7 @@ def engage_modal(incident: Incident, services: Sequence[ServiceSettings]) -> dic
             ],
         },
     }
-    return modal(
+    return incident_form(
         CallbackId.ENGAGE_ONCALL,
         TITLE,
         [
@@ -86,8 +87,8 @@ def engage_modal(incident: Incident, services: Sequence[ServiceSettings]) -> dic
                 Mrkdwn("They join the channel as an Observer; each service is engaged once per incident.")
             ),
         ],
+        incident.id,
         submit="Engage",
-        private_metadata=str(incident.id),
     )
 
 

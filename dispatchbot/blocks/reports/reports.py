@@ -14,7 +14,7 @@ from dispatchbot.blocks.common import (
     Message,
     context,
     header,
-    modal,
+    incident_form,
     option,
     section,
     state_value,
@@ -260,7 +260,7 @@ def _modal(
         )
         for field in FIELDS[kind]
     ]
-    return modal(CALLBACKS[kind], TITLES[kind], blocks, submit=submit, private_metadata=str(incident.id))
+    return incident_form(CALLBACKS[kind], TITLES[kind], blocks, incident.id, submit=submit)
 
 
 def _parts(value: str, count: int) -> tuple[ReportKind, int, list[str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,19 +19,23 @@ from dispatchbot.blocks.common import (
     buttons,
     clip,
     context,
+    date_input,
     fields,
     header,
     modal,
+    picked_date,
+    picked_time,
     plain,
     section,
     state_value,
     text_input,
+    time_input,
     users_input,
 )
 from dispatchbot.domain import Incident, Task, TaskStatus
 from dispatchbot.errors import InvalidForm
 from dispatchbot.ids import ActionId, BlockId, CallbackId
-from dispatchbot.mrkdwn import Mrkdwn, channel, localized, md, mention, mentions
+from dispatchbot.mrkdwn import Mrkdwn, channel, escape, localized, md, mention, mentions
 
 DESCRIPTION_LIMIT = 1500
 """Long enough for a real instruction; short enough that a card or list line never nears 3,000."""
@@ -74,8 +78,8 @@ def create_task_modal(incident: Incident, tz: str, now: datetime, due_in_hours: 
             max_length=DESCRIPTION_LIMIT,
             placeholder="What needs to be done?",
         ),
-        _picker(BlockId.DATE, "Due date", "datepicker", "initial_date", due.date().isoformat()),
-        _picker(BlockId.TIME, "Due time", "timepicker", "initial_time", due.strftime("%H:%M")),
+        date_input(BlockId.DATE, "Due date", due.date()),
+        time_input(BlockId.TIME, "Due time", due.time()),
         context(md("Due date and time are in your Slack time zone ({zone}).", zone=zone.key)),
     ]
     metadata = json.dumps({"incident_id": incident.id, "tz": zone.key})
@@ -102,10 +106,10 @@ def read_task_form(values: dict[str, Any], tz: str) -> TaskForm:
         errors[BlockId.DESCRIPTION] = "Say what needs to be done."
     elif len(description) > DESCRIPTION_LIMIT:
         errors[BlockId.DESCRIPTION] = f"Keep this within {DESCRIPTION_LIMIT} characters."
-    day = _parsed_date(_picked(values, BlockId.DATE, "selected_date"))
+    day = picked_date(values, BlockId.DATE)
     if day is None:
         errors[BlockId.DATE] = "Pick the day it is due."
-    moment = _parsed_time(_picked(values, BlockId.TIME, "selected_time"))
+    moment = picked_time(values, BlockId.TIME)
     if moment is None:
         errors[BlockId.TIME] = "Pick the time it is due."
     if errors or day is None or moment is None:
@@ -190,7 +194,7 @@ def _task_line(task: Task, changeable: bool, references: Mapping[int, str] | Non
     text = md(
         "{where}{description}\nAssigned to {people} by {creator} · due {due}",
         where=where,
-        description=clip(task.description, DESCRIPTION_LIMIT),
+        description=escape(task.description).clip(DESCRIPTION_LIMIT),  # escaped first: room for the rest
         people=people(task.assignees),
         creator=mention(task.creator_id),
         due=when(task.due_at),
@@ -315,31 +319,3 @@ def _status_button(task: Task) -> tuple[str, str, str]:
     if task.status is TaskStatus.OPEN:
         return "Resolve", ActionId.RESOLVE_TASK, str(task.id)
     return "Re-open", ActionId.REOPEN_TASK, str(task.id)
-
-
-def _picker(block_id: str, label: str, kind: str, initial_key: str, initial: str) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": {"type": kind, "action_id": block_id, initial_key: initial},
-        "optional": False,
-    }
-
-
-def _picked(values: dict[str, Any], block_id: str, key: str) -> str:
-    return str(((values.get(block_id) or {}).get(block_id) or {}).get(key) or "")
-
-
-def _parsed_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _parsed_time(text: str) -> time | None:
-    try:
-        return time.fromisoformat(text)
-    except ValueError:
-        return None

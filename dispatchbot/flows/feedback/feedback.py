@@ -11,22 +11,22 @@ from __future__ import annotations
 from dispatchbot.blocks.feedback import feedback as feedback_blocks
 from dispatchbot.blocks.feedback.feedback import FeedbackForm, Surface
 from dispatchbot.deps import Deps
-from dispatchbot.domain import Incident, Status
+from dispatchbot.domain import Feedback, Incident, Status
 from dispatchbot.errors import Forbidden, ProviderError
 from dispatchbot.flows import posting
-from dispatchbot.flows.runner import RunContext
+from dispatchbot.flows.feedback import request_dm
+from dispatchbot.flows.incidents.update_incident_run import UpdateIncidentContext
 from dispatchbot.logs import get_logger
-from dispatchbot.services.feedback import Feedback
 
 log = get_logger(__name__)
 
 
-async def follow_update(ctx: RunContext[Deps]) -> None:
+async def follow_update(ctx: UpdateIncidentContext) -> None:
     """Update-incident step: on Closed, DM each human participant a Provide feedback button."""
     deps = ctx.deps
-    if not deps.settings.feedback.enabled or not _closed_by(ctx):
+    if not deps.settings.feedback.enabled or not ctx.state.entered(Status.CLOSED):
         return
-    incident = await deps.incidents.get(ctx.args["incident_id"])
+    incident = await deps.incidents.get(ctx.args.incident_id)
     answered = await deps.feedback.answered(incident.id)
     message = feedback_blocks.feedback_request(incident)
     for user_id in await _humans(deps, incident):
@@ -63,20 +63,9 @@ async def submit(deps: Deps, incident_id: int, user_id: str, form: FeedbackForm)
 
 async def thank(deps: Deps, incident: Incident, form: FeedbackForm, surface: Surface | None) -> None:
     """Turn the request DM into a thank-you; a DM deleted meanwhile needs no thanks."""
-    if surface is None:
-        return
-    text, blocks = feedback_blocks.feedback_thanks(incident, form)
-    try:
-        await deps.slack.update_message(surface.channel, surface.ts, text, blocks)
-    except ProviderError as exc:
-        if exc.detail not in ("message_not_found", "channel_not_found"):
-            raise
-        log.info("feedback.request_gone", incident=incident.reference, error=exc.detail)
-
-
-def _closed_by(ctx: RunContext[Deps]) -> bool:
-    """Whether this update run is the one that closed the incident (as its apply step recorded)."""
-    return "status" in ctx.state["changed"] and ctx.state["after"]["status"] == Status.CLOSED.value
+    gone = await request_dm.replace(deps, surface, feedback_blocks.feedback_thanks(incident, form))
+    if gone is not None:
+        log.info("feedback.request_gone", incident=incident.reference, error=gone)
 
 
 async def _humans(deps: Deps, incident: Incident) -> list[str]:

@@ -16,10 +16,11 @@ from dispatchbot.blocks.feedback import feedback as feedback_blocks
 from dispatchbot.blocks.feedback.feedback import ShiftFeedbackForm, ShiftSummary, Surface
 from dispatchbot.config import ServiceSettings
 from dispatchbot.deps import Deps
+from dispatchbot.domain import ShiftRequest
 from dispatchbot.errors import Forbidden, ProviderError
+from dispatchbot.flows.feedback import request_dm
 from dispatchbot.logs import get_logger
 from dispatchbot.providers.oncall import Shift
-from dispatchbot.services.feedback import ShiftRequest
 
 log = get_logger(__name__)
 
@@ -65,15 +66,9 @@ async def submit(deps: Deps, request: ShiftRequest, form: ShiftFeedbackForm) -> 
 
 async def thank(deps: Deps, request: ShiftRequest, surface: Surface | None) -> None:
     """Turn the request DM into a thank-you; a DM deleted meanwhile needs no thanks."""
-    if surface is None:
-        return
-    text, blocks = feedback_blocks.shift_thanks(_summary(request))
-    try:
-        await deps.slack.update_message(surface.channel, surface.ts, text, blocks)
-    except ProviderError as exc:
-        if exc.detail not in ("message_not_found", "channel_not_found"):
-            raise
-        log.info("shift_feedback.request_gone", request=request.id, error=exc.detail)
+    gone = await request_dm.replace(deps, surface, feedback_blocks.shift_thanks(_summary(request)))
+    if gone is not None:
+        log.info("shift_feedback.request_gone", request=request.id, error=gone)
 
 
 async def _ask_about(deps: Deps, service: ServiceSettings, now: datetime) -> None:

@@ -19,7 +19,7 @@ from dispatchbot.domain import Incident, Role, Status
 from dispatchbot.errors import InvalidForm, ProviderError, UserFacingError
 from dispatchbot.flows import access
 from dispatchbot.flows.incidents import incident_channel
-from dispatchbot.flows.run_failures import REQUESTED_BY
+from dispatchbot.flows.run_models import IncidentArgs, RunState
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.ids import BlockId
 from dispatchbot.logs import get_logger
@@ -31,6 +31,26 @@ ACTION = "assign roles"
 TRIGGER_EXPIRED_TEXT = Mrkdwn(
     "Slack did not let me open the form in time (the request expired). Please try again."
 )
+
+
+class AssignRoleArgs(IncidentArgs):
+    """Who gets which role; `requested_by` is who assigned it."""
+
+    user_id: str
+    role: Role
+    requested_by: str
+
+
+class AssignRoleState(RunState):
+    changed: bool | None = None
+    """None until the assign step ran; False when a concurrent submission made the same change."""
+    previous: str | None = None
+    invited: bool = False
+    announced: bool = False
+    tips_sent: bool = False
+
+
+AssignContext = RunContext[Deps, AssignRoleArgs, AssignRoleState]
 
 
 async def authorize(deps: Deps, incident: Incident, user_id: str) -> None:
@@ -57,33 +77,30 @@ async def submit(deps: Deps, view_id: str, form: blocks.RoleForm, assigner_id: s
     current = await deps.participants.get(incident.id, form.user_id)
     if current is not None and current.active and _changes_nothing(form.role, current.roles):
         return blocks.nothing_to_do_modal(incident, form.user_id, form.role, current.roles)
-    args = {
-        "incident_id": incident.id,
-        "user_id": form.user_id,
-        "role": form.role.value,
-        REQUESTED_BY: assigner_id,
-    }
+    args = AssignRoleArgs(
+        incident_id=incident.id, user_id=form.user_id, role=form.role, requested_by=assigner_id
+    )
     await deps.runs.start(ASSIGN_ROLE, key=f"view:{view_id}", args=args)
     return blocks.assigning_modal(incident, form.user_id, form.role)
 
 
-async def assign(ctx: RunContext[Deps]) -> None:
-    if "changed" in ctx.state:
+async def assign(ctx: AssignContext) -> None:
+    if ctx.state.changed is not None:
         return
     args = ctx.args
     change = await ctx.deps.participants.assign_role(
-        args["incident_id"], args["user_id"], Role(args["role"]), args[REQUESTED_BY]
+        args.incident_id, args.user_id, args.role, args.requested_by
     )
     await ctx.record(changed=change.changed, previous=change.previous_holder)
 
 
-async def invite(ctx: RunContext[Deps]) -> None:
+async def invite(ctx: AssignContext) -> None:
     """Bring the person into the channel (and welcome them) unless they are there already."""
-    if ctx.state.get("invited") or not ctx.state["changed"]:
+    if ctx.state.invited or not ctx.state.changed:
         return
     deps = ctx.deps
-    incident = await deps.incidents.get(ctx.args["incident_id"])
-    user_id = ctx.args["user_id"]
+    incident = await deps.incidents.get(ctx.args.incident_id)
+    user_id = ctx.args.user_id
     if incident.channel_id is None or user_id in await deps.slack.members(incident.channel_id):
         return
     await deps.slack.invite(incident.channel_id, [user_id])
@@ -95,29 +112,29 @@ async def invite(ctx: RunContext[Deps]) -> None:
         log.info("assign_role.welcome_failed", error=exc.detail)  # a courtesy; the announcement follows
 
 
-async def announce(ctx: RunContext[Deps]) -> None:
-    if not ctx.state["changed"]:
+async def announce(ctx: AssignContext) -> None:
+    if not ctx.state.changed:
         return  # a concurrent submission made the same change and announces it
-    deps = ctx.deps
-    role = Role(ctx.args["role"])
-    incident = await deps.incidents.get(ctx.args["incident_id"])
-    if incident.channel_id is not None and not ctx.state.get("announced"):
-        text, message = blocks.role_assigned(
-            ctx.args[REQUESTED_BY], ctx.args["user_id"], role, ctx.state.get("previous")
-        )
+    deps, args = ctx.deps, ctx.args
+    role = args.role
+    incident = await deps.incidents.get(args.incident_id)
+    if incident.channel_id is not None and not ctx.state.announced:
+        text, message = blocks.role_assigned(args.requested_by, args.user_id, role, ctx.state.previous)
         await deps.slack.post_message(incident.channel_id, text, message)
         await ctx.record(announced=True)
     await incident_channel.refresh(deps, incident)
-    if role is Role.COMMANDER and not ctx.state.get("tips_sent"):
+    if role is Role.COMMANDER and not ctx.state.tips_sent:
         text, tips = incident_blocks.help_tips(incident, deps.settings.commands)
-        await deps.slack.post_message(ctx.args["user_id"], text, tips)
+        await deps.slack.post_message(args.user_id, text, tips)
         await ctx.record(tips_sent=True)
 
 
-ASSIGN_ROLE = Flow[Deps](
-    kind="assign_role",
+ASSIGN_ROLE = Flow.of(
+    "assign_role",
+    "Assigning a role",
+    AssignRoleArgs,
+    AssignRoleState,
     steps=(Step("assign", assign), Step("invite", invite), Step("announce", announce)),
-    title="Assigning a role",
 )
 
 

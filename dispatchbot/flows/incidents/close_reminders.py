@@ -13,7 +13,6 @@ channel message and archive, pages resolved, feedback requests, notifications, r
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from dispatchbot.blocks.incidents import close_reminders as close_blocks
 from dispatchbot.commands import Command
@@ -21,20 +20,27 @@ from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Reminder, ReminderKind, Status
 from dispatchbot.errors import UserFacingError
 from dispatchbot.flows import access
-from dispatchbot.flows.run_failures import REQUESTED_BY
-from dispatchbot.flows.runner import Flow, RunContext, Step
+from dispatchbot.flows.incidents.update_incident_run import (
+    MessageRef,
+    UpdateIncidentArgs,
+    UpdateIncidentContext,
+    UpdateIncidentState,
+)
+from dispatchbot.flows.runner import Flow, Step
+
+UpdateFlow = Flow[Deps, UpdateIncidentArgs, UpdateIncidentState]
 
 SUBJECT = "close"
 KIND = ReminderKind.CLOSE_INCIDENT
 ACTION = "close it"
 
 
-async def follow_update(ctx: RunContext[Deps]) -> None:
+async def follow_update(ctx: UpdateIncidentContext) -> None:
     """Update-incident step: arm the close reminder on Stable, cancel it when the incident leaves Stable."""
-    if "status" not in ctx.state["changed"]:
+    if not ctx.state.status_changed:
         return
     deps = ctx.deps
-    incident = await deps.incidents.get(ctx.args["incident_id"])  # as it is now: a later edit may have won
+    incident = await deps.incidents.get(ctx.args.incident_id)  # as it is now: a later edit may have won
     if incident.status is Status.STABLE:
         await arm(deps, incident)
     else:
@@ -69,20 +75,20 @@ async def send(deps: Deps, reminder: Reminder, incident: Incident) -> datetime |
     return now + timedelta(days=deps.settings.summaries.close_reminder_every_days)
 
 
-def closing_flow(update: Flow[Deps]) -> Flow[Deps]:
+def closing_flow(update: UpdateFlow) -> UpdateFlow:
     """The update-incident flow (passed in: it imports this module) plus the DM's redraw at the end."""
-    return Flow[Deps](
-        kind="close_from_reminder",
+    return Flow.of(
+        "close_from_reminder",
+        "Closing the incident",
+        update.args_type,
+        update.state_type,
         steps=(*update.steps, Step("reminder_message", redraw_reminder)),
-        title="Closing the incident",
     )
 
 
-async def close(
-    deps: Deps, flow: Flow[Deps], incident_id: int, user_id: str, message: dict[str, Any]
-) -> None:
+async def close(deps: Deps, flow: UpdateFlow, incident_id: int, user_id: str, message: MessageRef) -> None:
     """The Close button: checked here (before the ack), then a run keyed by the DM message, so a double
-    click joins the first run. `message` is {"channel", "ts"} of the reminder DM, redrawn at the end.
+    click joins the first run. `message` is the reminder DM, redrawn at the end.
 
     An incident closed meanwhile needs no permission (roles end at close): the run changes nothing and
     only redraws the DM to say it was already closed.
@@ -94,27 +100,25 @@ async def close(
             raise UserFacingError(close_blocks.not_stable_text(incident, _command(deps)))
         if not deps.catalog.severity_allowed(incident.severity, Status.CLOSED):
             raise UserFacingError(close_blocks.severity_text(incident, _command(deps)))
-    await deps.runs.start(
-        flow,
-        key=f"close:{message['channel']}:{message['ts']}",
-        args={
-            "incident_id": incident.id,
-            "changes": {"status": Status.CLOSED.value},
-            REQUESTED_BY: user_id,
-            "message": message,
-        },
+    args = UpdateIncidentArgs(
+        incident_id=incident.id,
+        changes={"status": Status.CLOSED.value},
+        requested_by=user_id,
+        message=message,
     )
+    await deps.runs.start(flow, key=f"close:{message.channel}:{message.ts}", args=args)
 
 
-async def redraw_reminder(ctx: RunContext[Deps]) -> None:
+async def redraw_reminder(ctx: UpdateIncidentContext) -> None:
     """The DM loses its button and says what became of the incident: closed now, or closed already."""
-    message = ctx.args["message"]
-    incident = await ctx.deps.incidents.get(ctx.args["incident_id"])
-    if "status" in ctx.state["changed"]:
-        text, blocks = close_blocks.closed(incident, ctx.args[REQUESTED_BY])
+    message = ctx.args.message
+    assert message is not None  # `close` names it
+    incident = await ctx.deps.incidents.get(ctx.args.incident_id)
+    if ctx.state.status_changed:
+        text, blocks = close_blocks.closed(incident, ctx.args.requested_by)
     else:
         text, blocks = close_blocks.already_closed(incident)
-    await ctx.deps.slack.update_message(message["channel"], message["ts"], text, blocks)
+    await ctx.deps.slack.update_message(message.channel, message.ts, text, blocks)
 
 
 def _command(deps: Deps) -> str:

@@ -20,7 +20,7 @@ from dispatchbot.deps import Deps
 from dispatchbot.domain import CostModel, Incident, Status
 from dispatchbot.errors import ProviderError
 from dispatchbot.flows.incidents import incident_channel
-from dispatchbot.flows.runner import RunContext
+from dispatchbot.flows.incidents.update_incident_run import UpdateIncidentContext
 from dispatchbot.logs import get_logger
 
 log = get_logger(__name__)
@@ -46,13 +46,13 @@ async def accrue(deps: Deps, now: datetime) -> None:
     (log.info if stale else log.debug)("costs.accrued", incidents=len(changes), headers=len(stale))
 
 
-async def follow_update(ctx: RunContext[Deps]) -> None:
+async def follow_update(ctx: UpdateIncidentContext) -> None:
     """Update-incident step: recompute on Stable (review hours) and make the cost final on Closed."""
-    changed = set(ctx.state.get("changed", ()))
+    changed = set(ctx.state.changed or ())
     if not changed & COST_FIELDS:
         return
     deps = ctx.deps
-    incident = await deps.incidents.get(ctx.args["incident_id"])
+    incident = await deps.incidents.get(ctx.args.incident_id)
     if incident.status is Status.CLOSED and "status" not in changed:
         return  # final: editing a closed incident's type does not reprice it
     change = await deps.costs.recompute(incident.id, cost_models(deps))

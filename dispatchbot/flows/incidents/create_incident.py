@@ -11,19 +11,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
 
 from dispatchbot.blocks.incidents import incident as incident_blocks
 from dispatchbot.blocks.incidents.report_incident import created_modal
 from dispatchbot.channel_names import channel_name
 from dispatchbot.deps import Deps
-from dispatchbot.domain import Incident, IncidentDraft, Role, Visibility
+from dispatchbot.domain import Incident, IncidentDraft, Role
 from dispatchbot.errors import ProviderError
 from dispatchbot.flows.incidents import incident_channel, incident_documents
+from dispatchbot.flows.incidents.create_incident_run import (
+    CreateIncidentArgs,
+    CreateIncidentContext,
+    CreateIncidentState,
+    OncallHolder,
+)
 from dispatchbot.flows.oncall import engage_oncall, oncall_pages
 from dispatchbot.flows.reports import report_reminders
-from dispatchbot.flows.run_failures import REQUESTED_BY
-from dispatchbot.flows.runner import Flow, RunContext, Step
+from dispatchbot.flows.runner import Flow, Step
 from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import md
 
@@ -37,39 +41,18 @@ longer, and a provider still rate-limiting by then leaves the role with the repo
 Action = Callable[[], Awaitable[None]]
 
 
-def run_args(draft: IncidentDraft, reporter_id: str, view_id: str | None) -> dict[str, Any]:
-    return {
-        "title": draft.title,
-        "description": draft.description,
-        "incident_type": draft.incident_type,
-        "severity": draft.severity,
-        "priority": draft.priority,
-        "visibility": draft.visibility.value,
-        REQUESTED_BY: reporter_id,
-        "view_id": view_id,
-    }
-
-
-async def record(ctx: RunContext[Deps]) -> None:
+async def record(ctx: CreateIncidentContext) -> None:
     """The incident (once per run key) with its policy role holders; which roles went to a service's
     on-call is recorded too, so the page step knows whom to page through what."""
-    if "incident_id" in ctx.state:
+    if ctx.state.incident_id is not None:
         return
-    args = ctx.args
-    draft = IncidentDraft(
-        args["title"],
-        args["description"],
-        args["incident_type"],
-        args["severity"],
-        args["priority"],
-        Visibility(args["visibility"]),
-    )
+    draft = ctx.args.draft
     holders, oncall = await _policy_holders(ctx.deps, draft)
-    incident = await ctx.deps.incidents.create(ctx.key, draft, args[REQUESTED_BY], holders)
+    incident = await ctx.deps.incidents.create(ctx.key, draft, ctx.args.requested_by, holders)
     for role_name, found in oncall.items():
         user_id = holders[Role(role_name)]
         if user_id != incident.reporter_id:
-            reason = md("{role}: on call for {service}", role=Role(role_name).label, service=found["service"])
+            reason = md("{role}: on call for {service}", role=Role(role_name).label, service=found.service)
             await ctx.deps.participants.set_reason(incident.id, user_id, reason)
     await ctx.record(incident_id=incident.id, oncall_roles=oncall)
     log.info(
@@ -77,11 +60,11 @@ async def record(ctx: RunContext[Deps]) -> None:
     )
 
 
-async def create_channel(ctx: RunContext[Deps]) -> None:
-    if "channel_id" in ctx.state:
+async def create_channel(ctx: CreateIncidentContext) -> None:
+    if ctx.state.channel_id is not None:
         return
     deps = ctx.deps
-    incident = await deps.incidents.get(ctx.state["incident_id"])
+    incident = await deps.incidents.get(ctx.state.incident)
     if incident.channel_id is None:
         settings = deps.settings.incidents
         name = channel_name(settings.channel_name_template, incident.id, incident.title)
@@ -93,10 +76,11 @@ async def create_channel(ctx: RunContext[Deps]) -> None:
     await ctx.record(channel_id=incident.channel_id)
 
 
-async def set_up_channel(ctx: RunContext[Deps]) -> None:
+async def set_up_channel(ctx: CreateIncidentContext) -> None:
     deps = ctx.deps
-    incident = await deps.incidents.get(ctx.state["incident_id"])
-    channel = ctx.state["channel_id"]
+    incident = await deps.incidents.get(ctx.state.incident)
+    channel = ctx.state.channel_id
+    assert channel is not None  # recorded by the channel step
     people = [
         p.user_id for p in await deps.participants.members(incident.id) if p.user_id != deps.identity.user_id
     ]
@@ -109,7 +93,7 @@ async def set_up_channel(ctx: RunContext[Deps]) -> None:
 
     async def post_header() -> None:
         ts = incident.header_ts
-        if ts is None and ctx.state.get("header_attempted"):
+        if ts is None and ctx.state.header_attempted:
             # A crash may have struck while the post was in flight: look before posting a second one.
             ts = await deps.slack.find_message(channel, incident_blocks.header_block_id(incident.id))
         if ts is None:
@@ -129,9 +113,9 @@ async def set_up_channel(ctx: RunContext[Deps]) -> None:
     await _together(ctx, actions)
 
 
-async def announce(ctx: RunContext[Deps]) -> None:
+async def announce(ctx: CreateIncidentContext) -> None:
     deps = ctx.deps
-    incident = await deps.incidents.get(ctx.state["incident_id"])
+    incident = await deps.incidents.get(ctx.state.incident)
     people = [
         p.user_id for p in await deps.participants.members(incident.id) if p.user_id != deps.identity.user_id
     ]
@@ -142,13 +126,16 @@ async def announce(ctx: RunContext[Deps]) -> None:
     actions["report_reminders"] = partial(report_reminders.arm_all, deps, incident)
     for channel in deps.catalog.notification_channels(incident):
         actions[f"notified:{channel}"] = partial(_notify, deps, incident, channel)
-    if ctx.args.get("view_id"):
-        actions["confirmed"] = partial(_confirm, deps, incident, ctx.args["view_id"])
+    if ctx.args.view_id:
+        actions["confirmed"] = partial(_confirm, deps, incident, ctx.args.view_id)
     await _together(ctx, actions)
 
 
-CREATE_INCIDENT = Flow[Deps](
-    kind="create_incident",
+CREATE_INCIDENT = Flow.of(
+    "create_incident",
+    "Creating your incident",
+    CreateIncidentArgs,
+    CreateIncidentState,
     steps=(
         Step("record", record),
         Step("channel", create_channel),
@@ -157,18 +144,17 @@ CREATE_INCIDENT = Flow[Deps](
         Step("page", oncall_pages.page_commander),
         Step("documents", incident_documents.create_documents),
     ),
-    title="Creating your incident",
 )
 
 
 async def _policy_holders(
     deps: Deps, draft: IncidentDraft
-) -> tuple[dict[Role, str], dict[str, dict[str, str]]]:
+) -> tuple[dict[Role, str], dict[str, OncallHolder]]:
     """Role holders from the configured policies, and for those found through an on-call service, the
     service and person (by role). A policy naming nobody we can find, or whose on-call provider fails,
     is skipped (logged): creating the incident matters more than who holds a role in it."""
     holders: dict[Role, str] = {}
-    oncall: dict[str, dict[str, str]] = {}
+    oncall: dict[str, OncallHolder] = {}
     found: dict[str, engage_oncall.OncallPerson | None] = {}
     for role in POLICY_ROLES:
         policy = deps.catalog.role_policy(role, draft.incident_type, draft.priority)
@@ -182,7 +168,7 @@ async def _policy_holders(
             if person is None or person.user_id is None:
                 continue
             holders[role] = person.user_id
-            oncall[role.value] = {"service": name, "email": person.email, "name": person.name}
+            oncall[role.value] = OncallHolder(service=name, email=person.email, name=person.name)
             continue
         who = policy.user
         user_id = await deps.slack.user_id_for(who)
@@ -243,18 +229,18 @@ async def _confirm(deps: Deps, incident: Incident, view_id: str) -> None:
         log.info("incident.confirmation_not_shown", error=exc.detail)  # the reporter closed the modal
 
 
-async def _together(ctx: RunContext[Deps], actions: dict[str, Action]) -> None:
+async def _together(ctx: CreateIncidentContext, actions: dict[str, Action]) -> None:
     """Run the actions not yet recorded at once; record each success (once, after all end), then raise."""
-    names = [name for name in actions if name not in ctx.state]
+    names = [name for name in actions if name not in ctx.state.actions_done]
     results = await asyncio.gather(*(actions[name]() for name in names), return_exceptions=True)
-    done: dict[str, Any] = {}
+    done: set[str] = set()
     failure: BaseException | None = None
     for name, result in zip(names, results, strict=True):
         if isinstance(result, BaseException):
             failure = failure or result
         else:
-            done[name] = True
+            done.add(name)
     if done:
-        await ctx.record(**done)
+        await ctx.record(actions_done=ctx.state.actions_done | done)
     if failure is not None:
         raise failure

@@ -17,6 +17,9 @@ current participants; people who join later are shared with by the periodic sync
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from dispatchbot.blocks.common import Message
 from dispatchbot.blocks.incidents import documents as document_blocks
 from dispatchbot.blocks.incidents.documents import Links, executive_document_ready, review_ready
@@ -25,7 +28,11 @@ from dispatchbot.domain import Document, DocumentKind, Incident, Report, Resourc
 from dispatchbot.errors import Forbidden, ProviderError, ProviderUnavailable, UserFacingError
 from dispatchbot.flows import access, posting
 from dispatchbot.flows.incidents import incident_channel
-from dispatchbot.flows.run_failures import REQUESTED_BY
+from dispatchbot.flows.incidents.create_incident_run import CreateIncidentContext
+from dispatchbot.flows.incidents.update_incident_run import UpdateIncidentContext
+from dispatchbot.flows.posting import PostingContext, PostingState
+from dispatchbot.flows.reports.report_run import ReportContext
+from dispatchbot.flows.run_models import IncidentArgs
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
 from dispatchbot.providers.documents import Documents, StoredFile
@@ -44,36 +51,38 @@ class DocumentDelayed(Exception):
         self.error = error
 
 
+RetryContext = RunContext[Deps, IncidentArgs, PostingState]
+
 # ------------------------------------------------------------------ steps of other flows
 
 
-async def create_documents(ctx: RunContext[Deps]) -> None:
+async def create_documents(ctx: CreateIncidentContext) -> None:
     """Create-incident step, after the channel is ready: folder and incident document."""
-    incident = await ctx.deps.incidents.get(ctx.state["incident_id"])
+    incident = await ctx.deps.incidents.get(ctx.state.incident)
     try:
         await make_incident_document(ctx.deps, incident)
     except DocumentDelayed as delayed:
         await _retry_later(ctx, incident, delayed)
 
 
-async def follow_update(ctx: RunContext[Deps]) -> None:
+async def follow_update(ctx: UpdateIncidentContext) -> None:
     """Update-incident step: the review document on Stable (or on Closed straight from Active); open the
     documents to the domain on Closed."""
-    if "status" not in ctx.state.get("changed", []):
+    if not ctx.state.status_changed:
         return
-    incident = await ctx.deps.incidents.get(ctx.args["incident_id"])
-    before, after = Status(ctx.state["before"]["status"]), Status(ctx.state["after"]["status"])
+    incident = await ctx.deps.incidents.get(ctx.args.incident_id)
+    before, after = Status(ctx.state.before["status"]), Status(ctx.state.after["status"])
     if after is Status.STABLE or (after is Status.CLOSED and before is Status.ACTIVE):
         await _review_on_stable(ctx, incident)  # closing straight from Active skips Stable, not its review
     if after is Status.CLOSED:
         await open_to_domain(ctx.deps, incident)
 
 
-async def report_document(ctx: RunContext[Deps]) -> None:
+async def report_document(ctx: ReportContext) -> None:
     """Executive-report step: the report as a document too, linked in the channel under the report."""
     deps = ctx.deps
-    incident = await deps.incidents.get(ctx.args["incident_id"])
-    report = await deps.reports.get(ctx.state["report_id"])
+    incident = await deps.incidents.get(ctx.args.incident_id)
+    report = await deps.reports.get(ctx.state.report)
     try:
         document = await make_executive_document(deps, incident, report)
     except DocumentDelayed as delayed:
@@ -105,17 +114,17 @@ async def retry(deps: Deps, incident_id: int, user_id: str) -> None:
     await deps.runs.start(
         RETRY_DOCUMENTS,
         key=f"{incident.id}:{failed_since.isoformat()}",
-        args={"incident_id": incident.id, REQUESTED_BY: user_id},
+        args=IncidentArgs(incident_id=incident.id, requested_by=user_id),
     )
 
 
-async def redo_failed(ctx: RunContext[Deps]) -> None:
+async def redo_failed(ctx: RetryContext) -> None:
     """Make again every resource of the incident that failed, each as the step that first tried it. One
     the provider still refuses for now fails the step after the others were tried, so the runner tries
     again later (a run started automatically names no requester: when it gives up, the header's Retry
     button is what is left, as before)."""
     deps = ctx.deps
-    incident = await deps.incidents.get(ctx.args["incident_id"])
+    incident = await deps.incidents.get(ctx.args.incident_id)
     delayed: DocumentDelayed | None = None
     for document in await deps.documents.for_incident(incident.id):
         if document.status is not ResourceStatus.FAILED:
@@ -128,7 +137,7 @@ async def redo_failed(ctx: RunContext[Deps]) -> None:
         raise delayed
 
 
-async def _redo(ctx: RunContext[Deps], incident: Incident, document: Document) -> None:
+async def _redo(ctx: RetryContext, incident: Incident, document: Document) -> None:
     """One failed resource made again, as the step that first tried it (and announced as it would)."""
     deps = ctx.deps
     base, _, report_id = document.kind.partition(":")
@@ -147,10 +156,12 @@ async def _redo(ctx: RunContext[Deps], incident: Incident, document: Document) -
             )
 
 
-RETRY_DOCUMENTS = Flow[Deps](
-    kind="retry_documents",
+RETRY_DOCUMENTS = Flow.of(
+    "retry_documents",
+    "Making the incident's documents again",
+    IncidentArgs,
+    PostingState,
     steps=(Step("redo", redo_failed),),
-    title="Making the incident's documents again",
 )
 
 
@@ -164,7 +175,7 @@ async def make_incident_document(deps: Deps, incident: Incident) -> Document | N
     if provider is None or not template:
         return None
     name = document_blocks.document_name(incident, DocumentKind.INCIDENT)
-    return await _make(deps, provider, incident, DocumentKind.INCIDENT, template, name, {})
+    return await _make(deps, provider, incident, DocumentPlan(DocumentKind.INCIDENT, template, name, {}))
 
 
 async def make_review_document(deps: Deps, incident: Incident) -> Document | None:
@@ -177,7 +188,7 @@ async def make_review_document(deps: Deps, incident: Incident) -> Document | Non
     names = {user: await _name(deps, user) for user in document_blocks.mentioned_users(events)}
     extra = {"timeline": document_blocks.timeline_text(events, names)}
     name = document_blocks.document_name(incident, DocumentKind.REVIEW)
-    return await _make(deps, provider, incident, DocumentKind.REVIEW, template, name, extra)
+    return await _make(deps, provider, incident, DocumentPlan(DocumentKind.REVIEW, template, name, extra))
 
 
 async def make_executive_document(deps: Deps, incident: Incident, report: Report) -> Document | None:
@@ -188,8 +199,8 @@ async def make_executive_document(deps: Deps, incident: Incident, report: Report
         return None
     extra = document_blocks.report_placeholders(report, await _name(deps, report.author_id))
     name = document_blocks.document_name(incident, DocumentKind.EXECUTIVE, report)
-    kind = document_blocks.executive_kind(report.id)
-    return await _make(deps, provider, incident, kind, template, name, extra)
+    plan = DocumentPlan(document_blocks.executive_kind(report.id), template, name, extra)
+    return await _make(deps, provider, incident, plan)
 
 
 async def open_to_domain(deps: Deps, incident: Incident) -> None:
@@ -236,22 +247,26 @@ async def participant_emails(deps: Deps, incident: Incident) -> set[str]:
 # ------------------------------------------------------------------ the shared mechanics
 
 
-async def _make(
-    deps: Deps,
-    provider: Documents,
-    incident: Incident,
-    kind: str,
-    template: str,
-    name: str,
-    extra: dict[str, str],
-) -> Document | None:
-    """The document of `kind`, made unless it was, then its bookmark and the header — redone even for
+@dataclass(frozen=True)
+class DocumentPlan:
+    """A document to make: its kind (one per report for executive ones), the template copied, its name,
+    and the placeholder values of its own beside the incident's."""
+
+    kind: str
+    template: str
+    name: str
+    extra: Mapping[str, str]
+
+
+async def _make(deps: Deps, provider: Documents, incident: Incident, plan: DocumentPlan) -> Document | None:
+    """The planned document, made unless it was, then its bookmark and the header — redone even for
     a document made before, since a run may have stopped between making it and showing it. Raises
     `DocumentDelayed` (after the header shows the failure) when the provider refused for now."""
+    kind = plan.kind
     document = await deps.documents.get(incident.id, kind)
     if document is None or document.status is not ResourceStatus.READY:
         try:
-            document = await _create(deps, provider, incident, kind, template, name, extra, document)
+            document = await _create(deps, provider, incident, plan, document)
         except DocumentDelayed:
             await incident_channel.refresh(deps, incident)
             raise
@@ -262,28 +277,22 @@ async def _make(
 
 
 async def _create(
-    deps: Deps,
-    provider: Documents,
-    incident: Incident,
-    kind: str,
-    template: str,
-    name: str,
-    extra: dict[str, str],
-    existing: Document | None,
+    deps: Deps, provider: Documents, incident: Incident, plan: DocumentPlan, existing: Document | None
 ) -> Document | None:
     """Folder, copy, fill, share — a copy made before is continued, not made again. A provider failure
-    marks `kind` failed (the header offers Retry) and returns None, or raises `DocumentDelayed` when the
-    provider only refused for now."""
+    marks the kind failed (the header offers Retry) and returns None, or raises `DocumentDelayed` when
+    the provider only refused for now."""
+    kind = plan.kind
     emails = await participant_emails(deps, incident)
     try:
         folder = await _folder(deps, provider, incident)
         if existing is not None and existing.external_id:
             file = StoredFile(existing.external_id, existing.weblink or "")
         else:
-            file = await provider.copy_template(template, name, folder.id)
+            file = await provider.copy_template(plan.template, plan.name, folder.id)
             await deps.documents.mark_started(incident.id, kind, file.id, file.weblink)
         own = file if kind == DocumentKind.INCIDENT else None
-        await provider.fill(file.id, {**await _values(deps, incident, folder, own), **extra})
+        await provider.fill(file.id, {**await _values(deps, incident, folder, own), **plan.extra})
         everyone = sorted(emails | await deps.documents.shared_emails(incident.id))
         if everyone:
             await provider.share(folder.id, everyone)
@@ -347,12 +356,12 @@ async def _bookmark(deps: Deps, incident: Incident, document: Document) -> None:
         log.info("documents.bookmark_failed", incident=incident.reference, error=exc.detail)
 
 
-async def _review_on_stable(ctx: RunContext[Deps], incident: Incident) -> None:
+async def _review_on_stable(ctx: UpdateIncidentContext, incident: Incident) -> None:
     """The review document, announced; made once per incident, even if it becomes Stable again."""
     deps = ctx.deps
     if deps.providers.documents is None or not _template(deps, incident, DocumentKind.REVIEW):
         return
-    if not ctx.state.get("review_started"):
+    if not ctx.state.review_started:
         existing = await deps.documents.get(incident.id, DocumentKind.REVIEW)
         if existing is not None and existing.status is ResourceStatus.READY:
             return
@@ -366,7 +375,7 @@ async def _review_on_stable(ctx: RunContext[Deps], incident: Incident) -> None:
         await _announce(ctx, "review_document", incident, review_ready(incident, document))
 
 
-async def _retry_later(ctx: RunContext[Deps], incident: Incident, delayed: DocumentDelayed) -> None:
+async def _retry_later(ctx: PostingContext, incident: Incident, delayed: DocumentDelayed) -> None:
     """Tell the channel once that the document is delayed, and start the run that makes the incident's
     failed documents again with back-off (keyed by the failure, like the Retry button's run)."""
     document, error = delayed.document, delayed.error
@@ -375,11 +384,11 @@ async def _retry_later(ctx: RunContext[Deps], incident: Incident, delayed: Docum
     failed_since = await ctx.deps.documents.last_failure_at(incident.id)
     stamp = failed_since.isoformat() if failed_since is not None else ctx.key
     await ctx.deps.runs.start(
-        RETRY_DOCUMENTS, key=f"auto:{incident.id}:{stamp}", args={"incident_id": incident.id}
+        RETRY_DOCUMENTS, key=f"auto:{incident.id}:{stamp}", args=IncidentArgs(incident_id=incident.id)
     )
 
 
-async def _announce(ctx: RunContext[Deps], name: str, incident: Incident, message: Message) -> None:
+async def _announce(ctx: PostingContext, name: str, incident: Incident, message: Message) -> None:
     """Tell the channel about a document, once per run (a resumed run looks before posting again)."""
     if incident.channel_id is not None:
         await posting.post_once(ctx, name, incident.channel_id, message, skip_archived=True)

@@ -9,13 +9,12 @@ from __future__ import annotations
 from dispatchbot.blocks.incidents.notifications_group import GroupForm, group_modal
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
-from dispatchbot.domain import Incident
+from dispatchbot.domain import Incident, MemberKind
 from dispatchbot.errors import InvalidForm, ProviderError
 from dispatchbot.flows import access
 from dispatchbot.ids import BlockId
 from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import Mrkdwn, md, mention
-from dispatchbot.services.notification_group import MemberKind
 
 log = get_logger(__name__)
 
@@ -28,10 +27,9 @@ RESTRICTED = "Restricted incidents notify their participants only"
 
 async def authorize(deps: Deps, channel_id: str, user_id: str) -> Incident:
     """The incident of this channel, if the caller is its commander or scribe."""
-    command = deps.settings.commands.name(Command.NOTIFICATIONS_GROUP)
-    incident = await access.incident_in_channel(deps, channel_id, command)
-    await access.require_manager(deps, incident, user_id, ACTION)
-    return incident
+    return await access.managed_incident_in_channel(
+        deps, channel_id, user_id, Command.NOTIFICATIONS_GROUP, ACTION
+    )
 
 
 async def open_form(deps: Deps, incident: Incident, trigger_id: str, user_id: str) -> None:

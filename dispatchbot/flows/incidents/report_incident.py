@@ -6,7 +6,8 @@ from dispatchbot.blocks.incidents.report_incident import report_modal
 from dispatchbot.deps import Deps
 from dispatchbot.domain import FlowRun, IncidentDraft
 from dispatchbot.errors import ProviderError
-from dispatchbot.flows.incidents.create_incident import CREATE_INCIDENT, run_args
+from dispatchbot.flows.incidents.create_incident import CREATE_INCIDENT
+from dispatchbot.flows.incidents.create_incident_run import CreateIncidentArgs
 from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import Mrkdwn, unescape
 
@@ -44,5 +45,7 @@ async def open_form_for_message(
 async def submit(deps: Deps, view_id: str, draft: IncidentDraft, reporter_id: str) -> FlowRun:
     """Start creation, keyed by the modal's view id: a repeated submission joins the first run."""
     return await deps.runs.start(
-        CREATE_INCIDENT, key=f"view:{view_id}", args=run_args(draft, reporter_id, view_id)
+        CREATE_INCIDENT,
+        key=f"view:{view_id}",
+        args=CreateIncidentArgs(draft=draft, requested_by=reporter_id, view_id=view_id),
     )

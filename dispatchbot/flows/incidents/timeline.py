@@ -20,7 +20,8 @@ from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident
 from dispatchbot.errors import ProviderError
 from dispatchbot.flows import access, posting
-from dispatchbot.flows.run_failures import REQUESTED_BY
+from dispatchbot.flows.posting import PostingState
+from dispatchbot.flows.run_models import IncidentArgs
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import Mrkdwn, md
@@ -42,10 +43,9 @@ TRIGGER_EXPIRED_TEXT = Mrkdwn(
 
 async def incident_for_command(deps: Deps, channel_id: str, user_id: str) -> Incident:
     """This channel's incident, if the caller is its commander or scribe."""
-    command = deps.settings.commands.name(Command.ADD_TIMELINE_EVENT)
-    incident = await access.incident_in_channel(deps, channel_id, command)
-    await access.require_manager(deps, incident, user_id, ACTION)
-    return incident
+    return await access.managed_incident_in_channel(
+        deps, channel_id, user_id, Command.ADD_TIMELINE_EVENT, ACTION
+    )
 
 
 async def open_form(deps: Deps, trigger_id: str, incident: Incident, user_id: str, text: str) -> None:
@@ -61,58 +61,69 @@ async def open_form(deps: Deps, trigger_id: str, incident: Incident, user_id: st
         await deps.slack.post_message(user_id, TRIGGER_EXPIRED_TEXT.format(what="timeline form"))
 
 
+class TimelineEventArgs(IncidentArgs):
+    """The submitted event, the text as typed; `requested_by` is who added it."""
+
+    description: str
+    occurred_at: datetime
+    timezone: str
+    requested_by: str
+
+
+TimelineContext = RunContext[Deps, TimelineEventArgs, PostingState]
+
+
 async def submit(deps: Deps, view_id: str, incident_id: int, form: EventForm, user_id: str) -> None:
     """Check again (the role may have moved while the form was open), then start the run that stores
     the event and tells the channel; a repeated submission of the same view joins the first run."""
     incident = await deps.incidents.get(incident_id)
     await access.require_manager(deps, incident, user_id, ACTION)
-    await deps.runs.start(
-        ADD_TIMELINE_EVENT,
-        key=f"view:{view_id}",
-        args={
-            "incident_id": incident_id,
-            "description": form.description,
-            "occurred_at": form.occurred_at.isoformat(),
-            "timezone": form.timezone,
-            REQUESTED_BY: user_id,
-        },
+    args = TimelineEventArgs(
+        incident_id=incident_id,
+        description=form.description,
+        occurred_at=form.occurred_at,
+        timezone=form.timezone,
+        requested_by=user_id,
     )
+    await deps.runs.start(ADD_TIMELINE_EVENT, key=f"view:{view_id}", args=args)
 
 
-async def record(ctx: RunContext[Deps]) -> None:
+async def record(ctx: TimelineContext) -> None:
     """Store the event once: the source key is the run's (the submitted view's) key."""
     form = _form(ctx)
     await ctx.deps.incidents.add_event(
-        ctx.args["incident_id"],
+        ctx.args.incident_id,
         CUSTOM,
         timeline_blocks.event_description(form),
-        ctx.args[REQUESTED_BY],
+        ctx.args.requested_by,
         f"timeline:{ctx.key}",
         occurred_at=form.occurred_at,
         details={"timezone": form.timezone},
     )
 
 
-async def confirm(ctx: RunContext[Deps]) -> None:
+async def confirm(ctx: TimelineContext) -> None:
     """Say in the channel what was added. The post carries a marker, so a run resumed after a crash in
     mid-post finds it instead of posting twice; an archived channel takes no posts and is skipped."""
-    incident = await ctx.deps.incidents.get(ctx.args["incident_id"])
+    incident = await ctx.deps.incidents.get(ctx.args.incident_id)
     if incident.channel_id is None:
         return
-    message = timeline_blocks.confirmation(ctx.args[REQUESTED_BY], _form(ctx))
+    message = timeline_blocks.confirmation(ctx.args.requested_by, _form(ctx))
     await posting.post_once(ctx, "confirmation", incident.channel_id, message, skip_archived=True)
 
 
-def _form(ctx: RunContext[Deps]) -> EventForm:
+def _form(ctx: TimelineContext) -> EventForm:
     """The submitted event as the run's arguments keep it (the text as typed)."""
     args = ctx.args
-    return EventForm(args["description"], datetime.fromisoformat(args["occurred_at"]), args["timezone"])
+    return EventForm(args.description, args.occurred_at, args.timezone)
 
 
-ADD_TIMELINE_EVENT = Flow[Deps](
-    kind="add_timeline_event",
+ADD_TIMELINE_EVENT = Flow.of(
+    "add_timeline_event",
+    "Adding the timeline event",
+    TimelineEventArgs,
+    PostingState,
     steps=(Step("record", record), Step("confirm", confirm)),
-    title="Adding the timeline event",
 )
 
 

@@ -24,10 +24,14 @@ from dispatchbot.errors import ProviderError, UserFacingError
 from dispatchbot.flows import access, notify, posting
 from dispatchbot.flows.feedback import feedback
 from dispatchbot.flows.incidents import close_reminders, costs, incident_channel, incident_documents
+from dispatchbot.flows.incidents.update_incident_run import (
+    UpdateIncidentArgs,
+    UpdateIncidentContext,
+    UpdateIncidentState,
+)
 from dispatchbot.flows.oncall import oncall_pages
 from dispatchbot.flows.reports import report_reminders
-from dispatchbot.flows.run_failures import REQUESTED_BY
-from dispatchbot.flows.runner import Flow, RunContext, Step
+from dispatchbot.flows.runner import Flow, Step
 from dispatchbot.flows.tasks import task_reminders
 from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import Mrkdwn
@@ -94,23 +98,21 @@ async def submit(deps: Deps, key: str, incident_id: int, edit: IncidentEdit, use
     changes = edit.changes()
     if _fields(incident) == changes:
         return incident
-    await deps.runs.start(
-        UPDATE_INCIDENT, key=key, args={"incident_id": incident_id, "changes": changes, REQUESTED_BY: user_id}
-    )
+    args = UpdateIncidentArgs(incident_id=incident_id, changes=changes, requested_by=user_id)
+    await deps.runs.start(UPDATE_INCIDENT, key=key, args=args)
     return None
 
 
-async def apply(ctx: RunContext[Deps]) -> None:
+async def apply(ctx: UpdateIncidentContext) -> None:
     """Change the incident once (keyed by the run) and record what changed for the steps after it."""
-    if "changed" in ctx.state:
+    if ctx.state.changed is not None:
         return
-    update = await ctx.deps.incidents.update(
-        ctx.args["incident_id"], ctx.args["changes"], ctx.args[REQUESTED_BY], key=ctx.key
-    )
-    await ctx.record(changed=list(update.changed), before=_fields(update.before), after=_fields(update.after))
+    args = ctx.args
+    update = await ctx.deps.incidents.update(args.incident_id, args.changes, args.requested_by, key=ctx.key)
+    await ctx.record(changed=update.changed, before=_fields(update.before), after=_fields(update.after))
 
 
-async def follow_reminders(ctx: RunContext[Deps]) -> None:
+async def follow_reminders(ctx: UpdateIncidentContext) -> None:
     """Reminders run while Active: Stable and Closed stop them; reopening (or, for reports, a new
     priority) re-times them."""
     incident, update = await _load(ctx)
@@ -118,14 +120,14 @@ async def follow_reminders(ctx: RunContext[Deps]) -> None:
     await task_reminders.follow_update(ctx.deps, incident, update)
 
 
-async def reopen(ctx: RunContext[Deps]) -> None:
+async def reopen(ctx: UpdateIncidentContext) -> None:
     """Closed → Active or Stable (roles are restored by the service): unarchive, invite the active
     participants back, then say so — in that order, since an archived channel takes no posts."""
     incident, update = await _load(ctx)
     if incident.channel_id is None or not _left(update, Status.CLOSED):
         return
     deps, channel = ctx.deps, incident.channel_id
-    if not ctx.state.get("unarchived"):
+    if not ctx.state.unarchived:
         try:
             await deps.slack.unarchive(channel)
         except ProviderError as exc:
@@ -134,7 +136,7 @@ async def reopen(ctx: RunContext[Deps]) -> None:
             await _ask_to_unarchive(deps, update.after, _actor(ctx))
             return
         await ctx.record(unarchived=True)
-    if not ctx.state.get("reinvited"):
+    if not ctx.state.reinvited:
         people = [p.user_id for p in await deps.participants.members(incident.id)]
         await deps.slack.invite(channel, [user for user in people if user != deps.identity.user_id])
         await ctx.record(reinvited=True)
@@ -142,14 +144,14 @@ async def reopen(ctx: RunContext[Deps]) -> None:
     await posting.post_once(ctx, "reopened_posted", channel, message, skip_archived=True)
 
 
-async def refresh(ctx: RunContext[Deps]) -> None:
+async def refresh(ctx: UpdateIncidentContext) -> None:
     """The pinned header (edited in place) and the topic show the incident as it is now."""
     incident, update = await _load(ctx)
     if update.changed:
         await incident_channel.refresh(ctx.deps, incident)
 
 
-async def announce(ctx: RunContext[Deps]) -> None:
+async def announce(ctx: UpdateIncidentContext) -> None:
     """One message listing what changed, so nobody has to diff the header."""
     incident, update = await _load(ctx)
     if incident.channel_id is not None and update.changed:
@@ -157,7 +159,7 @@ async def announce(ctx: RunContext[Deps]) -> None:
         await posting.post_once(ctx, "changes_posted", incident.channel_id, message, skip_archived=True)
 
 
-async def mark_stable(ctx: RunContext[Deps]) -> None:
+async def mark_stable(ctx: UpdateIncidentContext) -> None:
     """→ Stable (stable_at is set by the service): tell the channel (the review document follows)."""
     incident, update = await _load(ctx)
     if incident.channel_id is None or not _entered(update, Status.STABLE):
@@ -166,7 +168,7 @@ async def mark_stable(ctx: RunContext[Deps]) -> None:
     await posting.post_once(ctx, "stable_posted", incident.channel_id, message, skip_archived=True)
 
 
-async def close(ctx: RunContext[Deps]) -> None:
+async def close(ctx: UpdateIncidentContext) -> None:
     """→ Closed (closed_at set, roles renounced by the service): the closing message, then the archive
     unless configured otherwise (the feedback requests follow)."""
     incident, update = await _load(ctx)
@@ -178,20 +180,23 @@ async def close(ctx: RunContext[Deps]) -> None:
         update.after, _actor(ctx), archiving=archiving, command=_command(deps)
     )
     await posting.post_once(ctx, "closed_posted", channel, message, skip_archived=True)
-    if archiving and not ctx.state.get("archived"):
+    if archiving and not ctx.state.archived:
         await deps.slack.archive(channel)
         await ctx.record(archived=True)
 
 
-async def notify_followers(ctx: RunContext[Deps]) -> None:
+async def notify_followers(ctx: UpdateIncidentContext) -> None:
     """Notification channels and subscribers hear about changes that matter to them (Dispatch's rule)."""
     incident, update = await _load(ctx)
     if update.notify_worthy:
         await notify.send(ctx.deps, incident, event="Incident updated")
 
 
-UPDATE_INCIDENT = Flow[Deps](
-    kind="update_incident",
+UPDATE_INCIDENT = Flow.of(
+    "update_incident",
+    "Updating the incident",
+    UpdateIncidentArgs,
+    UpdateIncidentState,
     steps=(
         Step("apply", apply),
         Step("cost", costs.follow_update),
@@ -207,17 +212,15 @@ UPDATE_INCIDENT = Flow[Deps](
         Step("close_reminders", close_reminders.follow_update),
         Step("notify", notify_followers),
     ),
-    title="Updating the incident",
 )
 
 
-async def _load(ctx: RunContext[Deps]) -> tuple[Incident, IncidentUpdate]:
+async def _load(ctx: UpdateIncidentContext) -> tuple[Incident, IncidentUpdate]:
     """The incident now, and the update as the apply step recorded it."""
-    incident = await ctx.deps.incidents.get(ctx.args["incident_id"])
+    incident = await ctx.deps.incidents.get(ctx.args.incident_id)
+    state = ctx.state
     update = IncidentUpdate(
-        before=_with(incident, ctx.state["before"]),
-        after=_with(incident, ctx.state["after"]),
-        changed=tuple(ctx.state["changed"]),
+        before=_with(incident, state.before), after=_with(incident, state.after), changed=state.changed or ()
     )
     return incident, update
 
@@ -238,8 +241,8 @@ def _left(update: IncidentUpdate, status: Status) -> bool:
     return update.status_changed and update.before.status is status
 
 
-def _actor(ctx: RunContext[Deps]) -> str:
-    return str(ctx.args[REQUESTED_BY])
+def _actor(ctx: UpdateIncidentContext) -> str:
+    return ctx.args.requested_by
 
 
 def _command(deps: Deps) -> str:

@@ -19,21 +19,24 @@ with a Retry button, are told).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 
 from dispatchbot.blocks.oncall import oncall as oncall_blocks
 from dispatchbot.config import ServiceSettings
 from dispatchbot.deps import Deps
-from dispatchbot.domain import Incident, Page, PageStatus, Status
+from dispatchbot.domain import Incident, NewPage, Page, PageStatus, Role, Status
 from dispatchbot.errors import ProviderError, ProviderUnavailable, UserFacingError
 from dispatchbot.flows import posting
 from dispatchbot.flows.incidents import incident_channel
-from dispatchbot.flows.run_failures import REQUESTED_BY
+from dispatchbot.flows.incidents.create_incident_run import CreateIncidentContext
+from dispatchbot.flows.incidents.update_incident_run import UpdateIncidentContext
+from dispatchbot.flows.posting import PostingState
+from dispatchbot.flows.run_models import IncidentArgs
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import Mrkdwn, escape, mention
 from dispatchbot.providers import oncall as provider
-from dispatchbot.services.oncall import NewPage
 
 log = get_logger(__name__)
 
@@ -42,6 +45,18 @@ POLL_CONCURRENCY = 10
 
 DEFAULT_ACK_TIMEOUT_MINUTES = 15.0
 """For an incident whose priority was removed from the config since."""
+
+
+class PageArgs(IncidentArgs):
+    """One page to send (the run's key is its dedup key); `requested_by` is who asked for it."""
+
+    service: str
+    target_user_id: str | None
+    target_name: str
+    requested_by: str
+
+
+PageContext = RunContext[Deps, PageArgs, PostingState]
 
 
 def service_named(deps: Deps, name: str) -> ServiceSettings | None:
@@ -56,17 +71,19 @@ def adapter_for(deps: Deps, provider_name: str) -> provider.Oncall:
     return found
 
 
-async def send_page(
-    deps: Deps,
-    incident: Incident,
-    service: ServiceSettings,
-    *,
-    dedup_key: str,
-    target_user_id: str | None,
-    target_name: str,
-    requested_by: str,
-) -> Page:
-    """Page the service's on-call for the incident once per `dedup_key`, record it, refresh the header."""
+@dataclass(frozen=True)
+class PageRequest:
+    """One page: its dedup key, whom it is for (by Slack account when known) and who asked for it."""
+
+    dedup_key: str
+    target_user_id: str | None
+    target_name: str
+    requested_by: str
+
+
+async def send_page(deps: Deps, incident: Incident, service: ServiceSettings, request: PageRequest) -> Page:
+    """Page the service's on-call for the incident once per dedup key, record it, refresh the header."""
+    dedup_key = request.dedup_key
     existing = await deps.oncall.page_by_key(dedup_key)
     if existing is not None:
         return existing
@@ -88,86 +105,65 @@ async def send_page(
             service=service.name,
             provider=service.provider,
             external_id=external_id,
-            target_user_id=target_user_id,
-            target_name=target_name,
-            requested_by=requested_by,
+            target_user_id=request.target_user_id,
+            target_name=request.target_name,
+            requested_by=request.requested_by,
         )
     )
     await incident_channel.refresh(deps, incident)
     return page
 
 
-async def start_page(
-    deps: Deps,
-    incident: Incident,
-    service: ServiceSettings,
-    *,
-    dedup_key: str,
-    target_user_id: str | None,
-    target_name: str,
-    requested_by: str,
-) -> None:
-    """Hand the page to its own durable run and return at once; asking again with the same `dedup_key`
+async def start_page(deps: Deps, incident: Incident, service: ServiceSettings, request: PageRequest) -> None:
+    """Hand the page to its own durable run and return at once; asking again with the same dedup key
     joins that run, so the page still goes out once."""
-    args = {
-        "incident_id": incident.id,
-        "service": service.name,
-        "target_user_id": target_user_id,
-        "target_name": target_name,
-        REQUESTED_BY: requested_by,
-    }
-    await deps.runs.start(PAGE_ONCALL, key=dedup_key, args=args)
+    args = PageArgs(
+        incident_id=incident.id,
+        service=service.name,
+        target_user_id=request.target_user_id,
+        target_name=request.target_name,
+        requested_by=request.requested_by,
+    )
+    await deps.runs.start(PAGE_ONCALL, key=request.dedup_key, args=args)
 
 
-async def page_commander(ctx: RunContext[Deps]) -> None:
+async def page_commander(ctx: CreateIncidentContext) -> None:
     """Create-incident step: page the commander when the priority says so and they are the on-call of a
     service (a role policy named it), in a run of its own, so nothing after waits on the provider."""
     deps = ctx.deps
-    holder = (ctx.state.get("oncall_roles") or {}).get("commander")
-    if not holder:
+    holder = ctx.state.oncall_roles.get(Role.COMMANDER.value)
+    if holder is None:
         return
-    incident = await deps.incidents.get(ctx.state["incident_id"])
+    incident = await deps.incidents.get(ctx.state.incident)
     priority = deps.catalog.priority(incident.priority)
-    service = service_named(deps, holder["service"])
+    service = service_named(deps, holder.service)
     if priority is None or not priority.page_commander or service is None or incident.channel_id is None:
         return
-    await start_page(
-        deps,
-        incident,
-        service,
-        dedup_key=f"dispatchbot-{incident.reference}-commander",
-        target_user_id=incident.commander_id,
-        target_name=holder.get("name", ""),
-        requested_by=incident.reporter_id,
-    )
+    dedup_key = f"dispatchbot-{incident.reference}-commander"
+    request = PageRequest(dedup_key, incident.commander_id, holder.name, incident.reporter_id)
+    await start_page(deps, incident, service, request)
 
 
-async def deliver(ctx: RunContext[Deps]) -> None:
+async def deliver(ctx: PageContext) -> None:
     """The `PAGE_ONCALL` step. While the provider refuses for now (`ProviderUnavailable`, after the call's
     own retries), the channel is told once that the page is delayed and the step fails, so the runner
     tries again later; on the last attempt the channel hears that it gave up. A refusal that will not
     change (a wrong key, an unknown service) is said in the channel at once."""
     deps, args = ctx.deps, ctx.args
-    incident = await deps.incidents.get(args["incident_id"])
+    incident = await deps.incidents.get(args.incident_id)
     if await deps.oncall.page_by_key(ctx.key) is not None:
         await incident_channel.refresh(deps, incident)  # sent by an attempt that could not show it
         return
-    service = service_named(deps, args["service"])
+    service = service_named(deps, args.service)
     if service is None or incident.status is Status.CLOSED or incident.channel_id is None:
-        log.info("oncall.page_dropped", incident=incident.reference, service=args["service"])
+        log.info("oncall.page_dropped", incident=incident.reference, service=args.service)
         return  # removed from the config, or the incident ended before the page could go out
-    target_user_id = args["target_user_id"]
-    who = mention(target_user_id) if target_user_id else escape(args["target_name"] or "the on-call")
+    target_user_id = args.target_user_id
+    who = mention(target_user_id) if target_user_id else escape(args.target_name or "the on-call")
     said = log.bind(incident=incident.reference, service=service.name)
     try:
         await send_page(
-            deps,
-            incident,
-            service,
-            dedup_key=ctx.key,
-            target_user_id=target_user_id,
-            target_name=args["target_name"],
-            requested_by=args[REQUESTED_BY],
+            deps, incident, service, PageRequest(ctx.key, target_user_id, args.target_name, args.requested_by)
         )
     except ProviderUnavailable as exc:
         said.warning("oncall.page_delayed", error=exc.detail)
@@ -186,27 +182,28 @@ async def deliver(ctx: RunContext[Deps]) -> None:
         await posting.post_once(ctx, "page_failed", incident.channel_id, failed)
 
 
-async def _last_attempt(ctx: RunContext[Deps]) -> bool:
+async def _last_attempt(ctx: PageContext) -> bool:
     """Whether the runner gives up if this attempt fails: it counts failed attempts up to `max_attempts`."""
     run = await ctx.deps.runs.get(ctx.run_id)
     return run is not None and run.attempts + 1 >= ctx.deps.settings.runs.max_attempts
 
 
-PAGE_ONCALL = Flow[Deps](
-    kind="page_oncall",
+PAGE_ONCALL = Flow.of(
+    "page_oncall",
+    "Paging the on-call",
+    PageArgs,
+    PostingState,
     steps=(Step("send", deliver),),
-    title="Paging the on-call",
 )
 
 
-async def follow_update(ctx: RunContext[Deps]) -> None:
+async def follow_update(ctx: UpdateIncidentContext) -> None:
     """Update-incident step: closing the incident resolves its pages. A provider that fails here is
     logged; the ack loop keeps resolving the pages of closed incidents until it goes through."""
-    after = ctx.state.get("after") or {}
-    if "status" not in ctx.state.get("changed", []) or after.get("status") != Status.CLOSED.value:
+    if not ctx.state.entered(Status.CLOSED):
         return
     deps = ctx.deps
-    pages = await deps.oncall.unresolved(ctx.args["incident_id"])
+    pages = await deps.oncall.unresolved(ctx.args.incident_id)
     results = await asyncio.gather(*(_resolve(deps, page) for page in pages), return_exceptions=True)
     for page, result in zip(pages, results, strict=True):
         if isinstance(result, ProviderError):
@@ -214,7 +211,7 @@ async def follow_update(ctx: RunContext[Deps]) -> None:
         elif isinstance(result, BaseException):
             raise result
     if any(result is True for result in results):
-        await incident_channel.refresh(deps, await deps.incidents.get(ctx.args["incident_id"]))
+        await incident_channel.refresh(deps, await deps.incidents.get(ctx.args.incident_id))
 
 
 async def poll(deps: Deps, now: datetime) -> None:

@@ -15,6 +15,7 @@ from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, ReportKind
 from dispatchbot.flows import notify
 from dispatchbot.flows.incidents import incident_documents
+from dispatchbot.flows.reports.report_run import ReportArgs, ReportState
 from dispatchbot.flows.reports.report_tactical import open_view, post, record, remind_later, send_copies
 from dispatchbot.flows.runner import Flow, Step
 
@@ -28,8 +29,11 @@ async def open_form(deps: Deps, trigger_id: str, incident: Incident, user_id: st
     )
 
 
-EXECUTIVE_REPORT = Flow[Deps](
-    kind="report_executive",
+EXECUTIVE_REPORT = Flow.of(
+    "report_executive",
+    "Sending your executive report",
+    ReportArgs,
+    ReportState,
     steps=(
         Step("record", record),
         Step("post", post),
@@ -37,5 +41,4 @@ EXECUTIVE_REPORT = Flow[Deps](
         Step("remind", remind_later),
         Step("document", incident_documents.report_document),
     ),
-    title="Sending your executive report",
 )

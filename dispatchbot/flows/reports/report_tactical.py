@@ -22,8 +22,8 @@ from dispatchbot.domain import Incident, Report, ReportKind, TaskStatus
 from dispatchbot.errors import ProviderError
 from dispatchbot.flows import access, notify, posting
 from dispatchbot.flows.reports import report_reminders
-from dispatchbot.flows.run_failures import REQUESTED_BY
-from dispatchbot.flows.runner import Flow, RunContext, Step
+from dispatchbot.flows.reports.report_run import ReportArgs, ReportContext, ReportFlow, ReportState
+from dispatchbot.flows.runner import Flow, Step
 from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import Mrkdwn
 
@@ -42,10 +42,9 @@ def action(kind: ReportKind) -> str:
 
 async def incident_for_command(deps: Deps, channel_id: str, user_id: str, kind: ReportKind) -> Incident:
     """This channel's incident, if the caller is its commander or scribe."""
-    command = deps.settings.commands.name(report_reminders.COMMANDS[kind])
-    incident = await access.incident_in_channel(deps, channel_id, command)
-    await access.require_manager(deps, incident, user_id, action(kind))
-    return incident
+    return await access.managed_incident_in_channel(
+        deps, channel_id, user_id, report_reminders.COMMANDS[kind], action(kind)
+    )
 
 
 async def incident_for_button(deps: Deps, value: str, user_id: str) -> tuple[ReportKind, Incident]:
@@ -73,7 +72,7 @@ async def open_view(deps: Deps, trigger_id: str, view: dict[str, Any], user_id: 
 
 async def submit(
     deps: Deps,
-    flow: Flow[Deps],
+    flow: ReportFlow,
     kind: ReportKind,
     view_id: str,
     incident_id: int,
@@ -87,25 +86,22 @@ async def submit(
     await deps.runs.start(
         flow,
         key=f"view:{view_id}",
-        args={"incident_id": incident_id, "kind": kind.value, "details": details, REQUESTED_BY: user_id},
+        args=ReportArgs(incident_id=incident_id, kind=kind, details=details, requested_by=user_id),
     )
 
 
-async def record(ctx: RunContext[Deps]) -> None:
+async def record(ctx: ReportContext) -> None:
     """Store the report once per run key (the service writes its timeline event with it)."""
-    if "report_id" in ctx.state:
+    if ctx.state.report_id is not None:
         return
+    args = ctx.args
     report, _created = await ctx.deps.reports.create(
-        ctx.key,
-        ctx.args["incident_id"],
-        ReportKind(ctx.args["kind"]),
-        ctx.args[REQUESTED_BY],
-        ctx.args["details"],
+        ctx.key, args.incident_id, args.kind, args.requested_by, args.details
     )
     await ctx.record(report_id=report.id)
 
 
-async def post(ctx: RunContext[Deps]) -> None:
+async def post(ctx: ReportContext) -> None:
     """Post the report in the incident channel (once) and remember where it is."""
     incident, report = await _load(ctx)
     if incident.channel_id is None:
@@ -117,7 +113,7 @@ async def post(ctx: RunContext[Deps]) -> None:
         await ctx.deps.reports.set_message(report.id, ts)
 
 
-async def pin(ctx: RunContext[Deps]) -> None:
+async def pin(ctx: ReportContext) -> None:
     """Pin the report and unpin the one it replaces, so the channel's pins show the current picture."""
     incident, report = await _load(ctx)
     if incident.channel_id is None or report.message_ts is None:
@@ -128,7 +124,7 @@ async def pin(ctx: RunContext[Deps]) -> None:
         await ctx.deps.slack.unpin(incident.channel_id, previous.message_ts)
 
 
-async def send_copies(ctx: RunContext[Deps]) -> None:
+async def send_copies(ctx: ReportContext) -> None:
     """A copy for each notification target (channels, subscribers, the notifications group), at once.
 
     A target Slack refuses is logged and skipped, never fatal; the ones reached are recorded, so a
@@ -136,28 +132,29 @@ async def send_copies(ctx: RunContext[Deps]) -> None:
     """
     incident, report = await _load(ctx)
     message = report_blocks.report_message(incident, report, copy=True)
-    targets = [
-        t for t in await notify.notification_targets(ctx.deps, incident) if f"sent:{t}" not in ctx.state
-    ]
+    targets = [t for t in await notify.notification_targets(ctx.deps, incident) if t not in ctx.state.sent_to]
     results = await asyncio.gather(
         *(_deliver(ctx.deps, target, message) for target in targets), return_exceptions=True
     )
-    done = {f"sent:{t}": True for t, result in zip(targets, results, strict=True) if result is None}
+    done = {t for t, result in zip(targets, results, strict=True) if result is None}
     if done:
-        await ctx.record(**done)
+        await ctx.record(sent_to=ctx.state.sent_to | done)
     failure = next((result for result in results if isinstance(result, BaseException)), None)
     if failure is not None:
         raise failure
 
 
-async def remind_later(ctx: RunContext[Deps]) -> None:
+async def remind_later(ctx: ReportContext) -> None:
     """The next reminder of this kind is one interval after this report."""
     incident, report = await _load(ctx)
     await report_reminders.arm(ctx.deps, incident, report.kind, report.created_at)
 
 
-TACTICAL_REPORT = Flow[Deps](
-    kind="report_tactical",
+TACTICAL_REPORT = Flow.of(
+    "report_tactical",
+    "Posting your tactical report",
+    ReportArgs,
+    ReportState,
     steps=(
         Step("record", record),
         Step("post", post),
@@ -165,13 +162,12 @@ TACTICAL_REPORT = Flow[Deps](
         Step("copies", send_copies),
         Step("remind", remind_later),
     ),
-    title="Posting your tactical report",
 )
 
 
-async def _load(ctx: RunContext[Deps]) -> tuple[Incident, Report]:
-    incident = await ctx.deps.incidents.get(ctx.args["incident_id"])
-    return incident, await ctx.deps.reports.get(ctx.state["report_id"])
+async def _load(ctx: ReportContext) -> tuple[Incident, Report]:
+    incident = await ctx.deps.incidents.get(ctx.args.incident_id)
+    return incident, await ctx.deps.reports.get(ctx.state.report)
 
 
 async def _deliver(deps: Deps, target: str, message: Message) -> None:

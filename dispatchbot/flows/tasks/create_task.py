@@ -19,7 +19,8 @@ from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, ReminderKind, Role, Task
 from dispatchbot.errors import InvalidForm, ProviderError
 from dispatchbot.flows import access, posting
-from dispatchbot.flows.run_failures import REQUESTED_BY
+from dispatchbot.flows.posting import PostingState
+from dispatchbot.flows.run_models import IncidentArgs
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.ids import BlockId
 from dispatchbot.logs import get_logger
@@ -34,12 +35,35 @@ TRIGGER_EXPIRED_TEXT = Mrkdwn(
 )
 
 
+class CreateTaskArgs(IncidentArgs):
+    """The submitted task; `requested_by` is its creator."""
+
+    assignees: tuple[str, ...]
+    description: str
+    due_at: datetime
+    requested_by: str
+
+
+class TaskState(PostingState):
+    """Recorded by task runs (this one, and a document comment's, which shares its later steps)."""
+
+    task_id: int | None = None
+    invited: tuple[str, ...] | None = None
+    """The assignees the invite step brought into the channel (None until it looked)."""
+
+    @property
+    def task(self) -> int:
+        """The task's id, for the steps after the create step (which always records it first)."""
+        assert self.task_id is not None
+        return self.task_id
+
+
+TaskContext = RunContext[Deps, IncidentArgs, TaskState]
+
+
 async def incident_for_command(deps: Deps, channel_id: str, user_id: str) -> Incident:
     """This channel's incident, if the caller is its active commander or scribe."""
-    command = deps.settings.commands.name(Command.CREATE_TASK)
-    incident = await access.incident_in_channel(deps, channel_id, command)
-    await access.require_manager(deps, incident, user_id, ACTION)
-    return incident
+    return await access.managed_incident_in_channel(deps, channel_id, user_id, Command.CREATE_TASK, ACTION)
 
 
 async def open_form(deps: Deps, trigger_id: str, incident: Incident, user_id: str) -> None:
@@ -65,36 +89,28 @@ async def submit(deps: Deps, view_id: str, incident_id: int, form: TaskForm, use
     await access.require_manager(deps, incident, user_id, ACTION)
     if deps.identity.user_id in form.assignees:
         raise InvalidForm({BlockId.ASSIGNEES: "I cannot do tasks myself; choose people."})
-    await deps.runs.start(
-        CREATE_TASK,
-        key=f"view:{view_id}",
-        args={
-            "incident_id": incident_id,
-            "assignees": list(form.assignees),
-            "description": form.description,
-            "due_at": form.due_at.isoformat(),
-            REQUESTED_BY: user_id,
-        },
+    args = CreateTaskArgs(
+        incident_id=incident_id,
+        assignees=tuple(form.assignees),
+        description=form.description,
+        due_at=form.due_at,
+        requested_by=user_id,
     )
+    await deps.runs.start(CREATE_TASK, key=f"view:{view_id}", args=args)
 
 
-async def create(ctx: RunContext[Deps]) -> None:
+async def create(ctx: RunContext[Deps, CreateTaskArgs, TaskState]) -> None:
     """The task, once per run key (the service ignores a repeat), with its timeline event."""
-    if ctx.state.get("task_id"):
+    if ctx.state.task_id:
         return
     args = ctx.args
     task, _created = await ctx.deps.tasks.create(
-        ctx.key,
-        args["incident_id"],
-        args[REQUESTED_BY],
-        args["description"],
-        list(args["assignees"]),
-        datetime.fromisoformat(args["due_at"]),
+        ctx.key, args.incident_id, args.requested_by, args.description, list(args.assignees), args.due_at
     )
     await ctx.record(task_id=task.id)
 
 
-async def arm_reminder(ctx: RunContext[Deps]) -> None:
+async def arm_reminder(ctx: TaskContext) -> None:
     """Overdue reminders start at the due time, whatever happens in Slack after this."""
     task = await _task(ctx)
     await ctx.deps.reminders.schedule(
@@ -102,7 +118,7 @@ async def arm_reminder(ctx: RunContext[Deps]) -> None:
     )
 
 
-async def add_participants(ctx: RunContext[Deps]) -> None:
+async def add_participants(ctx: TaskContext) -> None:
     """Assignees who are not in the incident yet join it as Participants (those already in keep their
     roles; the service makes a repeat a no-op)."""
     task = await _task(ctx)
@@ -116,23 +132,23 @@ async def add_participants(ctx: RunContext[Deps]) -> None:
         )
 
 
-async def invite(ctx: RunContext[Deps]) -> None:
+async def invite(ctx: TaskContext) -> None:
     """Bring assignees who are not in the channel into it; who that was is recorded first, so a resumed
     run still tells them why they were added."""
-    incident = await ctx.deps.incidents.get(ctx.args["incident_id"])
+    incident = await ctx.deps.incidents.get(ctx.args.incident_id)
     if incident.channel_id is None:
         return
-    if "invited" not in ctx.state:
+    if ctx.state.invited is None:
         members = set(await ctx.deps.slack.members(incident.channel_id))
         task = await _task(ctx)
-        await ctx.record(invited=[user for user in task.assignees if user not in members])
-    await ctx.deps.slack.invite(incident.channel_id, list(ctx.state["invited"]))
+        await ctx.record(invited=tuple(user for user in task.assignees if user not in members))
+    await ctx.deps.slack.invite(incident.channel_id, list(ctx.state.invited or ()))
 
 
-async def post(ctx: RunContext[Deps]) -> None:
+async def post(ctx: TaskContext) -> None:
     """Post the task card and remember its ts (status changes redraw it). A run resumed after a crash
     in mid-post looks for the card before posting again."""
-    incident = await ctx.deps.incidents.get(ctx.args["incident_id"])
+    incident = await ctx.deps.incidents.get(ctx.args.incident_id)
     task = await _task(ctx)
     if incident.channel_id is None:
         return
@@ -144,22 +160,25 @@ async def post(ctx: RunContext[Deps]) -> None:
         await ctx.deps.tasks.set_message(task.id, ts)
 
 
-async def tell_invited(ctx: RunContext[Deps]) -> None:
+async def tell_invited(ctx: RunContext[Deps, CreateTaskArgs, TaskState]) -> None:
     """Whoever was pulled into the channel hears why, where they now are. A courtesy: one that cannot
     be shown (they left again already) is logged, not retried."""
-    incident = await ctx.deps.incidents.get(ctx.args["incident_id"])
+    incident = await ctx.deps.incidents.get(ctx.args.incident_id)
     if incident.channel_id is None:
         return
-    text = task_blocks.added_for_task(incident, ctx.args[REQUESTED_BY], ctx.args["description"])
-    for user_id in ctx.state.get("invited", []):
+    text = task_blocks.added_for_task(incident, ctx.args.requested_by, ctx.args.description)
+    for user_id in ctx.state.invited or ():
         try:
             await ctx.deps.slack.post_ephemeral(incident.channel_id, user_id, text)
         except ProviderError as exc:
             log.info("tasks.added_notice_failed", user=user_id, error=exc.detail)
 
 
-CREATE_TASK = Flow[Deps](
-    kind="create_task",
+CREATE_TASK = Flow.of(
+    "create_task",
+    "Creating the task",
+    CreateTaskArgs,
+    TaskState,
     steps=(
         Step("create", create),
         Step("remind", arm_reminder),
@@ -168,9 +187,8 @@ CREATE_TASK = Flow[Deps](
         Step("post", post),
         Step("tell_invited", tell_invited),
     ),
-    title="Creating the task",
 )
 
 
-async def _task(ctx: RunContext[Deps]) -> Task:
-    return await ctx.deps.tasks.get(int(ctx.state["task_id"]))
+async def _task(ctx: TaskContext) -> Task:
+    return await ctx.deps.tasks.get(ctx.state.task)

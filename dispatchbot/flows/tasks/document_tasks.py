@@ -28,9 +28,10 @@ from dispatchbot.deps import Deps
 from dispatchbot.domain import Document, DocumentKind, Incident, Role, Task, TaskStatus
 from dispatchbot.errors import ProviderError
 from dispatchbot.flows.incidents.incident_documents import participant_emails
-from dispatchbot.flows.run_failures import REQUESTED_BY
+from dispatchbot.flows.run_models import IncidentArgs
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.flows.tasks import create_task, task_status
+from dispatchbot.flows.tasks.create_task import TaskState
 from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import Mrkdwn
 from dispatchbot.providers.documents import AssignedComment, Documents
@@ -152,19 +153,16 @@ async def _start_task(
 ) -> None:
     """A durable run per comment: a repeat (the lookback shows a comment again) joins the first."""
     due_at = deps.clock.now() + timedelta(hours=deps.settings.tasks.default_due_hours)
-    await deps.runs.start(
-        COMMENT_TASK,
-        key=f"comment:{external_id}",
-        args={
-            "incident_id": incident.id,
-            "external_id": external_id,
-            "kind": document.kind,
-            "description": document_blocks.comment_description(comment.content),
-            "assignee": assignee,
-            "due_at": due_at.isoformat(),
-            REQUESTED_BY: incident.commander_id,
-        },
+    args = CommentTaskArgs(
+        incident_id=incident.id,
+        external_id=external_id,
+        kind=document.kind,
+        description=document_blocks.comment_description(comment.content),
+        assignee=assignee,
+        due_at=due_at,
+        requested_by=incident.commander_id,
     )
+    await deps.runs.start(COMMENT_TASK, key=f"comment:{external_id}", args=args)
 
 
 async def _bring_in(deps: Deps, incident: Incident, task: Task, assignee: str, document: Document) -> None:
@@ -197,28 +195,37 @@ async def _redraw(deps: Deps, incident: Incident, task: Task) -> None:
 # ------------------------------------------------------------------ the comment-task run
 
 
-async def create(ctx: RunContext[Deps]) -> None:
+class CommentTaskArgs(IncidentArgs):
+    """A task for a comment assigned in a document (`kind`); `requested_by` is the commander then."""
+
+    external_id: str
+    kind: str
+    description: str
+    assignee: str
+    due_at: datetime
+    requested_by: str
+
+
+CommentTaskContext = RunContext[Deps, CommentTaskArgs, TaskState]
+
+
+async def create(ctx: CommentTaskContext) -> None:
     """The task, once per comment (the service ignores a repeat), with its timeline event."""
-    if ctx.state.get("task_id"):
+    if ctx.state.task_id:
         return
     args = ctx.args
     task, _created = await ctx.deps.tasks.create_from_comment(
-        args["external_id"],
-        args["incident_id"],
-        args[REQUESTED_BY],
-        args["description"],
-        args["assignee"],
-        datetime.fromisoformat(args["due_at"]),
+        args.external_id, args.incident_id, args.requested_by, args.description, args.assignee, args.due_at
     )
     await ctx.record(task_id=task.id)
 
 
-async def tell(ctx: RunContext[Deps]) -> None:
+async def tell(ctx: CommentTaskContext) -> None:
     """The assignee hears by DM where the task came from (a courtesy: a refusal is logged)."""
     deps = ctx.deps
-    incident = await deps.incidents.get(ctx.args["incident_id"])
-    task = await deps.tasks.get(int(ctx.state["task_id"]))
-    document = await deps.documents.get(incident.id, ctx.args["kind"])
+    incident = await deps.incidents.get(ctx.args.incident_id)
+    task = await deps.tasks.get(ctx.state.task)
+    document = await deps.documents.get(incident.id, ctx.args.kind)
     text = document_blocks.comment_task_assigned(incident, task, document)
     for user_id in task.assignees:
         try:
@@ -227,8 +234,11 @@ async def tell(ctx: RunContext[Deps]) -> None:
             log.info("documents.assignee_not_told", task=task.id, user=user_id, error=exc.detail)
 
 
-COMMENT_TASK = Flow[Deps](
-    kind="comment_task",
+COMMENT_TASK = Flow.of(
+    "comment_task",
+    "Creating a task from a document comment",
+    CommentTaskArgs,
+    TaskState,
     steps=(
         Step("create", create),
         Step("remind", create_task.arm_reminder),
@@ -237,5 +247,4 @@ COMMENT_TASK = Flow[Deps](
         Step("post", create_task.post),
         Step("tell", tell),
     ),
-    title="Creating a task from a document comment",
 )

@@ -11,14 +11,12 @@ as it is now, so a click on a task that already had that status still repairs a 
 
 from __future__ import annotations
 
-from typing import Any
-
 from dispatchbot.blocks.tasks import tasks as task_blocks
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, ReminderKind, Task, TaskStatus
 from dispatchbot.errors import Forbidden, NotFound, ProviderError
 from dispatchbot.flows import access
-from dispatchbot.flows.run_failures import REQUESTED_BY
+from dispatchbot.flows.run_models import NoState, RunArgs, RunValue
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.flows.tasks import list_tasks
 from dispatchbot.logs import get_logger
@@ -48,37 +46,51 @@ async def authorize(deps: Deps, task_id: int, user_id: str) -> tuple[Task, Incid
     return task, incident
 
 
+class Surface(RunValue):
+    """Where a status click came from: a list modal (`view_id`, and the `scope` it lists) or a message
+    (`channel`, `ts`: the card itself, or a reminder DM)."""
+
+    view_id: str | None = None
+    scope: str | None = None
+    channel: str | None = None
+    ts: str | None = None
+
+
+class TaskStatusArgs(RunArgs):
+    task_id: int
+    status: TaskStatus
+    surface: Surface
+    requested_by: str
+
+
+TaskStatusContext = RunContext[Deps, TaskStatusArgs, NoState]
+
+
 async def change(
-    deps: Deps, key: str, task_id: int, status: TaskStatus, user_id: str, surface: dict[str, Any]
+    deps: Deps, key: str, task_id: int, status: TaskStatus, user_id: str, surface: Surface
 ) -> None:
-    """Authorize, then start the run. `surface` names where the click came from: {"view_id", "scope"}
-    for a list modal, {"channel", "ts"} for a message (the card itself, or a reminder DM)."""
+    """Authorize, then start the run that sets the status and redraws `surface`."""
     await authorize(deps, task_id, user_id)
-    await deps.runs.start(
-        TASK_STATUS,
-        key=key,
-        args={"task_id": task_id, "status": status.value, "surface": surface, REQUESTED_BY: user_id},
-    )
+    args = TaskStatusArgs(task_id=task_id, status=status, surface=surface, requested_by=user_id)
+    await deps.runs.start(TASK_STATUS, key=key, args=args)
 
 
-async def apply(ctx: RunContext[Deps]) -> None:
+async def apply(ctx: TaskStatusContext) -> None:
     """Set the status (a no-op when it already is), then make the reminder follow the task."""
-    deps = ctx.deps
-    task, changed = await deps.tasks.set_status(
-        ctx.args["task_id"], TaskStatus(ctx.args["status"]), ctx.args[REQUESTED_BY]
-    )
+    deps, args = ctx.deps, ctx.args
+    task, changed = await deps.tasks.set_status(args.task_id, args.status, args.requested_by)
     log.info("tasks.status", task=task.id, status=task.status.value, changed=changed)
     await follow_with_reminder(deps, task)
 
 
-async def update_comment(ctx: RunContext[Deps]) -> None:
+async def update_comment(ctx: TaskStatusContext) -> None:
     """A task mirrored from a document comment: the comment is resolved or reopened to match. A failure
     is logged — the Slack side stands, and the document sync pushes it again while the change is fresh."""
     provider = ctx.deps.providers.documents
-    external_id = await ctx.deps.tasks.external_id(ctx.args["task_id"])
+    external_id = await ctx.deps.tasks.external_id(ctx.args.task_id)
     if provider is None or not external_id:
         return
-    task = await ctx.deps.tasks.get(ctx.args["task_id"])
+    task = await ctx.deps.tasks.get(ctx.args.task_id)
     file_id, _, comment_id = external_id.rpartition(":")
     try:
         await provider.set_comment_resolved(file_id, comment_id, task.status is TaskStatus.RESOLVED)
@@ -98,9 +110,9 @@ async def follow_with_reminder(deps: Deps, task: Task) -> None:
         )
 
 
-async def redraw_card(ctx: RunContext[Deps]) -> None:
+async def redraw_card(ctx: TaskStatusContext) -> None:
     """The channel's task card shows the status and the button that undoes it."""
-    task = await ctx.deps.tasks.get(ctx.args["task_id"])
+    task = await ctx.deps.tasks.get(ctx.args.task_id)
     incident = await ctx.deps.incidents.get(task.incident_id)
     if incident.channel_id is None or task.message_ts is None:
         return
@@ -113,28 +125,30 @@ async def redraw_card(ctx: RunContext[Deps]) -> None:
         log.info("tasks.card_not_redrawn", task=task.id, error=exc.detail)
 
 
-async def redraw_surface(ctx: RunContext[Deps]) -> None:
+async def redraw_surface(ctx: TaskStatusContext) -> None:
     """The list modal is drawn again; a reminder DM shows the task as it is now."""
-    deps, surface = ctx.deps, ctx.args["surface"]
-    if surface.get("view_id"):
-        await list_tasks.redraw(deps, surface["view_id"], surface["scope"], ctx.args[REQUESTED_BY])
+    deps, surface = ctx.deps, ctx.args.surface
+    if surface.view_id:
+        await list_tasks.redraw(deps, surface.view_id, surface.scope or "", ctx.args.requested_by)
         return
-    task = await deps.tasks.get(ctx.args["task_id"])
+    task = await deps.tasks.get(ctx.args.task_id)
     incident = await deps.incidents.get(task.incident_id)
-    if surface.get("channel") and surface["channel"] != incident.channel_id:
+    if surface.channel and surface.channel != incident.channel_id:
         text, blocks = task_blocks.overdue_reminder(task, incident)
-        await deps.slack.update_message(surface["channel"], surface["ts"], text, blocks)
+        await deps.slack.update_message(surface.channel, surface.ts or "", text, blocks)
 
 
-TASK_STATUS = Flow[Deps](
-    kind="task_status",
+TASK_STATUS = Flow.of(
+    "task_status",
+    "Updating the task",
+    TaskStatusArgs,
+    NoState,
     steps=(
         Step("apply", apply),
         Step("card", redraw_card),
         Step("surface", redraw_surface),
         Step("comment", update_comment),
     ),
-    title="Updating the task",
 )
 
 

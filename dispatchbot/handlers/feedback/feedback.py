@@ -21,8 +21,6 @@ from dispatchbot.ids import ActionId, CallbackId
 
 
 def register(router: Router, deps: Deps) -> None:
-    """Registers this feature's listeners and flows."""
-
     @router.action(ActionId.PROVIDE_FEEDBACK)
     async def on_provide(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         user = body["user"]["id"]

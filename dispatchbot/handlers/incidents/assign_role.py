@@ -16,7 +16,6 @@ from dispatchbot.ids import ActionId, CallbackId
 
 
 def register(router: Router, deps: Deps) -> None:
-    deps.runs.register(assign_role.ASSIGN_ROLE)
     command = deps.settings.commands.name(Command.ASSIGN_ROLE)
 
     @router.command(command)

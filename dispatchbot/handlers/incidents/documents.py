@@ -9,16 +9,11 @@ from slack_bolt.async_app import AsyncAck
 from dispatchbot.blocks.incidents.documents import read_retry_value
 from dispatchbot.deps import Deps
 from dispatchbot.flows.incidents import incident_documents
-from dispatchbot.flows.tasks import document_tasks
 from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId
 
 
 def register(router: Router, deps: Deps) -> None:
-    """Registers this feature's listeners and flows."""
-    deps.runs.register(incident_documents.RETRY_DOCUMENTS)
-    deps.runs.register(document_tasks.COMMENT_TASK)
-
     @router.action(ActionId.RETRY_RESOURCE)
     async def on_retry(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         """Checked before the ack (a refusal is shown); the failed documents are made again by a run."""

@@ -9,14 +9,11 @@ from slack_bolt.async_app import AsyncAck
 from dispatchbot.blocks.incidents.report_incident import creating_modal, read_report_form
 from dispatchbot.deps import Deps
 from dispatchbot.flows.incidents import report_incident
-from dispatchbot.flows.incidents.create_incident import CREATE_INCIDENT
 from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId, CallbackId
 
 
 def register(router: Router, deps: Deps) -> None:
-    deps.runs.register(CREATE_INCIDENT)
-
     @router.command(deps.settings.commands.report_incident)
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()

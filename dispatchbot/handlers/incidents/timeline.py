@@ -24,7 +24,6 @@ from dispatchbot.ids import ActionId, CallbackId
 
 
 def register(router: Router, deps: Deps) -> None:
-    deps.runs.register(timeline.ADD_TIMELINE_EVENT)
     per_message = Serial()
 
     @router.command(deps.settings.commands.name(Command.ADD_TIMELINE_EVENT))

@@ -20,8 +20,6 @@ from dispatchbot.ids import ActionId, CallbackId
 
 
 def register(router: Router, deps: Deps) -> None:
-    deps.runs.register(update_incident.UPDATE_INCIDENT)
-
     def open_form(trigger_id: str, incident: Incident, user_id: str) -> None:
         deps.background.spawn(
             update_incident.open_form(deps, trigger_id, incident, user_id), name="open-update-form"

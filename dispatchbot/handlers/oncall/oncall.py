@@ -14,16 +14,12 @@ from slack_bolt.async_app import AsyncAck
 from dispatchbot.blocks.oncall import oncall as oncall_blocks
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
-from dispatchbot.flows.oncall import engage_oncall, oncall_pages
+from dispatchbot.flows.oncall import engage_oncall
 from dispatchbot.handlers.router import Router
 from dispatchbot.ids import CallbackId
 
 
 def register(router: Router, deps: Deps) -> None:
-    """Registers this feature's listeners and flows."""
-    deps.runs.register(engage_oncall.ENGAGE_ONCALL)
-    deps.runs.register(oncall_pages.PAGE_ONCALL)  # registered before runs resume, for pages left unsent
-
     @router.command(deps.settings.commands.name(Command.ENGAGE_ONCALL))
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         user = body["user_id"]

@@ -2,7 +2,6 @@
 
 Every entry point checks who is asking before anything opens (a submission and each click check
 again: the role may have moved meanwhile); refusals reach the person through the global error handler.
-The report reminders' sender is registered here too, since this module owns the report kinds.
 """
 
 from __future__ import annotations
@@ -16,14 +15,14 @@ from dispatchbot.blocks.reports.reports import CALLBACKS, read_report_form
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, ReportKind
 from dispatchbot.flows.reports import report_executive, report_reminders, report_tactical
-from dispatchbot.flows.runner import Flow
+from dispatchbot.flows.reports.report_run import ReportFlow
 from dispatchbot.handlers.errors import tell_user
 from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId
 
 Opener = Callable[[Deps, str, Incident, str], Coroutine[Any, Any, None]]
 
-FLOWS: dict[ReportKind, Flow[Deps]] = {
+FLOWS: dict[ReportKind, ReportFlow] = {
     ReportKind.TACTICAL: report_tactical.TACTICAL_REPORT,
     ReportKind.EXECUTIVE: report_executive.EXECUTIVE_REPORT,
 }
@@ -34,9 +33,7 @@ OPENERS: dict[ReportKind, Opener] = {
 
 
 def register(router: Router, deps: Deps) -> None:
-    for kind, flow in FLOWS.items():
-        deps.runs.register(flow)
-        deps.reminder_senders[report_reminders.REMINDER_KINDS[kind]] = report_reminders.send
+    for kind in FLOWS:
         _register_kind(router, deps, kind)
 
     @router.action(ActionId.WRITE_REPORT)

@@ -1,5 +1,5 @@
 """Incident tasks in Slack: `/dispatch-create-task` and its modal, the two list commands, the Resolve /
-Re-open buttons (on task cards, in the list modals and in reminder DMs) and the overdue reminder sender.
+Re-open buttons (on task cards, in the list modals and in reminder DMs).
 
 Every entry point checks who is asking before the ack; refusals reach the person through the global
 error handler. Modals open, and clicks take effect, after the ack.
@@ -14,17 +14,14 @@ from slack_bolt.async_app import AsyncAck
 from dispatchbot.blocks.tasks import tasks as task_blocks
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
-from dispatchbot.domain import ReminderKind, TaskStatus
+from dispatchbot.domain import TaskStatus
 from dispatchbot.errors import NotFound
-from dispatchbot.flows.tasks import create_task, list_tasks, task_reminders, task_status
+from dispatchbot.flows.tasks import create_task, list_tasks, task_status
 from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId, CallbackId
 
 
 def register(router: Router, deps: Deps) -> None:
-    deps.runs.register(create_task.CREATE_TASK)
-    deps.runs.register(task_status.TASK_STATUS)
-    deps.reminder_senders[ReminderKind.TASK_OVERDUE] = task_reminders.send_overdue
     commands = deps.settings.commands
 
     @router.command(commands.name(Command.CREATE_TASK))
@@ -77,12 +74,10 @@ def _task_id(action: dict[str, Any]) -> int:
         raise NotFound("That task does not exist or is not visible to you.") from None
 
 
-def _surface(body: dict[str, Any]) -> dict[str, Any]:
+def _surface(body: dict[str, Any]) -> task_status.Surface:
     """Where the click came from, so the run can redraw it: a modal (with what it lists) or a message."""
     container = body.get("container") or {}
     if container.get("type") == "view":
-        return {
-            "view_id": container.get("view_id"),
-            "scope": (body.get("view") or {}).get("private_metadata"),
-        }
-    return {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
+        scope = (body.get("view") or {}).get("private_metadata")
+        return task_status.Surface(view_id=container.get("view_id"), scope=scope)
+    return task_status.Surface(channel=container.get("channel_id"), ts=container.get("message_ts"))

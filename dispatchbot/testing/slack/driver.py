@@ -253,16 +253,8 @@ class Person:
         if self.id in where.members:
             return None
         where.members.append(self.id)
-        event: JSON = {
-            "type": "member_joined_channel",
-            "user": self.id,
-            "channel": where.id,
-            "channel_type": "G" if where.is_private else "C",
-            "team": self.workspace.team_id,
-        }
-        if inviter is not None:
-            event["inviter"] = inviter.id
-        return await self._event(where, event)
+        joined = self._membership("member_joined_channel", self.id, where, inviter.id if inviter else None)
+        return await self._event(where, joined)
 
     async def unarchive(self, channel: str) -> Ack | None:
         """Unarchive from the channel's settings, as only a person can; Slack adds them to it and tells
@@ -281,29 +273,27 @@ class Person:
         if invitee in where.members:
             return None
         where.members.append(invitee)
-        event: JSON = {
-            "type": "member_joined_channel",
-            "user": invitee,
-            "channel": where.id,
-            "channel_type": "G" if where.is_private else "C",
-            "team": self.workspace.team_id,
-            "inviter": self.id,
-        }
-        return await self._event(where, event)
+        return await self._event(where, self._membership("member_joined_channel", invitee, where, self.id))
 
     async def leave(self, channel: str) -> Ack | None:
         where = self._channel(channel)
         if self.id not in where.members:
             return None
+        where.members.remove(self.id)
+        return await self._event(where, self._membership("member_left_channel", self.id, where))
+
+    def _membership(self, kind: str, user_id: str, where: Channel, inviter: str | None = None) -> JSON:
+        """A ``member_joined_channel`` or ``member_left_channel`` event, as Slack sends it to the app."""
         event: JSON = {
-            "type": "member_left_channel",
-            "user": self.id,
+            "type": kind,
+            "user": user_id,
             "channel": where.id,
             "channel_type": "G" if where.is_private else "C",
             "team": self.workspace.team_id,
         }
-        where.members.remove(self.id)
-        return await self._event(where, event)
+        if inviter is not None:
+            event["inviter"] = inviter
+        return event
 
     async def open_home(self) -> Ack:
         """Open the app's Home tab: an ``app_home_opened`` event with the published view, if any."""

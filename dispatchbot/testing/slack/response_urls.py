@@ -11,7 +11,7 @@ import json
 from aiohttp import web
 
 from dispatchbot.testing.slack.block_kit import assign_ids
-from dispatchbot.testing.slack.state import JSON, Ephemeral, Message, ResponseTarget, Workspace
+from dispatchbot.testing.slack.state import JSON, Ephemeral, ResponseTarget, Workspace
 
 
 class ResponseUrls:
@@ -54,18 +54,7 @@ class ResponseUrls:
         elif target.channel_id is None:
             return
         elif body.get("response_type") == "in_channel":
-            ws.add_message(
-                Message(
-                    channel=target.channel_id,
-                    ts=ws.next_ts(),
-                    user=ws.bot_user_id,
-                    text=text,
-                    blocks=blocks,
-                    thread_ts=body.get("thread_ts"),
-                    bot_id=ws.bot_id,
-                    app_id=ws.app_id,
-                )
-            )
+            ws.add_app_message(target.channel_id, text, blocks, thread_ts=body.get("thread_ts"))
         else:
             ws.ephemerals.append(
                 Ephemeral(

@@ -439,6 +439,31 @@ class Workspace:
         self.messages.setdefault(message.channel, []).append(message)
         return message
 
+    def add_app_message(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[JSON],
+        *,
+        thread_ts: str | None = None,
+        metadata: JSON | None = None,
+        reply_broadcast: bool = False,
+    ) -> Message:
+        """A message the app posted (by the Web API or a response URL): from its bot user, with its ids."""
+        message = Message(
+            channel=channel,
+            ts=self.next_ts(),
+            user=self.bot_user_id,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            bot_id=self.bot_id,
+            app_id=self.app_id,
+            metadata=metadata,
+            reply_broadcast=reply_broadcast,
+        )
+        return self.add_message(message)
+
     def issue_trigger(self, user_id: str) -> str:
         trigger = Trigger(
             id=f"{self.new_id('', 13)}.{self.now()}.{self.new_id('t', 12)}",

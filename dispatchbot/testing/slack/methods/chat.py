@@ -59,19 +59,13 @@ def post_message(ctx: Context, args: Args) -> JSON:
         parent = ws.find_message(channel.id, thread_ts)
         if parent is not None and parent.thread_ts:
             thread_ts = parent.thread_ts
-    message = ws.add_message(
-        Message(
-            channel=channel.id,
-            ts=ws.next_ts(),
-            user=ctx.bot,
-            text=text,
-            blocks=blocks,
-            thread_ts=thread_ts,
-            bot_id=ws.bot_id,
-            app_id=ws.app_id,
-            metadata=args.structured("metadata"),
-            reply_broadcast=thread_ts is not None and args.flag("reply_broadcast"),
-        )
+    message = ws.add_app_message(
+        channel.id,
+        text,
+        blocks,
+        thread_ts=thread_ts,
+        metadata=args.structured("metadata"),
+        reply_broadcast=thread_ts is not None and args.flag("reply_broadcast"),
     )
     return {"channel": channel.id, "ts": message.ts, "message": ws.message_json(message)}
 

@@ -30,11 +30,12 @@ def _not_im(channel: Channel) -> Channel:
     return channel
 
 
-def _writable(ctx: Context, args: Args) -> Channel:
-    """A channel the bot may change: it must be in it and the channel must not be archived."""
+def _writable(ctx: Context, args: Args, archived_error: str = "is_archived") -> Channel:
+    """A channel the bot may change: it must be in it and the channel must not be archived (Slack says
+    so with `archived_error`)."""
     channel = _not_im(ctx.channel(args.required("channel", "channel_not_found")))
     if channel.archived:
-        raise ApiError("is_archived")
+        raise ApiError(archived_error)
     if ctx.bot not in channel.members:
         raise ApiError("not_in_channel")
     return channel
@@ -151,11 +152,7 @@ def leave(ctx: Context, args: Args) -> JSON:
 
 
 def archive(ctx: Context, args: Args) -> JSON:
-    channel = _not_im(ctx.channel(args.required("channel", "channel_not_found")))
-    if channel.archived:
-        raise ApiError("already_archived")
-    if ctx.bot not in channel.members:
-        raise ApiError("not_in_channel")
+    channel = _writable(ctx, args, archived_error="already_archived")
     channel.archived = True
     return {}
 
@@ -170,20 +167,22 @@ def unarchive(ctx: Context, args: Args) -> JSON:
 
 def set_topic(ctx: Context, args: Args) -> JSON:
     channel = _writable(ctx, args)
-    topic = args.get("topic")
-    if len(topic) > _TOPIC_MAX:
-        raise ApiError("too_long")
-    channel.topic, channel.topic_by, channel.topic_at = topic, ctx.bot, ctx.workspace.now()
+    channel.topic, channel.topic_by, channel.topic_at = _channel_text(ctx, args, "topic")
     return {"channel": channel.to_api(ctx.bot)}
 
 
 def set_purpose(ctx: Context, args: Args) -> JSON:
     channel = _writable(ctx, args)
-    purpose = args.get("purpose")
-    if len(purpose) > _TOPIC_MAX:
-        raise ApiError("too_long")
-    channel.purpose, channel.purpose_by, channel.purpose_at = purpose, ctx.bot, ctx.workspace.now()
+    channel.purpose, channel.purpose_by, channel.purpose_at = _channel_text(ctx, args, "purpose")
     return {"channel": channel.to_api(ctx.bot)}
+
+
+def _channel_text(ctx: Context, args: Args, name: str) -> tuple[str, str, int]:
+    """A new topic or purpose (Slack holds both to the same length), who set it and when."""
+    text = args.get(name)
+    if len(text) > _TOPIC_MAX:
+        raise ApiError("too_long")
+    return text, ctx.bot, ctx.workspace.now()
 
 
 def _in_window(message: Message, args: Args) -> bool:

@@ -7,6 +7,7 @@ The stack operations are also what the driver applies when a view submission is 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from dispatchbot.testing.slack import block_kit
@@ -117,17 +118,18 @@ def _take_trigger(ctx: Context, args: Args) -> str:
 
 
 def views_open(ctx: Context, args: Args) -> JSON:
-    raw = args.structured("view")
-    user_id = _take_trigger(ctx, args)
-    view = open_modal(ctx.workspace, user_id, raw)
-    view.trigger_id = args.get("trigger_id")
-    return {"view": view.to_api()}
+    return _show_by_trigger(ctx, args, open_modal)
 
 
 def views_push(ctx: Context, args: Args) -> JSON:
+    return _show_by_trigger(ctx, args, push_modal)
+
+
+def _show_by_trigger(ctx: Context, args: Args, show: Callable[[Workspace, str, Any], StoredView]) -> JSON:
+    """Open or push: both spend the trigger of the person's action to show them a modal."""
     raw = args.structured("view")
     user_id = _take_trigger(ctx, args)
-    view = push_modal(ctx.workspace, user_id, raw)
+    view = show(ctx.workspace, user_id, raw)
     view.trigger_id = args.get("trigger_id")
     return {"view": view.to_api()}
 

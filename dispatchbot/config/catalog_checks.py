@@ -1,0 +1,64 @@
+"""Cross-checks between sections that no single section can make: the catalog (incident types,
+priorities, severities) has unique names and one default at most, and every name a role policy, a
+notification or feedback refers to exists. All problems are reported at once, one clause each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dispatchbot.config.sections import Settings
+
+
+def catalog_problems(settings: Settings) -> list[str]:
+    """In a stable order: the catalog's names, its defaults, the services, then what refers to them."""
+    catalog = {
+        "incident_types": [entry.name for entry in settings.incident_types],
+        "priorities": [entry.name for entry in settings.priorities],
+        "severities": [entry.name for entry in settings.severities],
+    }
+    problems = [problem for label, names in catalog.items() for problem in _name_problems(label, names)]
+    for label, entries in (("priorities", settings.priorities), ("severities", settings.severities)):
+        if sum(1 for entry in entries if entry.default) > 1:
+            problems.append(f"{label}: more than one is marked default = true")
+    services = [service.name for service in settings.services]
+    problems += _duplicates("services", services)
+    known = {label: set(names) for label, names in catalog.items()}
+    return problems + _reference_problems(settings, known, services)
+
+
+def _reference_problems(settings: Settings, known: dict[str, set[str]], services: list[str]) -> list[str]:
+    problems: list[str] = []
+    for index, policy in enumerate(settings.role_policies):
+        for field_name in ("incident_types", "priorities"):
+            problems += _unknown(
+                f"role_policies[{index}].{field_name}", getattr(policy, field_name), known[field_name]
+            )
+        if policy.oncall_service and policy.oncall_service not in services:
+            problems.append(
+                f"role_policies[{index}].oncall_service: no service named {policy.oncall_service!r}"
+            )
+    unknown_shifts = sorted(set(settings.feedback.shift_services) - set(services))
+    if unknown_shifts:
+        problems.append(f"feedback.shift_services: unknown services {unknown_shifts}")
+    for index, target in enumerate(settings.notifications):
+        for field_name in ("incident_types", "severities", "priorities"):
+            problems += _unknown(
+                f"notifications[{index}].{field_name}", getattr(target, field_name), known[field_name]
+            )
+    return problems
+
+
+def _name_problems(label: str, names: list[str]) -> list[str]:
+    return ([] if names else [f"{label}: at least one is needed"]) + _duplicates(label, names)
+
+
+def _duplicates(label: str, names: list[str]) -> list[str]:
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    return [f"{label}: duplicate names {duplicates}"] if duplicates else []
+
+
+def _unknown(label: str, given: Sequence[str], known: set[str]) -> list[str]:
+    unknown = sorted(set(given) - known)
+    return [f"{label}: unknown {unknown}"] if unknown else []
