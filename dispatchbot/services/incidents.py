@@ -243,14 +243,14 @@ async def _add_creation_participants(
 ) -> None:
     participants = ParticipantRepository(session)
     for role, user_id in roles.items():
-        row, _created = await participants.ensure(
+        record, _created = await participants.ensure(
             incident_id,
             user_id,
             added_by=None if user_id == reporter_id else reporter_id,
             reason=_ROLE_REASONS.get(role, Mrkdwn("")),
             now=now,
         )
-        await participants.assume(row.id, role, now)
+        await participants.assume(record.id, role, now)
 
 
 def _found(value: _Found | None, incident_id: int) -> _Found:
@@ -279,10 +279,10 @@ async def _apply_status_to_roles(
     """Closing ends every active participant's roles; reopening restores those held at close."""
     participants = ParticipantRepository(session)
     if status is Status.CLOSED:
-        for participant in await participants.rows(incident_id, active_only=True):
+        for participant in await participants.members(incident_id, active_only=True):
             await participants.renounce(participant.id, None, now)
     elif previous is Status.CLOSED:
-        for participant in await participants.rows(incident_id, active_only=True):
+        for participant in await participants.members(incident_id, active_only=True):
             for role in await participants.last_roles(participant.id) or {Role.PARTICIPANT}:
                 await participants.assume(participant.id, role, now)
 

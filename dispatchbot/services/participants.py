@@ -10,11 +10,7 @@ from dispatchbot.clock import Clock
 from dispatchbot.domain import SINGLE_HOLDER_ROLES, Participant, Role
 from dispatchbot.mrkdwn import Mrkdwn, md, mention
 from dispatchbot.storage.incidents import IncidentRepository, TimelineRepository
-from dispatchbot.storage.participants import (
-    ParticipantRepository,
-    SubscriptionRepository,
-    participant_from_row,
-)
+from dispatchbot.storage.participants import ParticipantRepository, SubscriptionRepository
 
 
 @dataclass(frozen=True)
@@ -32,17 +28,17 @@ class ParticipantService:
     async def get(self, incident_id: int, user_id: str) -> Participant | None:
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
-            row = await repository.row(incident_id, user_id)
-            if row is None:
+            record = await repository.find(incident_id, user_id)
+            if record is None:
                 return None
-            return participant_from_row(row, (await repository.active_roles([row.id]))[row.id])
+            return record.with_roles(await repository.held_roles(record.id))
 
     async def members(self, incident_id: int, *, active_only: bool = True) -> list[Participant]:
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
-            rows = await repository.rows(incident_id, active_only=active_only)
-            roles = await repository.active_roles([row.id for row in rows])
-            return [participant_from_row(row, roles[row.id]) for row in rows]
+            records = await repository.members(incident_id, active_only=active_only)
+            roles = await repository.active_roles([record.id for record in records])
+            return [record.with_roles(roles[record.id]) for record in records]
 
     async def add(
         self, incident_id: int, user_id: str, role: Role, *, added_by: str | None, reason: Mrkdwn
@@ -51,15 +47,15 @@ class ParticipantService:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
-            row, created = await repository.ensure(
+            record, created = await repository.ensure(
                 incident_id, user_id, added_by=added_by, reason=reason, now=now
             )
-            added = created or not row.active
-            if not row.active:
-                row.active, row.left_at, row.added_by, row.added_reason = True, None, added_by, reason
-            roles = (await repository.active_roles([row.id]))[row.id]
+            added = created or not record.active
+            if not record.active:
+                record = await repository.reactivate(record.id, added_by=added_by, reason=reason)
+            roles = await repository.held_roles(record.id)
             if added and not roles:
-                await repository.assume(row.id, role, now)
+                await repository.assume(record.id, role, now)
                 roles = {role}
                 await TimelineRepository(session).add(
                     incident_id,
@@ -68,7 +64,7 @@ class ParticipantService:
                     added_by,
                     now,
                 )
-            return participant_from_row(row, roles), added
+            return record.with_roles(roles), added
 
     async def assign_role(self, incident_id: int, user_id: str, role: Role, assigner_id: str) -> RoleChange:
         """Give `role` to the person (added if needed); a one-holder role's previous holder steps down."""
@@ -78,25 +74,28 @@ class ParticipantService:
             incidents = IncidentRepository(session)
             incident = await incidents.locked(incident_id)  # serialises role changes in one incident
             assert incident is not None
-            row, _created = await repository.ensure(
+            record, _created = await repository.ensure(
                 incident_id,
                 user_id,
                 added_by=assigner_id,
                 reason=md("Assigned {role}", role=role.label),
                 now=now,
             )
-            row.active, row.left_at = True, None
+            if not record.active:  # back, still added by whoever added them first, for that reason
+                record = await repository.reactivate(
+                    record.id, added_by=record.added_by, reason=record.added_reason
+                )
             previous: str | None = None
             if role in SINGLE_HOLDER_ROLES:
                 holder = await repository.holder(incident_id, role)
-                if holder is not None and holder.id != row.id:
+                if holder is not None and holder.id != record.id:
                     previous = holder.user_id
                     await repository.renounce(holder.id, [role], now)
-                    if not (await repository.active_roles([holder.id]))[holder.id]:
+                    if not await repository.held_roles(holder.id):
                         await repository.assume(holder.id, Role.PARTICIPANT, now)
-            changed = await repository.assume(row.id, role, now)
+            changed = await repository.assume(record.id, role, now)
             if changed and role is not Role.OBSERVER:
-                await repository.renounce(row.id, [Role.PARTICIPANT, Role.OBSERVER], now)
+                await repository.renounce(record.id, [Role.PARTICIPANT, Role.OBSERVER], now)
             if role is Role.COMMANDER:
                 await incidents.set_fields(incident_id, {"commander_id": user_id})
             if role is Role.REPORTER:
@@ -115,19 +114,19 @@ class ParticipantService:
                     now,
                     {"role": role.value, "user": user_id, "previous": previous},
                 )
-            roles = (await repository.active_roles([row.id]))[row.id]
-            return RoleChange(participant_from_row(row, roles), previous, changed)
+            roles = await repository.held_roles(record.id)
+            return RoleChange(record.with_roles(roles), previous, changed)
 
     async def leave(self, incident_id: int, user_id: str) -> Participant | None:
         """The person left the channel: their roles end and they are no longer active."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
-            row = await repository.row(incident_id, user_id, for_update=True)
-            if row is None or not row.active:
+            record = await repository.find(incident_id, user_id, for_update=True)
+            if record is None or not record.active:
                 return None
-            await repository.renounce(row.id, None, now)
-            row.active, row.left_at = False, now
+            await repository.renounce(record.id, None, now)
+            record = await repository.deactivate(record.id, left_at=now)
             await TimelineRepository(session).add(
                 incident_id,
                 "participant_left",
@@ -135,7 +134,7 @@ class ParticipantService:
                 user_id,
                 now,
             )
-            return participant_from_row(row, set())
+            return record.with_roles(set())
 
     async def record_message(
         self, incident_id: int, user_id: str, promote_after: int
@@ -144,15 +143,16 @@ class ParticipantService:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
-            row = await repository.row(incident_id, user_id, for_update=True)
-            if row is None:
+            locked = await repository.find(incident_id, user_id, for_update=True)
+            if locked is None:
                 return await self._added_while_counting(session, incident_id, user_id), False
-            row.message_count += 1
-            roles = (await repository.active_roles([row.id]))[row.id]
-            promoted = roles == {Role.OBSERVER} and row.message_count >= promote_after  # row is locked: once
+            record = await repository.count_message(locked.id)
+            roles = await repository.held_roles(record.id)
+            # the row is locked since `find`: one concurrent message alone sees the count cross the line
+            promoted = roles == {Role.OBSERVER} and record.message_count >= promote_after
             if promoted:
-                await repository.renounce(row.id, [Role.OBSERVER], now)
-                await repository.assume(row.id, Role.PARTICIPANT, now)
+                await repository.renounce(record.id, [Role.OBSERVER], now)
+                await repository.assume(record.id, Role.PARTICIPANT, now)
                 roles = {Role.PARTICIPANT}
                 await TimelineRepository(session).add(
                     incident_id,
@@ -164,7 +164,7 @@ class ParticipantService:
                     None,
                     now,
                 )
-            return participant_from_row(row, roles), promoted
+            return record.with_roles(roles), promoted
 
     async def mark_after_hours_notified(self, incident_id: int, user_id: str) -> bool:
         """True only for the first call per person: the after-hours notice is sent once."""
@@ -175,19 +175,19 @@ class ParticipantService:
         """The roles an active participant gave up last: on a closed incident, those held at close."""
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
-            row = await repository.row(incident_id, user_id)
-            if row is None or not row.active:
+            record = await repository.find(incident_id, user_id)
+            if record is None or not record.active:
                 return set()
-            return await repository.last_roles(row.id)
+            return await repository.last_roles(record.id)
 
     async def set_reason(self, incident_id: int, user_id: str, reason: Mrkdwn) -> Participant | None:
         async with self._sessions.begin() as session:
             repository = ParticipantRepository(session)
-            row = await repository.row(incident_id, user_id, for_update=True)
-            if row is None:
+            locked = await repository.find(incident_id, user_id, for_update=True)
+            if locked is None:
                 return None
-            row.added_reason = reason
-            return participant_from_row(row, (await repository.active_roles([row.id]))[row.id])
+            record = await repository.set_reason(locked.id, reason)
+            return record.with_roles(await repository.held_roles(record.id))
 
     async def subscribe(self, incident_id: int, user_id: str) -> bool:
         """True when newly subscribed."""
@@ -204,7 +204,7 @@ class ParticipantService:
         """A member we never saw join (e.g. in the channel before the bot): they become an Observer."""
         now = self._clock.now()
         repository = ParticipantRepository(session)
-        row, _created = await repository.ensure(
+        record, _created = await repository.ensure(
             incident_id,
             user_id,
             added_by=None,
@@ -212,5 +212,5 @@ class ParticipantService:
             now=now,
             messages=1,
         )
-        await repository.assume(row.id, Role.OBSERVER, now)
-        return participant_from_row(row, {Role.OBSERVER})
+        await repository.assume(record.id, Role.OBSERVER, now)
+        return record.with_roles({Role.OBSERVER})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,16 +16,50 @@ from dispatchbot.storage.inserts import insert_if_absent
 from dispatchbot.storage.tables import ParticipantRoleRow, ParticipantRow, SubscriptionRow
 
 
+@dataclass(frozen=True)
+class ParticipantRecord:
+    """A participant as stored, without roles (held in their own rows): `id` is what role operations take.
+
+    Services get this frozen copy, never the ORM row, so every write goes through a repository method.
+    """
+
+    id: int
+    incident_id: int
+    user_id: str
+    active: bool
+    added_by: str | None
+    added_reason: Mrkdwn
+    joined_at: datetime
+    message_count: int
+    after_hours_notified: bool
+
+    def with_roles(self, roles: Iterable[Role]) -> Participant:
+        return Participant(
+            self.incident_id,
+            self.user_id,
+            frozenset(roles),
+            self.active,
+            self.added_by,
+            self.added_reason,
+            self.joined_at,
+            self.message_count,
+            self.after_hours_notified,
+        )
+
+
 class ParticipantRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def row(self, incident_id: int, user_id: str, *, for_update: bool = False) -> ParticipantRow | None:
-        """The participant row; `for_update` locks it (PostgreSQL) for a read-then-write."""
+    async def find(
+        self, incident_id: int, user_id: str, *, for_update: bool = False
+    ) -> ParticipantRecord | None:
+        """The participant; `for_update` locks its row (PostgreSQL) for a read-then-write."""
         statement = select(ParticipantRow).where(
             ParticipantRow.incident_id == incident_id, ParticipantRow.user_id == user_id
         )
-        return await self._session.scalar(statement.with_for_update() if for_update else statement)
+        row = await self._session.scalar(statement.with_for_update() if for_update else statement)
+        return None if row is None else _record(row)
 
     async def ensure(
         self,
@@ -34,7 +70,7 @@ class ParticipantRepository:
         reason: Mrkdwn,
         now: datetime,
         messages: int = 0,
-    ) -> tuple[ParticipantRow, bool]:
+    ) -> tuple[ParticipantRecord, bool]:
         """The person's row, created (active) unless it exists; True when created here.
 
         Insert-or-nothing, then read under lock: two replicas adding the same person at once both
@@ -51,15 +87,47 @@ class ParticipantRepository:
             "after_hours_notified": False,
         }
         created = await insert_if_absent(self._session, ParticipantRow.__table__, values)
-        row = await self.row(incident_id, user_id, for_update=True)
-        assert row is not None
-        return row, created
+        record = await self.find(incident_id, user_id, for_update=True)
+        assert record is not None
+        return record, created
 
-    async def rows(self, incident_id: int, *, active_only: bool) -> list[ParticipantRow]:
+    async def members(self, incident_id: int, *, active_only: bool) -> list[ParticipantRecord]:
         statement = select(ParticipantRow).where(ParticipantRow.incident_id == incident_id)
         if active_only:
             statement = statement.where(ParticipantRow.active.is_(True))
-        return list(await self._session.scalars(statement.order_by(ParticipantRow.id)))
+        return [_record(row) for row in await self._session.scalars(statement.order_by(ParticipantRow.id))]
+
+    async def reactivate(
+        self, participant_id: int, *, added_by: str | None, reason: Mrkdwn
+    ) -> ParticipantRecord:
+        """Active again, as added now by `added_by` for `reason`."""
+        return await self._write(
+            participant_id, active=True, left_at=None, added_by=added_by, added_reason=reason
+        )
+
+    async def deactivate(self, participant_id: int, left_at: datetime) -> ParticipantRecord:
+        return await self._write(participant_id, active=False, left_at=left_at)
+
+    async def count_message(self, participant_id: int) -> ParticipantRecord:
+        """One more message counted; the record carries the new count."""
+        return await self._write(participant_id, message_count=ParticipantRow.message_count + 1)
+
+    async def set_reason(self, participant_id: int, reason: Mrkdwn) -> ParticipantRecord:
+        return await self._write(participant_id, added_reason=reason)
+
+    async def _write(self, participant_id: int, **values: Any) -> ParticipantRecord:
+        """Update one participant row and read it back in the same statement."""
+        row = await self._session.scalar(
+            update(ParticipantRow)
+            .where(ParticipantRow.id == participant_id)
+            .values(**values)
+            .returning(ParticipantRow)
+        )
+        assert row is not None
+        return _record(row)
+
+    async def held_roles(self, participant_id: int) -> set[Role]:
+        return (await self.active_roles([participant_id]))[participant_id]
 
     async def active_roles(self, participant_ids: list[int]) -> dict[int, set[Role]]:
         found: dict[int, set[Role]] = {participant_id: set() for participant_id in participant_ids}
@@ -75,8 +143,8 @@ class ParticipantRepository:
             found[participant_id].add(Role(role))
         return found
 
-    async def holder(self, incident_id: int, role: Role) -> ParticipantRow | None:
-        return await self._session.scalar(
+    async def holder(self, incident_id: int, role: Role) -> ParticipantRecord | None:
+        row = await self._session.scalar(
             select(ParticipantRow)
             .join(ParticipantRoleRow, ParticipantRoleRow.participant_id == ParticipantRow.id)
             .where(
@@ -85,6 +153,7 @@ class ParticipantRepository:
                 ParticipantRoleRow.renounced_at.is_(None),
             )
         )
+        return None if row is None else _record(row)
 
     async def assume(self, participant_id: int, role: Role, now: datetime) -> bool:
         """Start holding `role` unless already held; True when it was newly assumed."""
@@ -172,14 +241,16 @@ class SubscriptionRepository:
         return list(rows)
 
 
-def participant_from_row(row: ParticipantRow, roles: set[Role]) -> Participant:
-    return Participant(
+def _record(row: ParticipantRow) -> ParticipantRecord:
+    return ParticipantRecord(
+        id=row.id,
         incident_id=row.incident_id,
         user_id=row.user_id,
-        roles=frozenset(roles),
         active=row.active,
         added_by=row.added_by,
-        added_reason=trusted(row.added_reason),  # written as Mrkdwn by `add` and `set_reason`
+        added_reason=trusted(
+            row.added_reason
+        ),  # written as Mrkdwn only: `ensure`, `reactivate`, `set_reason`
         joined_at=row.joined_at,
         message_count=row.message_count,
         after_hours_notified=row.after_hours_notified,
