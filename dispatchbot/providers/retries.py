@@ -137,7 +137,9 @@ async def call(
 ) -> T:
     """`attempt()` until it succeeds, fails in a way not worth retrying, or the deadline is near; the
     last failure is raised as it was. Each attempt gets what is left of the deadline (then
-    `TimeoutError`). `provider` and `operation` name the call in the log."""
+    `TimeoutError`), except that an attempt cut short after the provider refused an earlier one raises
+    that refusal: the wait it asked for is why time ran out, and "rate-limited" is what people are
+    told then, not "did not answer". `provider` and `operation` name the call in the log."""
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + policy.deadline
     errors = 0
@@ -162,8 +164,12 @@ async def call(
         asked = refusal.retry_after if refusal is not None else None
         return backoff(state) if asked is None else max(asked, backoff(state))
 
+    refused: BaseException | None = None  # the failure the call last waited after
+
     def note(state: tenacity.RetryCallState) -> None:
-        refusal = classify(_failure(state))
+        nonlocal refused
+        refused = _failure(state)
+        refusal = classify(refused)
         log.info(
             "provider.retrying",
             provider=provider,
@@ -184,7 +190,12 @@ async def call(
         before_sleep=note,
         reraise=True,
     )
-    return await retrying(timed)
+    try:
+        return await retrying(timed)
+    except TimeoutError:
+        if refused is None:
+            raise
+        raise refused from None
 
 
 def _failure(state: tenacity.RetryCallState) -> BaseException:

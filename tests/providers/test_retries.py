@@ -124,3 +124,29 @@ async def test_a_slow_attempt_is_cut_at_the_deadline() -> None:
             hangs, policy=QUICK, classify=classify, idempotent=True, provider="test", operation="op"
         )
     assert time.monotonic() - started < 2 * QUICK.deadline
+
+
+async def test_an_attempt_cut_short_after_a_refusal_reports_the_refusal() -> None:
+    """The provider asked for a wait that left the last attempt too little time: "rate-limited" is
+    the true reason, not "did not answer"."""
+    attempts = 0
+
+    async def limited_then_slow() -> str:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise Refused(Refusal(Trouble.RATE_LIMITED, 0.7))
+        await asyncio.sleep(10)
+        return "late"
+
+    with pytest.raises(Refused) as refused:
+        await retries.call(
+            limited_then_slow,
+            policy=QUICK,
+            classify=classify,
+            idempotent=True,
+            provider="test",
+            operation="op",
+        )
+    assert refused.value.refusal == Refusal(Trouble.RATE_LIMITED, 0.7)
+    assert attempts == 2
