@@ -21,6 +21,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
+from dispatchbot.alerting.routing import BUILT_IN_CHANNELS, SignalRouter
 from dispatchbot.background import Background, InFlight
 from dispatchbot.catalog import Catalog
 from dispatchbot.clock import Clock, SystemClock
@@ -29,6 +30,7 @@ from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError, StartupError
 from dispatchbot.features import FEATURES, Feature
 from dispatchbot.flows import run_failures
+from dispatchbot.flows.alerts.delivery import AlertDelivery
 from dispatchbot.flows.runner import FlowRunner
 from dispatchbot.handlers import context as context_handlers
 from dispatchbot.handlers import deliveries as delivery_handlers
@@ -37,11 +39,14 @@ from dispatchbot.handlers import fallback as fallback_handlers
 from dispatchbot.handlers.router import Router
 from dispatchbot.logs import get_logger
 from dispatchbot.metrics import Metrics
+from dispatchbot.providers.alert_channels import load_alert_channels
 from dispatchbot.providers.registry import load_providers
 from dispatchbot.providers.slack import BotIdentity, SlackGateway, build_web_client
 from dispatchbot.scheduler.jobs import all_jobs
 from dispatchbot.scheduler.leader import leadership_for
 from dispatchbot.scheduler.service import Scheduler
+from dispatchbot.services.alert_intake import AlertIntake
+from dispatchbot.services.alerts import AlertService
 from dispatchbot.services.catalog import seed_catalog
 from dispatchbot.services.costs import CostService
 from dispatchbot.services.deliveries import DeliveryService
@@ -62,6 +67,7 @@ from dispatchbot.storage import migrate
 from dispatchbot.storage.engine import Database, open_database
 from dispatchbot.storage.liveness import liveness_for, owner_name
 from dispatchbot.web import SlackStatus, WebState, build_web_app
+from dispatchbot.web_alerts import alerts_endpoint
 
 log = get_logger(__name__)
 
@@ -77,6 +83,8 @@ class Assembled:
     bolt: AsyncApp
     in_flight: InFlight
     scheduler: Scheduler
+    intake: AlertIntake
+    delivery: AlertDelivery
 
 
 @dataclass
@@ -92,6 +100,8 @@ class Running:
     socket: InstrumentedSocketModeHandler | None
     watch: ConnectionWatch | None
     port: int
+    intake: AlertIntake
+    delivery: AlertDelivery
 
 
 class Bot:
@@ -144,12 +154,15 @@ class Bot:
                 undo.push_async_callback(watch.stop)
 
             web_state = WebState()
+            assembled.intake.start()
+            undo.push_async_callback(assembled.intake.stop)
             web_app = build_web_app(
                 database=database,
                 metrics=metrics,
                 slack_status=lambda: _slack_status(settings, watch, self._clock),
                 bolt_app=bolt if settings.slack.mode is SlackMode.HTTP else None,
                 state=web_state,
+                alerts=alerts_endpoint(settings, assembled.intake, metrics, lambda: web_state.draining),
             )
             web_runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
             await web_runner.setup()
@@ -164,9 +177,20 @@ class Bot:
                 watch.start()
             undo.push_async_callback(assembled.scheduler.stop)
             await assembled.scheduler.start()
+            assembled.delivery.start()
             undo.pop_all()  # started: from here on `stop` owns all of it
         self.running = Running(
-            deps, bolt, web_runner, web_state, assembled.scheduler, in_flight, socket_handler, watch, port
+            deps,
+            bolt,
+            web_runner,
+            web_state,
+            assembled.scheduler,
+            in_flight,
+            socket_handler,
+            watch,
+            port,
+            assembled.intake,
+            assembled.delivery,
         )
         log.info(
             "bot.started",
@@ -210,6 +234,8 @@ class Bot:
         )
         slack = SlackGateway(client)
         identity = await _check_bot_token(slack, settings)
+        signal_router = SignalRouter(settings)
+        alert_plugins = load_alert_channels(settings, BUILT_IN_CHANNELS)
         owner = owner_name(socket.gethostname(), os.getpid(), uuid.uuid4().hex[:8])
         in_flight = InFlight()
         runs: FlowRunner[Deps] = FlowRunner(
@@ -254,6 +280,7 @@ class Bot:
             oncall=OncallService(database.sessions, self._clock),
             documents=DocumentService(database.sessions, self._clock),
             providers=providers,
+            alerts=AlertService(database.sessions, self._clock, signal_router),
         )
         runs.bind(deps)
         self._runs = runs
@@ -296,7 +323,15 @@ class Bot:
             JobStateService(database.sessions, self._clock),
             owner,
         )
-        return Assembled(deps, bolt, in_flight, scheduler)
+        intake = AlertIntake(
+            database.sessions,
+            self._clock,
+            signal_router,
+            settings.alerts.retry_window_seconds,
+            on_stored=deps.alerts.work_written,
+        )
+        delivery = AlertDelivery(deps, alert_plugins, lambda: scheduler.is_leader)
+        return Assembled(deps, bolt, in_flight, scheduler, intake, delivery)
 
     async def stop(self) -> None:
         """Graceful stop: refuse new requests, finish in-flight work (bounded), then close everything."""
@@ -315,6 +350,7 @@ class Bot:
             return max(0.0, deadline - asyncio.get_running_loop().time())
 
         running.web_state.draining = True
+        await running.intake.stop()  # alerts already received are stored and answered
         if running.watch is not None:
             await running.watch.stop()
         if running.socket is not None:
@@ -324,6 +360,7 @@ class Bot:
         await running.deps.deliveries.drain(remaining())
         await running.deps.background.drain(remaining())
         await running.deps.runs.drain(remaining())
+        await running.delivery.stop()  # a notice cut short is found by its marker when retried
         await running.web_runner.cleanup()
         await running.deps.database.dispose()
         await self._close_http()

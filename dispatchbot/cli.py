@@ -384,7 +384,9 @@ def _to_toml(data: dict[str, Any]) -> str:
         tables = values if isinstance(values, list) else [values]
         for table in tables:
             lines.append(f"[[{section}]]" if isinstance(values, list) else f"[{section}]")
-            lines.extend(f"{_toml_key(key)} = {_toml_value(value)}" for key, value in table.items())
+            lines.extend(  # TOML has no null: an unset optional key is left out, as in the file
+                f"{_toml_key(key)} = {_toml_value(value)}" for key, value in table.items() if value is not None
+            )
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -12,6 +12,7 @@ from dispatchbot.flows.runner import FlowRunner
 from dispatchbot.metrics import Metrics
 from dispatchbot.providers.registry import Providers
 from dispatchbot.providers.slack import BotIdentity, SlackGateway
+from dispatchbot.services.alerts import AlertService
 from dispatchbot.services.costs import CostService
 from dispatchbot.services.deliveries import DeliveryService
 from dispatchbot.services.documents import DocumentService
@@ -52,3 +53,4 @@ class Deps:
     documents: DocumentService
     providers: Providers
     """The configured on-call adapters (by name) and documents adapter, found through entry points."""
+    alerts: AlertService

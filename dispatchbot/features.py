@@ -17,6 +17,7 @@ from typing import Any
 from dispatchbot.config import Settings
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Reminder, ReminderKind
+from dispatchbot.flows.alerts import realert
 from dispatchbot.flows.feedback import feedback_digest, shift_feedback
 from dispatchbot.flows.incidents import (
     assign_role,
@@ -33,6 +34,7 @@ from dispatchbot.flows.reports import report_reminders
 from dispatchbot.flows.runner import Flow
 from dispatchbot.flows.tasks import create_task, document_tasks, task_reminders, task_status
 from dispatchbot.handlers import run_failures as run_failure_handlers
+from dispatchbot.handlers.alerts import alerts as alert_handlers
 from dispatchbot.handlers.feedback import feedback as feedback_handlers
 from dispatchbot.handlers.incidents import app_home as app_home_handlers
 from dispatchbot.handlers.incidents import assign_role as assign_role_handlers
@@ -152,6 +154,17 @@ FEATURES: tuple[Feature, ...] = (
         close_reminder_handlers.register,
         flows=(close_reminder_handlers.CLOSING,),
         reminder_senders={close_reminders.KIND: close_reminders.send},
+    ),
+    Feature(
+        "alerts",
+        alert_handlers.register,
+        jobs=(
+            ScheduledJob(
+                "realert_alerts",
+                lambda settings: settings.scheduler.reminder_tick_seconds,
+                realert.tick,
+            ),
+        ),
     ),
 )
 """In an order that keeps `dispatchbot scheduler list` as it was: the scheduler's own jobs come first,

@@ -42,6 +42,11 @@ class ActionId(StrEnum):
     PROVIDE_FEEDBACK = "feedback_provide"
     PROVIDE_SHIFT_FEEDBACK = "shift_feedback_provide"
     CLOSE_INCIDENT = "incident_close"
+    ACKNOWLEDGE_ALERT = "alert_acknowledge"
+    CANCEL_ALERT_ACK = "alert_ack_cancel"
+    DECLARE_FROM_ALERT = "alert_declare"
+    ALERT_PROMPT_YES = "alert_prompt_yes"
+    ALERT_PROMPT_NO = "alert_prompt_no"
 
 
 class BlockId(StrEnum):

@@ -38,6 +38,24 @@ class Metrics:
             ["kind", "status"],
             registry=self.registry,
         )
+        self.alerts = Counter(
+            "dispatchbot_alerts",
+            "Inbound alerts, by source, format and what they did",
+            ["source", "format", "action"],
+            registry=self.registry,
+        )
+        self.alert_requests = Counter(
+            "dispatchbot_alert_requests",
+            "POSTs to /alerts/{source}, by HTTP status",
+            ["status"],
+            registry=self.registry,
+        )
+        self.alert_notices = Counter(
+            "dispatchbot_alert_notices",
+            "Alert notices delivered, by kind and outcome",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
         self.slack_connected = Gauge(
             "dispatchbot_slack_connected", "1 while the Slack connection is up", registry=self.registry
         )

@@ -1,4 +1,4 @@
-"""The aiohttp server: /healthz, /metrics and, in HTTP mode, Slack's /slack/events."""
+"""The aiohttp server: /healthz, /metrics, POST /alerts/{source} and, in HTTP mode, Slack's /slack/events."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from dispatchbot.storage.engine import Database
 
 DATABASE_TIMEOUT_SECONDS = 2.0
 SLACK_EVENTS_PATH = "/slack/events"
+ALERTS_PATH = "/alerts/{source}"
 
 
 @dataclass
@@ -41,6 +42,7 @@ def build_web_app(
     slack_status: Callable[[], Awaitable[SlackStatus]],
     bolt_app: AsyncApp | None,
     state: WebState,
+    alerts: Callable[[web.Request], Awaitable[web.Response]] | None = None,
 ) -> web.Application:
     app = web.Application()
 
@@ -75,6 +77,8 @@ def build_web_app(
     app.router.add_get("/metrics", metrics_endpoint)
     if bolt_app is not None:
         app.router.add_post(SLACK_EVENTS_PATH, _slack_events(bolt_app, metrics, state))
+    if alerts is not None:
+        app.router.add_post(ALERTS_PATH, alerts)
     return app
 
 

@@ -38,6 +38,7 @@ def test_the_jobs_are_the_ones_scheduler_list_always_showed() -> None:
         JobSpec("send_daily_summaries", timedelta(minutes=1), True),
         JobSpec("send_feedback_digests", timedelta(minutes=1), True),
         JobSpec("ask_shift_feedback", timedelta(minutes=5), True),
+        JobSpec("realert_alerts", timedelta(seconds=30), True),
     ]
 
 
@@ -62,6 +63,7 @@ def test_job_periods_follow_the_settings() -> None:
         "send_daily_summaries": 60,
         "send_feedback_digests": 60,
         "ask_shift_feedback": 300,
+        "realert_alerts": 7,
     }
 
 

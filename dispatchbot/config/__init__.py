@@ -11,6 +11,8 @@
 Everything public is re-exported here: `from dispatchbot.config import Settings` is the way in.
 """
 
+from dispatchbot.config.alerting import AlertSettings, AlertSourceSettings, SignalSettings
+from dispatchbot.config.base import Section
 from dispatchbot.config.database_url import DATABASE_URL_FORMS, normalise_database_url
 from dispatchbot.config.loading import (
     CONFIG_PATH_ENV,
@@ -48,7 +50,6 @@ from dispatchbot.config.sections import (
     RolePolicySettings,
     RunsSettings,
     SchedulerSettings,
-    Section,
     ServiceSettings,
     Settings,
     SeveritySettings,
@@ -69,6 +70,8 @@ __all__ = [
     "ENV_PREFIX",
     "NON_SETTING_VARIABLES",
     "PLATFORM_DATABASE_URL_ENV",
+    "AlertSettings",
+    "AlertSourceSettings",
     "CommandSettings",
     "ConfigError",
     "CostSettings",
@@ -93,6 +96,7 @@ __all__ = [
     "ServiceSettings",
     "Settings",
     "SeveritySettings",
+    "SignalSettings",
     "SlackMode",
     "SlackSettings",
     "SummarySettings",

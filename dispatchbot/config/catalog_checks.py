@@ -25,7 +25,24 @@ def catalog_problems(settings: Settings) -> list[str]:
     services = [service.name for service in settings.services]
     problems += _duplicates("services", services)
     known = {label: set(names) for label, names in catalog.items()}
-    return problems + _reference_problems(settings, known, services)
+    return problems + _reference_problems(settings, known, services) + _alert_problems(settings, services)
+
+
+def _alert_problems(settings: Settings, services: list[str]) -> list[str]:
+    """Sources and signals: unique names, and every source and on-call service a signal names exists."""
+    sources = [source.name for source in settings.alert_sources]
+    problems = _duplicates("alert_sources", sources)
+    problems += _duplicates("signals", [signal.name for signal in settings.signals])
+    for index, signal in enumerate(settings.signals):
+        if signal.source and signal.source not in sources:
+            problems.append(f"signals[{index}] ({signal.name}).source: no alert source {signal.source!r}")
+        if signal.oncall_service and signal.oncall_service not in services:
+            problems.append(
+                f"signals[{index}] ({signal.name}).oncall_service: no service named {signal.oncall_service!r}"
+            )
+        if signal.route == "page" and not signal.oncall_service:
+            problems.append(f'signals[{index}] ({signal.name}): route "page" needs an oncall_service')
+    return problems
 
 
 def _reference_problems(settings: Settings, known: dict[str, set[str]], services: list[str]) -> list[str]:

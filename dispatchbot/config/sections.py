@@ -11,10 +11,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from dispatchbot.commands import COMMANDS, Command
+from dispatchbot.config.alerting import AlertSettings, AlertSourceSettings, SignalSettings
+from dispatchbot.config.base import Section
 from dispatchbot.config.catalog_checks import catalog_problems
 from dispatchbot.config.database_url import database_password, mask_url_password, normalise_database_url
 from dispatchbot.config.secret_fields import SecretWithin, secret_values
@@ -23,12 +25,6 @@ from dispatchbot.config.secret_fields import SecretWithin, secret_values
 class SlackMode(StrEnum):
     SOCKET = "socket"
     HTTP = "http"
-
-
-class Section(BaseModel):
-    """A config section: unknown keys are errors, so a typo is caught at start-up, not at 3 a.m."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SlackSettings(Section):
@@ -419,6 +415,9 @@ class Settings(BaseSettings):
     severities: list[SeveritySettings] = Field(default_factory=lambda: list(DEFAULT_SEVERITIES))
     role_policies: list[RolePolicySettings] = []
     notifications: list[NotificationSettings] = []
+    alerts: AlertSettings = AlertSettings()
+    alert_sources: list[AlertSourceSettings] = []
+    signals: list[SignalSettings] = []
 
     @model_validator(mode="after")
     def _catalog_is_consistent(self) -> Settings:

@@ -7,6 +7,7 @@ translated once, into our `ProviderError`, so flows never see SDK types.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -121,6 +122,7 @@ class SlackGateway:
         self.bot_user_id = ""
         self._users: dict[str, tuple[float, SlackUser]] = {}
         self._user_ids_by_email: dict[str, tuple[float, str]] = {}
+        self._channel_ids: dict[str, str] = {}
 
     async def auth_test(self) -> BotIdentity:
         response = await self._call("auth_test")
@@ -350,6 +352,33 @@ class SlackGateway:
         response = await self._call("conversations_open", users=user_id)
         return str(response["channel"]["id"])
 
+    async def channel_id_for(self, channel: str) -> str | None:
+        """A channel id from an id or a name ("#alerts-db" or "alerts-db"), as config gives them; None
+        when no channel has the name. Names are cached: a storm of alerts looks each up once."""
+        name = channel.removeprefix("#")
+        if channel.startswith("#") or not _CHANNEL_ID.fullmatch(channel):
+            if name not in self._channel_ids:
+                found = await self._find_channel(name)
+                if found is None:
+                    return None
+                self._channel_ids[name] = str(found["id"])
+            return self._channel_ids[name]
+        return channel
+
+    async def find_reply(self, channel: str, thread_ts: str, block_id: str) -> str | None:
+        """The ts of the bot's reply in the thread at `thread_ts` whose first block has `block_id`."""
+        try:
+            response = await self._call("conversations_replies", channel=channel, ts=thread_ts, limit=200)
+        except ProviderError as exc:
+            if exc.detail in ("thread_not_found", "message_not_found"):
+                return None
+            raise
+        for message in response.get("messages") or []:
+            blocks = message.get("blocks") or [{}]
+            if message.get("user") == self.bot_user_id and blocks[0].get("block_id") == block_id:
+                return str(message["ts"])
+        return None
+
     async def channel_info(self, channel: str) -> dict[str, Any]:
         response = await self._call("conversations_info", channel=channel)
         return dict(response["channel"])
@@ -382,6 +411,9 @@ class SlackGateway:
             return await getattr(self.client, method)(**arguments)  # type: ignore[no-any-return]
         except SlackApiError as exc:
             raise ProviderError("slack", str(exc.response.get("error", "unknown_error"))) from exc
+
+
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{6,}")
 
 
 def _with_ts(messages: list[dict[str, Any]], ts: str) -> dict[str, Any] | None:

@@ -364,3 +364,87 @@ class DocumentShareRow(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(255))
     shared_at: Mapped[datetime]
+
+
+class AlertRow(Base):
+    """One alert: a (source, dedup key) from its first firing until it recovers or is closed.
+
+    `open_key` is set only while the alert is open and is unique, so two concurrent writers can never
+    open the same alert twice; a firing after recovery opens a new row (C6)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index("ix_alerts_source_key", "source", "dedup_key"),
+        Index("ix_alerts_source_title", "source", "title"),
+        Index("ix_alerts_next_realert", "next_realert_at"),
+        Index("ix_alerts_dirty", "rendered_version", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    dedup_key: Mapped[str] = mapped_column(String(255))
+    open_key: Mapped[str | None] = mapped_column(String(330), unique=True)
+    format: Mapped[str] = mapped_column(String(16))
+    signal: Mapped[str] = mapped_column(String(80))
+    route: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    labels: Mapped[dict[str, Any]]
+    source_url: Mapped[str] = mapped_column(Text)
+    runbook_url: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    channel: Mapped[str] = mapped_column(String(80))
+    users: Mapped[list[str]]
+    oncall_service: Mapped[str] = mapped_column(String(75))
+    alert_channels: Mapped[list[str]]
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    ack_by: Mapped[str | None] = mapped_column(String(80))
+    ack_at: Mapped[datetime | None]
+    ack_expires_at: Mapped[datetime | None]
+    last_alerted_at: Mapped[datetime | None]
+    next_realert_at: Mapped[datetime | None]
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
+    page_id: Mapped[str | None] = mapped_column(String(255))
+    mapbox: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    details: Mapped[dict[str, Any]]
+    last_event_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    """Bumped by every change the message shows; the message is edited until `rendered_version` catches up."""
+    rendered_version: Mapped[int] = mapped_column(Integer)
+
+
+class AlertEventRow(Base):
+    """An alert's audit trail: each inbound event (with its payload), each thing a person or the bot did."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+
+
+class AlertNoticeRow(Base):
+    """Work the alert's state change owes the outside world (post, re-alert, page, DM), written in the
+    same transaction as the change: the outbox that makes "stored before the 202" mean "delivered"."""
+
+    __tablename__ = "alert_notices"
+    __table_args__ = (Index("ix_alert_notices_pending", "done_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    attempted: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None]

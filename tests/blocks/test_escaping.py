@@ -68,6 +68,7 @@ from dispatchbot.domain import (
 )
 from dispatchbot.mrkdwn import Mrkdwn, escape, md, mention
 from tests.blocks import samples
+from tests.blocks.alerts import samples as alert_samples
 from tests.blocks.limits import problems, valid_message, valid_view
 from tests.blocks.samples import ALICE, BOB, CAROL, CHANNEL, NOW
 from tests.support.escaping import HOSTILE, unescaped
@@ -417,6 +418,8 @@ BUILDERS: dict[str, Sample] = {
     ],
     "update_incident.reopened_message": lambda h: update_incident.reopened_message(an_incident(h), ALICE),
     "update_incident.unarchive_by_hand": lambda h: update_incident.unarchive_by_hand(an_incident(h)),
+    # alerts: the alert message, its replies, storms, mapbox DMs
+    **alert_samples.BUILDERS,
 }
 
 NOT_FOR_SLACK: dict[str, str] = {
@@ -473,6 +476,7 @@ NOT_FOR_SLACK: dict[str, str] = {
     "timeline.mentioned_users": "user ids to look up",
     "timeline.zone_or_utc": "a time zone",
     "update_incident.read_update_form": "parser",
+    **alert_samples.NOT_FOR_SLACK,
 }
 
 

@@ -1,0 +1,151 @@
+"""Which `[[signals]]` entry an alert belongs to, and what that decides: route, channel, people, plugins.
+
+Signals are tried in order and the first match wins; a signal naming a source with no `match` is that
+source's catch-all. A mapbox message carries its own route and users: a signal that sets `route`,
+`users` or `channel` overrides them, one that leaves them out keeps the message's own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from dispatchbot.alert_formats.model import InboundAlert, MapboxRoute, Severity
+from dispatchbot.alerting.model import Route
+from dispatchbot.config import Settings, SignalSettings
+
+_Test = Callable[[str | None], bool]
+_Match = Callable[[InboundAlert], bool]
+
+SLACK_CHANNEL = "slack"
+ONCALL_CHANNEL = "oncall"
+BUILT_IN_CHANNELS = (SLACK_CHANNEL, ONCALL_CHANNEL)
+
+_MAPBOX_ROUTES = {
+    MapboxRoute.SELF_SERVICE: Route.SELF_SERVICE,
+    MapboxRoute.BROADCAST: Route.BROADCAST,
+    MapboxRoute.HIGH_PRIORITY: Route.PAGE,
+    MapboxRoute.LOW_PRIORITY: Route.RECORD,
+    MapboxRoute.NAG: Route.NAG,
+}
+_DEFAULT_CHANNELS = {
+    Route.CHANNEL: (SLACK_CHANNEL,),
+    Route.BROADCAST: (SLACK_CHANNEL,),
+    Route.SELF_SERVICE: (SLACK_CHANNEL,),
+    Route.NAG: (SLACK_CHANNEL,),
+    Route.PAGE: (ONCALL_CHANNEL,),
+    Route.RECORD: (),
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Cabot's timing for one alert: the signal's own values over `[alerts]`."""
+
+    realert_seconds: float
+    notification_seconds: float
+    ack_expiry_seconds: float
+
+    def interval(self, severity: Severity) -> timedelta:
+        """Critical/error repeat on the short interval (C3), warning/info on the long one (C4)."""
+        return timedelta(seconds=self.realert_seconds if severity.urgent else self.notification_seconds)
+
+    @property
+    def ack_expiry(self) -> timedelta:
+        return timedelta(seconds=self.ack_expiry_seconds)
+
+
+@dataclass(frozen=True)
+class Routed:
+    signal: str
+    route: Route
+    channel: str
+    users: tuple[str, ...]
+    oncall_service: str
+    alert_channels: tuple[str, ...]
+    declare_auto: bool
+    policy: Policy
+
+
+class SignalRouter:
+    """Built once from the settings; `route` is pure and cheap (it runs for every inbound alert)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._signals = [(signal, _matcher(signal.match)) for signal in settings.signals]
+
+    def route(self, source: str, alert: InboundAlert) -> Routed:
+        for signal, matches in self._signals:
+            if (not signal.source or signal.source == source) and matches(alert):
+                return self._routed(signal, alert)
+        return self._routed(None, alert)
+
+    def policy(self, signal_name: str) -> Policy:
+        """The timing for alerts of `signal_name` (the defaults when it is gone from the config)."""
+        signal = next((entry for entry in self._settings.signals if entry.name == signal_name), None)
+        return self._policy(signal)
+
+    def _routed(self, signal: SignalSettings | None, alert: InboundAlert) -> Routed:
+        message = alert.mapbox
+        route = Route(signal.route) if signal and signal.route else None
+        if route is None:
+            route = _MAPBOX_ROUTES[message.route] if message else Route.CHANNEL
+        users = tuple(signal.users) if signal and signal.users else ()
+        if not users and message:
+            users = tuple(user.slack for user in message.users if user.slack)
+        channel = (signal.channel if signal else "") or self._settings.alerts.default_channel
+        if route is Route.CHANNEL and not channel:
+            route = Route.RECORD  # nowhere to post: kept, listed by `dispatchbot alerts list`
+        channels = _DEFAULT_CHANNELS[route]
+        if signal and signal.alert_channels:
+            channels = tuple(signal.alert_channels)
+        return Routed(
+            signal=signal.name if signal else "",
+            route=route,
+            channel=channel,
+            users=users,
+            oncall_service=signal.oncall_service if signal else "",
+            alert_channels=channels,
+            declare_auto=bool(signal and signal.declare == "auto"),
+            policy=self._policy(signal),
+        )
+
+    def _policy(self, signal: SignalSettings | None) -> Policy:
+        defaults = self._settings.alerts
+        return Policy(
+            realert_seconds=(signal and signal.realert_interval_seconds) or defaults.realert_interval_seconds,
+            notification_seconds=(signal and signal.notification_interval_seconds)
+            or defaults.notification_interval_seconds,
+            ack_expiry_seconds=(signal and signal.ack_expiry_seconds) or defaults.ack_expiry_seconds,
+        )
+
+
+def _matcher(match: dict[str, str]) -> _Match:
+    tests = [(key, _value_test(wanted)) for key, wanted in match.items()]
+
+    def matches(alert: InboundAlert) -> bool:
+        return all(test(_field(alert, key)) for key, test in tests)
+
+    return matches
+
+
+def _value_test(wanted: str) -> _Test:
+    if wanted.startswith("~"):
+        pattern = re.compile(wanted[1:])
+        return lambda value: value is not None and pattern.search(value) is not None
+    return lambda value: value == wanted
+
+
+def _field(alert: InboundAlert, key: str) -> str | None:
+    """A label, else one of the alert's own fields (title, severity, status, ...)."""
+    if key in alert.labels:
+        return alert.labels[key]
+    if key in ("title", "description", "dedup_key", "source_url", "runbook_url"):
+        return str(getattr(alert, key))
+    if key in ("severity", "status"):
+        return str(getattr(alert, key).value)
+    if key == "type" and alert.mapbox is not None:
+        return alert.mapbox.route.value
+    return None

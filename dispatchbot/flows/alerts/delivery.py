@@ -1,0 +1,266 @@
+"""Delivering alert notices: the worker that turns what the intake and people wrote into Slack messages,
+DMs, pages and plugin calls, and keeps each alert's message showing its current state.
+
+It runs on the scheduler's leader (so one process posts, in order), woken at once when this process
+writes notices and every `delivery_poll_seconds` for those another replica took in. A notice is done
+only once every channel it is for has taken it; one that keeps failing is retried with back-off and
+finally given up loudly (an ERROR line and its audit trail), never dropped silently.
+
+Storms: Slack takes about one message a second per channel. When more new alerts wait for one channel
+than `storm_threshold`, they are posted as one grouped message, edited as more arrive, instead of a
+queue of hundreds of posts; every alert is still stored, counted and listed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from dispatchbot.alerting.model import Alert, NoticeKind, Route
+from dispatchbot.alerting.routing import ONCALL_CHANNEL, SLACK_CHANNEL
+from dispatchbot.blocks.alerts import alert_message as blocks
+from dispatchbot.blocks.common import Message
+from dispatchbot.deps import Deps
+from dispatchbot.errors import ProviderError
+from dispatchbot.flows.alerts import declare, oncall_channel, slack_channel
+from dispatchbot.flows.alerts.people import duty_officers, slack_ids, users_of
+from dispatchbot.logs import get_logger
+from dispatchbot.providers.alert_channels import AlertChannel, UpdatingAlertChannel
+from dispatchbot.services.alerts import Notice
+
+log = get_logger(__name__)
+
+BATCH = 500
+MAX_ATTEMPTS = 12
+"""With back-off doubling from half a second, a notice is tried for about half an hour before giving up."""
+STORM_QUIET_SECONDS = 60.0
+"""A channel's storm message takes new alerts until the channel has been quiet this long."""
+EDIT_INTERVAL_SECONDS = 1.0
+"""An alert's message is edited at most this often (Slack rate-limits edits too); changes in between
+are shown by the next edit."""
+CONCURRENCY = 4
+
+
+@dataclass
+class _Storm:
+    ts: str
+    alerts: list[Alert] = field(default_factory=list)
+    updated: float = 0.0
+
+
+class AlertDelivery:
+    def __init__(
+        self, deps: Deps, plugins: Mapping[str, AlertChannel], is_leader: Callable[[], bool]
+    ) -> None:
+        self._deps = deps
+        self._plugins = plugins
+        self._is_leader = is_leader
+        self._task: asyncio.Task[None] | None = None
+        self._storms: dict[str, _Storm] = {}
+        self._edited: dict[int, float] = {}
+        self._retry_at: dict[int, float] = {}
+        """When a failed notice may be tried again (monotonic): half a second, doubling, at most 5 min."""
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run_forever(), name="alert-delivery")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run_forever(self) -> None:
+        poll = self._deps.settings.alerts.delivery_poll_seconds
+        while True:
+            await self._deps.alerts.wait_for_work(poll)
+            if not self._is_leader():
+                continue
+            try:
+                while await self.deliver_pending():
+                    pass
+                await self.render_changed()
+            except Exception:
+                log.exception("alerts.delivery_failed")
+
+    async def deliver_pending(self) -> int:
+        """One pass over the waiting notices; how many were finished."""
+        deps = self._deps
+        now = time.monotonic()
+        notices = [
+            n for n in await deps.alerts.pending_notices(BATCH) if self._retry_at.get(n.id, 0.0) <= now
+        ]
+        if not notices:
+            return 0
+        alerts = {alert.id: alert for alert in await deps.alerts.many({n.alert_id for n in notices})}
+        notices = [n for n in notices if n.alert_id in alerts]
+        done = await self._storm(notices, alerts)
+        by_alert: dict[int, list[Notice]] = {}
+        for notice in notices:
+            if notice.id not in done:
+                by_alert.setdefault(notice.alert_id, []).append(notice)
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def one_alert(alert_notices: list[Notice]) -> None:
+            async with limit:
+                for notice in alert_notices:
+                    if not await self._deliver(notice):
+                        return  # later notices of this alert wait for this one (order matters)
+                    done.add(notice.id)
+
+        await asyncio.gather(*(one_alert(items) for items in by_alert.values()))
+        if done:
+            await deps.alerts.notices_done(sorted(done))
+        return len(done)
+
+    async def render_changed(self) -> None:
+        """Edit each alert's message whose state moved on since it was last shown (count, status)."""
+        now = time.monotonic()
+        for alert in await self._deps.alerts.unrendered(100):
+            if alert.details.get("storm") or now - self._edited.get(alert.id, 0.0) < EDIT_INTERVAL_SECONDS:
+                continue
+            channel = await self._deps.slack.channel_id_for(alert.channel) if alert.channel else None
+            if channel and alert.message_ts:
+                text, message_blocks = await self._current_message(alert)
+                message_blocks = [
+                    {**message_blocks[0], "block_id": slack_channel.alert_marker(alert.id)},
+                    *message_blocks[1:],
+                ]
+                try:
+                    await self._deps.slack.update_message(channel, alert.message_ts, text, message_blocks)
+                except ProviderError as exc:
+                    log.warning("alerts.edit_failed", alert_id=alert.id, error=exc.detail)
+            self._edited[alert.id] = now
+            await self._deps.alerts.rendered(alert.id, alert.version)
+
+    async def _current_message(self, alert: Alert) -> Message:
+        users, duty = await users_of(self._deps, alert), await duty_officers(self._deps, alert)
+        incident_channel = None
+        if alert.incident_id is not None:
+            incident = await self._deps.incidents.get(alert.incident_id)
+            incident_channel = incident.channel_id
+        return blocks.alert_message(
+            alert, notified=slack_ids([*users, *duty]), incident_channel=incident_channel
+        )
+
+    async def _deliver(self, notice: Notice) -> bool:
+        """Deliver one notice to every channel it is for; False when it must be tried again later."""
+        deps = self._deps
+        alert = await deps.alerts.get(notice.alert_id)
+        await deps.alerts.notice_attempted(notice.id)
+        try:
+            if notice.kind is NoticeKind.DECLARE:
+                await declare.auto_declare(deps, alert)
+            elif notice.kind is NoticeKind.ESCALATE:
+                await oncall_channel.page(deps, alert, escalation=True)
+            else:
+                await self._to_channels(notice, alert)
+        except Exception as exc:
+            error = exc.detail if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
+            await deps.alerts.notice_failed(notice.id, error)
+            deps.metrics.alert_notices.labels(notice.kind.value, "retry").inc()
+            if notice.attempts + 1 >= MAX_ATTEMPTS:
+                log.error("alerts.notice_given_up", alert_id=alert.id, kind=notice.kind.value, error=error)
+                await deps.alerts.record(
+                    alert.id, action="delivery_failed", detail=f"{notice.kind.value}: {error}"
+                )
+                return True
+            log.warning("alerts.notice_failed", alert_id=alert.id, kind=notice.kind.value, error=error)
+            self._retry_at[notice.id] = time.monotonic() + min(300.0, 0.5 * 2**notice.attempts)
+            return False
+        self._retry_at.pop(notice.id, None)
+        deps.metrics.alert_notices.labels(notice.kind.value, "ok").inc()
+        return True
+
+    async def _to_channels(self, notice: Notice, alert: Alert) -> None:
+        deps = self._deps
+        users, duty = await users_of(deps, alert), await duty_officers(deps, alert)
+        failed: list[str] = []
+        for name in alert.alert_channels:
+            try:
+                await self._to_channel(name, notice, alert, users, duty)
+            except Exception:
+                if name == SLACK_CHANNEL:
+                    raise  # our own message must not be lost: the notice is retried
+                log.exception("alerts.plugin_failed", plugin=name, alert_id=alert.id)
+                failed.append(name)
+        if notice.kind is NoticeKind.RECOVERED and alert.incident_id is not None:
+            await declare.tell_incident_recovered(deps, alert, notice)
+        if failed:
+            await deps.alerts.record(alert.id, action="plugin_failed", detail=", ".join(failed))
+
+    async def _to_channel(
+        self, name: str, notice: Notice, alert: Alert, users: Sequence[object], duty: Sequence[object]
+    ) -> None:
+        deps = self._deps
+        if name == SLACK_CHANNEL:
+            await slack_channel.deliver(deps, notice, alert, users, duty)  # type: ignore[arg-type]
+        elif name == ONCALL_CHANNEL:
+            if notice.kind is NoticeKind.ALERT and not notice.detail.get("realert"):
+                await oncall_channel.page(deps, alert)
+            elif notice.kind is NoticeKind.RECOVERED:
+                await oncall_channel.resolve(deps, alert)
+        else:
+            plugin = self._plugins[name]
+            if notice.kind in (NoticeKind.ALERT, NoticeKind.RECOVERED):
+                await plugin.send_alert(alert, users, duty)  # type: ignore[arg-type]
+            elif notice.kind is NoticeKind.UPDATE and isinstance(plugin, UpdatingAlertChannel):
+                await plugin.send_alert_update(alert, users, duty)  # type: ignore[arg-type]
+
+    async def _storm(self, notices: list[Notice], alerts: Mapping[int, Alert]) -> set[int]:
+        """Group new alerts waiting for one channel into its storm message; the notices it took."""
+        now = time.monotonic()
+        waiting: dict[str, list[Notice]] = {}
+        for notice in notices:
+            alert = alerts[notice.alert_id]
+            if (
+                notice.kind is NoticeKind.ALERT
+                and alert.route is Route.CHANNEL
+                and alert.message_ts is None
+                and SLACK_CHANNEL in alert.alert_channels
+            ):
+                waiting.setdefault(alert.channel, []).append(notice)
+        taken: set[int] = set()
+        for channel_name, channel_notices in waiting.items():
+            storm = self._storms.get(channel_name)
+            live = storm is not None and now - storm.updated < STORM_QUIET_SECONDS
+            if not live and len(channel_notices) <= self._deps.settings.alerts.storm_threshold:
+                continue
+            channel = await self._deps.slack.channel_id_for(channel_name)
+            if channel is None:
+                continue
+            grouped = [alerts[n.alert_id] for n in channel_notices]
+            try:
+                storm = await self._post_storm(channel, channel_notices[0], storm if live else None, grouped)
+            except ProviderError as exc:
+                log.warning("alerts.storm_post_failed", error=exc.detail)
+                continue
+            storm.updated = now
+            self._storms[channel_name] = storm
+            await self._deps.alerts.record_message([a.id for a in grouped], storm.ts, storm=True)
+            taken.update(n.id for n in channel_notices)
+            # the other notices of these alerts (a recovery in the same burst) follow in the storm thread
+        return taken
+
+    async def _post_storm(
+        self, channel: str, first: Notice, storm: _Storm | None, grouped: list[Alert]
+    ) -> _Storm:
+        slack = self._deps.slack
+        if storm is None:
+            text, message_blocks = blocks.storm_message(grouped, len(grouped))
+            marker = f"alert-storm-{first.id}"
+            ts = await slack.find_message(channel, marker) if first.attempted else None
+            if ts is None:
+                await self._deps.alerts.notice_attempted(first.id)
+                ts = await slack.post_message(
+                    channel, text, [{**message_blocks[0], "block_id": marker}, *message_blocks[1:]]
+                )
+            return _Storm(ts, grouped)
+        storm.alerts.extend(grouped)
+        text, message_blocks = blocks.storm_message(storm.alerts[:50], len(storm.alerts))
+        await slack.update_message(channel, storm.ts, text, message_blocks)
+        return storm

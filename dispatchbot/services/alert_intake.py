@@ -1,0 +1,352 @@
+"""Taking alerts in: each inbound alert is applied to its alert's state and stored, with the notices it
+owes, before the sender gets its 202.
+
+Monitoring sends in bursts (an Alertmanager group, a storm of 50 senders), and on SQLite a commit is the
+expensive part. So requests are group-committed: concurrent requests queue their alerts and one writer
+applies whatever is queued in a single transaction, then answers them all. Each request still gets its
+answer only after its alerts are durable, so a crash after a 202 loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dispatchbot.alert_formats.model import InboundAlert, InboundStatus, ParsedPayload, Severity
+from dispatchbot.alerting.model import Action, AlertState, NoticeKind, Route
+from dispatchbot.alerting.routing import Policy, Routed, SignalRouter
+from dispatchbot.clock import Clock
+from dispatchbot.logs import get_logger
+from dispatchbot.storage.alerts import AlertRepository, AlertValues, mapbox_to_stored, open_key
+
+log = get_logger(__name__)
+
+MAX_BATCH_ALERTS = 2000
+"""Alerts applied per transaction at most: big enough to absorb a storm, small enough to keep a
+transaction (and so the 202s waiting on it) short."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    dedup_key: str
+    action: Action
+
+
+@dataclass
+class _Request:
+    source: str
+    parsed: ParsedPayload
+    answer: asyncio.Future[list[Outcome]]
+
+
+@dataclass
+class _Batch:
+    """What one transaction writes: alerts new and changed, their audit events and their notices. Events
+    and notices point at an alert's values (a new alert gets its id only when inserted)."""
+
+    new: list[AlertValues] = field(default_factory=list)
+    changed: dict[int, AlertValues] = field(default_factory=dict)
+    events: list[tuple[AlertValues, dict[str, Any]]] = field(default_factory=list)
+    notices: list[tuple[AlertValues, NoticeKind]] = field(default_factory=list)
+
+
+class AlertIntake:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        router: SignalRouter,
+        retry_window_seconds: float,
+        on_stored: Callable[[], None],
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._router = router
+        self._retry_window = timedelta(seconds=retry_window_seconds)
+        self._on_stored = on_stored
+        self._queue: list[_Request] = []
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write_forever(), name="alert-intake")
+
+    async def stop(self) -> None:
+        """Answer whatever is queued, then stop (requests arriving after this are refused by the web)."""
+        if self._writer is None:
+            return
+        while self._queue:
+            await self._write_queued()
+        self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
+        self._writer = None
+
+    async def take(self, source: str, parsed: ParsedPayload) -> list[Outcome]:
+        """Store `parsed`'s alerts from `source`; what each did, once they are durable."""
+        answer: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Request(source, parsed, answer))
+        self._wake.set()
+        return await answer
+
+    async def _write_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                await self._write_queued()
+
+    async def _write_queued(self) -> None:
+        requests: list[_Request] = []
+        size = 0
+        while self._queue and (not requests or size + len(self._queue[0].parsed.alerts) <= MAX_BATCH_ALERTS):
+            request = self._queue.pop(0)
+            requests.append(request)
+            size += len(request.parsed.alerts)
+        try:
+            outcomes = await self._apply_with_retry(requests)
+        except Exception as exc:
+            log.exception("alerts.store_failed", requests=len(requests))
+            for request in requests:
+                if not request.answer.done():
+                    request.answer.set_exception(exc)
+            return
+        for request, outcome in zip(requests, outcomes, strict=True):
+            if not request.answer.done():
+                request.answer.set_result(outcome)
+        self._on_stored()
+
+    async def _apply_with_retry(self, requests: list[_Request]) -> list[list[Outcome]]:
+        """One transaction; once more if another replica opened one of these alerts at the same moment."""
+        try:
+            return await self._apply(requests)
+        except IntegrityError:
+            return await self._apply(requests)
+
+    async def _apply(self, requests: list[_Request]) -> list[list[Outcome]]:
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            repository = AlertRepository(session)
+            current = await repository.open_alerts(
+                open_key(request.source, alert.dedup_key)
+                for request in requests
+                for alert in request.parsed.alerts
+            )
+            suppress = await self._retrigger_titles(repository, requests)
+            batch = _Batch()
+            outcomes = [
+                [
+                    self._receive(batch, current, suppress, request.source, request.parsed, alert, now)
+                    for alert in request.parsed.alerts
+                ]
+                for request in requests
+            ]
+            for alert_id, values in zip(await repository.insert(batch.new), batch.new, strict=True):
+                values["id"] = alert_id
+            await repository.update(list(batch.changed.values()))
+            await repository.add_events(
+                [{"alert_id": values["id"], **event} for values, event in batch.events]
+            )
+            await repository.add_notices(
+                [
+                    {
+                        "alert_id": values["id"],
+                        "kind": kind.value,
+                        "detail": {},
+                        "created_at": now,
+                        "attempted": False,
+                        "attempts": 0,
+                    }
+                    for values, kind in batch.notices
+                ]
+            )
+        return outcomes
+
+    async def _retrigger_titles(
+        self, repository: AlertRepository, requests: list[_Request]
+    ) -> set[tuple[str, str]]:
+        """(source, title) pairs a new mapbox alert must not repeat (M8): an open alert has the title
+        (`retrigger` true), or any alert ever had it (`retrigger` false). Nag ignores it."""
+        suppress: set[tuple[str, str]] = set()
+        for open_only in (True, False):
+            wanted: dict[str, set[str]] = {}
+            for request in requests:
+                for alert in request.parsed.alerts:
+                    message = alert.mapbox
+                    if message and message.retrigger is open_only and message.route.value != "nag":
+                        wanted.setdefault(request.source, set()).add(alert.title)
+            for source, titles in wanted.items():
+                seen = await repository.titles_seen(source, titles, open_only=open_only)
+                suppress.update((source, title) for title in seen)
+        return suppress
+
+    def _receive(
+        self,
+        batch: _Batch,
+        current: dict[str, AlertValues],
+        suppress: set[tuple[str, str]],
+        source: str,
+        parsed: ParsedPayload,
+        inbound: InboundAlert,
+        now: datetime,
+    ) -> Outcome:
+        key = open_key(source, inbound.dedup_key)
+        event_hash = _hash(inbound)
+        alert = current.get(key)
+        if alert is None:
+            if inbound.status is not InboundStatus.FIRING:
+                return Outcome(inbound.dedup_key, Action.DEDUPLICATED)  # nothing open to resolve or ack
+            if (source, inbound.title) in suppress:
+                return Outcome(inbound.dedup_key, Action.SUPPRESSED)
+            alert = self._open(batch, source, parsed, inbound, event_hash, now)
+            current[key] = alert
+            return Outcome(inbound.dedup_key, Action.CREATED)
+        if alert["last_event_hash"] == event_hash and now - alert["last_seen_at"] <= self._retry_window:
+            return Outcome(inbound.dedup_key, Action.DEDUPLICATED)  # the sender's retry: changes nothing
+        policy = self._router.policy(alert["signal"])
+        if inbound.status is InboundStatus.RESOLVED:
+            _recover(batch, alert, now)
+            current.pop(key)
+            action = Action.RESOLVED
+        elif inbound.status is InboundStatus.ACKNOWLEDGED:
+            if alert["ack_expires_at"] is not None and alert["ack_expires_at"] > now:
+                return Outcome(inbound.dedup_key, Action.DEDUPLICATED)  # one acknowledgement at a time (C8)
+            acknowledge(alert, f"source:{source}", now, policy)
+            batch.notices.append((alert, NoticeKind.ACKNOWLEDGED))
+            action = Action.ACKNOWLEDGED
+        else:
+            _repeat(batch, alert, inbound, now, policy)
+            action = Action.UPDATED
+        alert["last_event_hash"] = event_hash
+        alert["last_seen_at"] = now
+        alert["version"] += 1
+        _changed(batch, alert)
+        batch.events.append((alert, _event(now, f"source:{source}", action.value, inbound)))
+        return Outcome(inbound.dedup_key, action)
+
+    def _open(
+        self,
+        batch: _Batch,
+        source: str,
+        parsed: ParsedPayload,
+        inbound: InboundAlert,
+        event_hash: str,
+        now: datetime,
+    ) -> AlertValues:
+        routed = self._router.route(source, inbound)
+        watched = routed.route is Route.CHANNEL
+        alert: AlertValues = {
+            "source": source,
+            "dedup_key": inbound.dedup_key,
+            "open_key": open_key(source, inbound.dedup_key),
+            "format": parsed.format.value,
+            "signal": routed.signal,
+            "route": routed.route.value,
+            "state": AlertState.FIRING.value,
+            "severity": inbound.severity.value,
+            "title": inbound.title,
+            "description": inbound.description,
+            "labels": dict(inbound.labels),
+            "source_url": inbound.source_url,
+            "runbook_url": inbound.runbook_url,
+            "count": 1,
+            "first_seen_at": now,
+            "last_seen_at": now,
+            "resolved_at": None,
+            "channel": routed.channel if routed.route is not Route.RECORD else "",
+            "users": list(routed.users),
+            "oncall_service": routed.oncall_service,
+            "alert_channels": list(routed.alert_channels),
+            "message_ts": None,
+            "ack_by": None,
+            "ack_at": None,
+            "ack_expires_at": None,
+            "last_alerted_at": now,
+            "next_realert_at": now + routed.policy.interval(inbound.severity) if watched else None,
+            "incident_id": None,
+            "page_id": None,
+            "mapbox": mapbox_to_stored(inbound.mapbox),
+            "details": {},
+            "last_event_hash": event_hash,
+            "version": 1,
+            "rendered_version": 1,
+        }
+        batch.new.append(alert)
+        batch.events.append((alert, _event(now, f"source:{source}", Action.CREATED.value, inbound)))
+        if routed.alert_channels:
+            batch.notices.append((alert, NoticeKind.ALERT))
+        if _declares(routed, inbound.severity):
+            batch.notices.append((alert, NoticeKind.DECLARE))
+        return alert
+
+
+def acknowledge(alert: AlertValues, by: str, now: datetime, policy: Policy) -> None:
+    alert["ack_by"], alert["ack_at"], alert["ack_expires_at"] = by, now, now + policy.ack_expiry
+
+
+def _repeat(batch: _Batch, alert: AlertValues, inbound: InboundAlert, now: datetime, policy: Policy) -> None:
+    """A repeat of a firing alert bumps its count; a worse severity re-alerts at once (C5), quietly
+    while acknowledged (C7); a better one waits for the next re-alert. Nag DMs every time (M7)."""
+    alert["count"] += 1
+    alert["description"] = inbound.description or alert["description"]
+    alert["labels"] = dict(inbound.labels) or alert["labels"]
+    alert["source_url"] = inbound.source_url or alert["source_url"]
+    severity, previous = inbound.severity, Severity(alert["severity"])
+    alert["severity"] = severity.value
+    if alert["route"] == Route.NAG.value:
+        batch.notices.append((alert, NoticeKind.ALERT))
+    elif severity.is_worse_than(previous) and alert["route"] == Route.CHANNEL.value:
+        acknowledged = alert["ack_expires_at"] is not None and alert["ack_expires_at"] > now
+        batch.notices.append((alert, NoticeKind.UPDATE if acknowledged else NoticeKind.ALERT))
+        alert["last_alerted_at"] = now
+        alert["next_realert_at"] = now + policy.interval(severity)
+
+
+def _recover(batch: _Batch, alert: AlertValues, now: datetime) -> None:
+    """Recovery ends the alert: one notice, unthrottled (C6); its key is free for a new alert."""
+    alert.update(
+        state=AlertState.RESOLVED.value,
+        resolved_at=now,
+        open_key=None,
+        next_realert_at=None,
+        ack_by=None,
+        ack_at=None,
+        ack_expires_at=None,
+    )
+    batch.notices.append((alert, NoticeKind.RECOVERED))
+
+
+def _changed(batch: _Batch, alert: AlertValues) -> None:
+    if "id" in alert:  # a new alert of this batch is inserted with its latest values anyway
+        batch.changed[alert["id"]] = alert
+
+
+def _declares(routed: Routed, severity: Severity) -> bool:
+    return routed.declare_auto and severity is Severity.CRITICAL and routed.route is Route.CHANNEL
+
+
+def _event(now: datetime, actor: str, action: str, inbound: InboundAlert) -> dict[str, Any]:
+    return {
+        "at": now,
+        "actor": actor,
+        "action": action,
+        "detail": f"{inbound.status.value}, {inbound.severity.value}",
+        "payload": dict(inbound.raw),
+    }
+
+
+def _hash(inbound: InboundAlert) -> str:
+    """Identifies a sender's retry: the same alert, said the same way."""
+    canonical = json.dumps(
+        [inbound.status.value, inbound.raw], sort_keys=True, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,142 @@
+"""Alerts for the blocks tests, built directly and ordinary unless asked, and the hostile sample call of
+every alerts builder that tests/blocks/test_escaping.py runs with the other builders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from dispatchbot.alert_formats.model import MapboxMessage, MapboxRoute, Severity
+from dispatchbot.alerting.model import Acknowledgement, Alert, AlertState, AuditEntry, Route
+from dispatchbot.blocks.alerts import alert_message, prompts
+from tests.blocks.samples import ALICE, CHANNEL, NOW
+
+SOURCE_URL = "https://prom.example/graph?g0.expr=up&g0.tab=1"
+RUNBOOK_URL = "https://wiki.example/runbooks/disk-full"
+
+
+def alert(**changes: Any) -> Alert:
+    """Alert 7: DiskFull on db1 from prometheus, critical, firing, seen once, nobody acting on it yet."""
+    found = Alert(
+        id=7,
+        source="prometheus",
+        dedup_key="1a30ba71cca2921f",
+        format="alertmanager",
+        signal="Disk full",
+        route=Route.CHANNEL,
+        state=AlertState.FIRING,
+        severity=Severity.CRITICAL,
+        title="Disk 95% on db1",
+        description="The data volume of db1 is almost full.",
+        labels={"alertname": "DiskFull", "instance": "db1"},
+        source_url=SOURCE_URL,
+        runbook_url=RUNBOOK_URL,
+        count=1,
+        first_seen_at=NOW,
+        last_seen_at=NOW,
+        channel=CHANNEL,
+        users=(ALICE,),
+        oncall_service="Database",
+        alert_channels=("slack",),
+    )
+    return replace(found, **changes)
+
+
+def acknowledged(by: str = ALICE, **changes: Any) -> Alert:
+    """Acknowledged at NOW for 20 minutes (until 09:50 UTC)."""
+    return alert(acknowledgement=Acknowledgement(by, NOW, NOW + timedelta(minutes=20)), **changes)
+
+
+def mapbox_alert(**changes: Any) -> Alert:
+    """A self-service message to Alice: "2FA was disabled", asking "Did you do this?"."""
+    message = MapboxMessage(
+        route=MapboxRoute.SELF_SERVICE,
+        request_id="a1b2c3",
+        message="2FA was disabled on your account.",
+        prompt="Did you do this?",
+        yes_label="Yes, me",
+        no_label="No",
+        yes_response="Thanks",
+        no_response="Security paged",
+    )
+    mapbox = replace(message, **changes)
+    return alert(
+        route=Route.SELF_SERVICE, severity=Severity.WARNING, title="2FA disabled: alice", mapbox=mapbox
+    )
+
+
+def entry(**changes: Any) -> AuditEntry:
+    return replace(AuditEntry(NOW, ALICE, "acknowledged", "until 09:50"), **changes)
+
+
+# ------------------------------------------------------------------ for tests/blocks/test_escaping.py
+
+
+def hostile_alert(h: str, **changes: Any) -> Alert:
+    """Every outside text hostile: title, description, labels (many), URLs, source, mapbox words."""
+    labels = {f"{h}{n}": h for n in range(60)}
+    mapbox = MapboxMessage(MapboxRoute.SELF_SERVICE, h, (), h, h, h[:75], h[:75], h, h)
+    return alert(
+        title=h,
+        description=h,
+        labels=labels,
+        source=h,
+        source_url=SOURCE_URL + h,
+        runbook_url=RUNBOOK_URL + h,
+        mapbox=mapbox,
+        **changes,
+    )
+
+
+def every_state(h: str) -> list[Alert]:
+    """Each state, acknowledged or not, with an incident or not, the severities taking turns."""
+    ack = Acknowledgement(h, NOW, NOW)
+    states = [(state, a, i) for state in AlertState for a in (None, ack) for i in (None, 3)]
+    severities = list(Severity) * 3
+    return [
+        hostile_alert(h, state=state, acknowledgement=a, incident_id=i, severity=severities[n])
+        for n, (state, a, i) in enumerate(states)
+    ]
+
+
+BUILDERS: dict[str, Callable[[str], Any]] = {
+    "alert_message.alert_message": lambda h: [
+        alert_message.alert_message(a, notified=[ALICE, h] * 50, incident_channel=c)
+        for a in every_state(h)
+        for c in (None, CHANNEL, h)
+    ],
+    "alert_message.source_link": lambda h: alert_message.source_link(hostile_alert(h)),
+    "alert_message.realert_reply": lambda h: [
+        alert_message.realert_reply(hostile_alert(h), [ALICE, h] * 40, worse=w) for w in (False, True)
+    ],
+    "alert_message.quiet_update_reply": lambda h: alert_message.quiet_update_reply(
+        hostile_alert(h, acknowledgement=Acknowledgement(h, NOW, NOW))
+    ),
+    "alert_message.recovery_reply": lambda h: alert_message.recovery_reply(hostile_alert(h)),
+    "alert_message.acknowledged_reply": lambda h: alert_message.acknowledged_reply(
+        hostile_alert(h, acknowledgement=Acknowledgement(h, NOW, NOW)), h
+    ),
+    "alert_message.ack_cancelled_reply": lambda h: alert_message.ack_cancelled_reply(hostile_alert(h), h),
+    "alert_message.declared_reply": lambda h: alert_message.declared_reply(hostile_alert(h), h),
+    "alert_message.audit_trail": lambda h: alert_message.audit_trail(
+        [AuditEntry(NOW, actor, h, h) for actor in (ALICE, h, "source:" + h)] * 30
+    ),
+    "alert_message.storm_message": lambda h: [
+        alert_message.storm_message(every_state(h), total) for total in (1, 10_000)
+    ],
+    "prompts.broadcast_dm": lambda h: prompts.broadcast_dm(hostile_alert(h)),
+    "prompts.self_service_message": lambda h: prompts.self_service_message(hostile_alert(h)),
+    "prompts.nag_dm": lambda h: prompts.nag_dm(hostile_alert(h)),
+    "prompts.self_service_prompt": lambda h: prompts.self_service_prompt(hostile_alert(h)),
+    "prompts.prompt_answered": lambda h: prompts.prompt_answered(hostile_alert(h), h),
+    "prompts.fallback_note": lambda h: prompts.fallback_note(hostile_alert(h), h, h),
+}
+
+NOT_FOR_SLACK: dict[str, str] = {
+    "alert_message.seen_times": "a count in words",
+    "prompts.answer_text": "plain words for prompt_answered, which escapes them",
+    "declare_from_alert.incident_severity_name": "a severity name from our table",
+    "declare_from_alert.incident_description": "plain text for a form input (see its tests)",
+}
