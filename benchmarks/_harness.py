@@ -34,6 +34,12 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process and its threads so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def compile_bytecode() -> None:
     """Compile the package's bytecode, as `pip install .` does, so the bot starts as users' does.
 
@@ -44,9 +50,9 @@ def compile_bytecode() -> None:
     compileall.compile_dir(Path(dispatchbot.__file__).parent, quiet=1)
 
 
-async def spawn_bot(
-    slack: FakeSlack, directory: Path, port: int, **extra_environment: str
-) -> asyncio.subprocess.Process:
+def bot_environment(slack: FakeSlack, directory: Path, **extra_environment: str) -> dict[str, str]:
+    """The bot's environment: this one's minus any DISPATCHBOT_ settings and proxies, the fake Slack,
+    and `bench.db` in `directory`."""
     environment = {
         name: value
         for name, value in os.environ.items()
@@ -57,8 +63,16 @@ async def spawn_bot(
         DISPATCHBOT_SLACK__APP_TOKEN=slack.app_token,
         DISPATCHBOT_SLACK__API_URL=slack.api_url,
         DISPATCHBOT_DATABASE__URL=f"sqlite+aiosqlite:///{directory}/bench.db",
-        DISPATCHBOT_HTTP__HOST="127.0.0.1",
-        DISPATCHBOT_HTTP__PORT=str(port),
+    )
+    environment.update(extra_environment)
+    return environment
+
+
+async def spawn_bot(
+    slack: FakeSlack, directory: Path, port: int, **extra_environment: str
+) -> asyncio.subprocess.Process:
+    environment = bot_environment(
+        slack, directory, DISPATCHBOT_HTTP__HOST="127.0.0.1", DISPATCHBOT_HTTP__PORT=str(port)
     )
     environment.update(extra_environment)
     compile_bytecode()

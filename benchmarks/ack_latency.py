@@ -32,7 +32,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _harness import LOG_FILE, PROXY_VARIABLES, free_port, percentile, spawn_bot, stop_bot
+from _harness import LOG_FILE, PROXY_VARIABLES, cpu_seconds, free_port, percentile, spawn_bot, stop_bot
 
 from dispatchbot.clock import SystemClock
 from dispatchbot.domain import IncidentDraft, Role, Visibility
@@ -206,12 +206,6 @@ async def alternate(
     for index in range(rounds):
         for each in both if index % 2 == 0 else both[::-1]:
             await run(each)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process and its threads so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def seed(database_url: str, reporter: str) -> None:

@@ -178,6 +178,7 @@ class Bot:
             undo.push_async_callback(assembled.scheduler.stop)
             await assembled.scheduler.start()
             assembled.delivery.start()
+            deps.alerts.work_written()  # notices a crashed process left are delivered now, not at the poll
             undo.pop_all()  # started: from here on `stop` owns all of it
         self.running = Running(
             deps,

@@ -18,7 +18,7 @@ import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -27,8 +27,10 @@ from dispatchbot.errors import StartupError
 from dispatchbot.logs import configure_logging, get_logger
 
 if TYPE_CHECKING:
+    from dispatchbot.alerting.model import Alert, AuditEntry
     from dispatchbot.app import Extension
     from dispatchbot.config import Settings
+    from dispatchbot.services.alerts import AlertService
     from dispatchbot.storage.engine import Database
 
 EXIT_OK = 0
@@ -145,7 +147,26 @@ def _parser() -> argparse.ArgumentParser:
     run_job = scheduler.add_parser("run", help="run one tick of a job now")
     run_job.add_argument("job")
     run_job.set_defaults(handler=_scheduler_run)
+    alerts = commands.add_parser("alerts", help="stored alerts").add_subparsers(metavar="ACTION")
+    listing = alerts.add_parser("list", help="the newest alerts: state, severity, count, last seen")
+    listing.add_argument("--firing", action="store_true", help="only the alerts still firing")
+    listing.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N (default 50)")
+    listing.set_defaults(handler=_alerts_list)
+    show = alerts.add_parser("show", help="every alert of SOURCE and KEY, with its audit trail")
+    show.add_argument("source", metavar="SOURCE", help="the source's name, as in POST /alerts/SOURCE")
+    show.add_argument("key", metavar="KEY", help="the de-duplication key, as answered in the 202")
+    show.set_defaults(handler=_alerts_show)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return number
 
 
 def _run(settings: Settings, _args: argparse.Namespace) -> int:
@@ -250,17 +271,9 @@ def _scheduler_list(settings: Settings, _args: argparse.Namespace) -> int:
     from dispatchbot.domain import JobState
     from dispatchbot.scheduler.jobs import job_specs
     from dispatchbot.services.scheduler_jobs import JobStateService
-    from dispatchbot.storage import migrate
 
     async def states(database: Database) -> tuple[dict[str, JobState], str]:
-        revision = await migrate.current_revision(database)
-        if revision is None:
-            raise CommandError("database not migrated — run `dispatchbot db upgrade`")
-        if revision != migrate.HEAD_REVISION:
-            print(
-                "dispatchbot: warning: the database schema is behind — run `dispatchbot db upgrade`",
-                file=sys.stderr,
-            )
+        await _check_schema(database)
         return await JobStateService(database.sessions, SystemClock()).all(), database.dialect
 
     found, dialect = _on_database(settings, states)
@@ -285,6 +298,49 @@ def _scheduler_list(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _alerts_list(settings: Settings, args: argparse.Namespace) -> int:
+    from dispatchbot.cli_alerts import alert_table
+
+    async def newest(database: Database) -> list[Alert]:
+        await _check_schema(database, current=True)
+        return await _alert_service(settings, database).listing(firing_only=args.firing, limit=args.limit)
+
+    alerts = _on_database(settings, newest)
+    if not alerts:
+        print("No firing alerts." if args.firing else "No alerts.")
+    else:
+        print(alert_table(alerts, datetime.now(UTC)))
+    return EXIT_OK
+
+
+def _alerts_show(settings: Settings, args: argparse.Namespace) -> int:
+    from dispatchbot.cli_alerts import alert_details, plain
+
+    async def with_trails(database: Database) -> list[tuple[Alert, list[AuditEntry]]]:
+        await _check_schema(database, current=True)
+        service = _alert_service(settings, database)
+        return [
+            (alert, await service.audit_trail(alert.id))
+            for alert in await service.find(args.source, args.key)
+        ]
+
+    found = _on_database(settings, with_trails)
+    if not found:
+        raise CommandError(f"no alert from {plain(args.source)} with key {plain(args.key)}")
+    now = datetime.now(UTC)
+    print("\n\n".join(alert_details(alert, trail, now) for alert, trail in found))
+    return EXIT_OK
+
+
+def _alert_service(settings: Settings, database: Database) -> AlertService:
+    """The alert service for reading: the router only times acknowledgements, which reading never does."""
+    from dispatchbot.alerting.routing import SignalRouter
+    from dispatchbot.clock import SystemClock
+    from dispatchbot.services.alerts import AlertService
+
+    return AlertService(database.sessions, SystemClock(), SignalRouter(settings))
+
+
 def _scheduler_run(settings: Settings, args: argparse.Namespace) -> int:
     with _collector_paused():
         from dispatchbot.app import Bot
@@ -299,6 +355,26 @@ def _scheduler_run(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(f"ran {args.job}")
     return 0
+
+
+async def _check_schema(database: Database, *, current: bool = False) -> None:
+    """Refuse a database that was never migrated. A schema behind this release's is a warning, or
+    (`current`: the command reads tables or columns a pending migration makes) a refusal."""
+    from dispatchbot.storage import migrate
+
+    revision = await migrate.current_revision(database)
+    if revision is None:
+        raise CommandError("database not migrated — run `dispatchbot db upgrade`")
+    if revision == migrate.HEAD_REVISION:
+        return
+    behind = migrate.is_known(revision)
+    if behind and current:
+        raise CommandError(
+            f"the database schema is at {revision}, behind this release's {migrate.HEAD_REVISION} — "
+            "run `dispatchbot db upgrade`"
+        )
+    state = "behind — run `dispatchbot db upgrade`" if behind else "newer than this release's"
+    print(f"dispatchbot: warning: the database schema is {state}", file=sys.stderr)
 
 
 def _on_database(settings: Settings, use: Callable[[Database], Awaitable[T]], *, create: bool = False) -> T:
@@ -385,7 +461,9 @@ def _to_toml(data: dict[str, Any]) -> str:
         for table in tables:
             lines.append(f"[[{section}]]" if isinstance(values, list) else f"[{section}]")
             lines.extend(  # TOML has no null: an unset optional key is left out, as in the file
-                f"{_toml_key(key)} = {_toml_value(value)}" for key, value in table.items() if value is not None
+                f"{_toml_key(key)} = {_toml_value(value)}"
+                for key, value in table.items()
+                if value is not None
             )
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

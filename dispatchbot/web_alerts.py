@@ -79,17 +79,17 @@ def alerts_endpoint(
             )
         name = request.match_info["source"]
         source = sources.get(name)
-        if source is None:
-            return answer(401, UNAUTHORIZED)
         body = await _read_bounded(request, limits.max_body_bytes)
-        if body is None:
+        if body is None:  # before the source check too: a 413 must not tell which sources exist
             return answer(
                 413, {"status": "too_large", "error": f"the body is over {limits.max_body_bytes} bytes"}
             )
+        if source is None:
+            return answer(401, UNAUTHORIZED)
         try:
             document = json.loads(body)
-        except ValueError as exc:
-            if _presented_token(request) is None:
+        except (ValueError, RecursionError) as exc:  # nested deeper than Python's stack: not JSON to us
+            if not _authorized(request, None, digests[name]):
                 return answer(401, UNAUTHORIZED)
             return answer(400, FormatError(source.format, None, f"the body is not JSON ({exc})").to_json())
         if not _authorized(request, document, digests[name]):

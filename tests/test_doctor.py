@@ -16,10 +16,12 @@ from sqlalchemy import text
 
 from dispatchbot.config import (
     DEFAULT_INCIDENT_TYPES,
+    AlertSettings,
     IncidentTypeSettings,
     NotificationSettings,
     ServiceSettings,
     Settings,
+    SignalSettings,
     SlackMode,
 )
 from dispatchbot.doctor import CheckResult, Status, diagnose
@@ -274,6 +276,23 @@ async def test_channels_that_do_not_exist_or_are_archived_fail(
     assert "/invite @dispatchbot" in gone.fix
     assert only(results, f"channel {private.id}").status is Status.FAIL
     assert len(problems(results)) == 3
+
+
+async def test_alert_channels_are_checked_by_name(healthy: Settings, slack: FakeSlack) -> None:
+    slack.add_channel("alerts-db", members=[slack.bot_user_id])
+    settings = healthy.model_copy(
+        update={
+            "alerts": AlertSettings(default_channel="#alerts-db", fallback_channel="#nope"),
+            "signals": [SignalSettings(name="Disk full", channel="alerts-db")],
+        }
+    )
+
+    results = by_check(await diagnose(settings))
+
+    assert results["channel #alerts-db (alerts.default_channel)"].status is Status.OK
+    assert results["channel alerts-db (signals[0] (Disk full))"].status is Status.OK
+    missing = results["channel #nope (alerts.fallback_channel)"]
+    assert (missing.status, missing.detail) == (Status.FAIL, "no channel has this name that the bot can see")
 
 
 async def test_a_channel_named_twice_is_checked_once(healthy: Settings, incidents: Channel) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dispatchbot.alert_formats import alertmanager, generic, grafana, mapbox, pagerduty
+from dispatchbot.alert_formats.fields import NESTING_LIMIT, too_deep
 from dispatchbot.alert_formats.model import (
     AlertFormat,
     FormatError,
@@ -69,6 +70,8 @@ def parse(
             raise FormatError(format, None, f"unknown format; expected {_NAMES} or {AUTO}") from None
     if not isinstance(body, dict):
         raise FormatError(chosen, None, "the payload must be a JSON object")
+    if too_deep(body):
+        raise FormatError(chosen, None, f"the payload nests deeper than {NESTING_LIMIT} levels")
     return _PARSERS[chosen](body, SeverityScale.build(severity_map, default_severity))
 
 

@@ -27,6 +27,10 @@ LABEL_VALUE_LIMIT = 1024
 DEDUP_KEY_LIMIT = 255
 URL_LIMIT = 3000
 """Slack's limit for a button's URL; a longer URL cannot be clipped into a working one, so it is dropped."""
+NESTING_LIMIT = 100
+"""Arrays and objects deeper than this are refused: hashing and storing a payload walk it recursively,
+and JSON a few levels short of Python's recursion limit would fail there, not here (and take the other
+requests of its group commit down with it)."""
 
 
 def clip(text: str, limit: int) -> str:
@@ -47,6 +51,20 @@ def bounded_key(key: str) -> str:
 def _storable(text: str) -> str:
     """JSON may carry lone surrogates (`"\\ud800"`) that no database can store: make them `?`."""
     return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
+
+
+def too_deep(value: object) -> bool:
+    """Whether decoded JSON nests arrays and objects more than `NESTING_LIMIT` deep (walked level by
+    level, so the check itself cannot overflow the stack)."""
+    level, depth = [value], 0
+    while containers := [item for item in level if isinstance(item, dict | list)]:
+        depth += 1
+        if depth > NESTING_LIMIT:
+            return True
+        level = [
+            child for item in containers for child in (item.values() if isinstance(item, dict) else item)
+        ]
+    return False
 
 
 def label_value(value: object) -> str | None:

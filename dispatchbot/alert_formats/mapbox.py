@@ -19,12 +19,14 @@ from typing import Any
 
 from dispatchbot.alert_formats.fields import (
     DESCRIPTION_LIMIT,
+    NESTING_LIMIT,
     TITLE_LIMIT,
     Fields,
     Notes,
     bounded_key,
     clip,
     digest,
+    too_deep,
 )
 from dispatchbot.alert_formats.model import (
     AlertFormat,
@@ -105,6 +107,8 @@ def _unwrapped(body: Fields) -> Fields:
         message = json.loads(body.required("Message"))
     except (ValueError, RecursionError):
         raise body.error("Message", "must be a JSON string") from None
+    if too_deep(message):
+        raise body.error("Message", f"nests deeper than {NESTING_LIMIT} levels")
     return Fields.of(body.format, message, "Message")
 
 

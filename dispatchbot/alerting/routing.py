@@ -94,7 +94,10 @@ class SignalRouter:
             route = _MAPBOX_ROUTES[message.route] if message else Route.CHANNEL
         users = tuple(signal.users) if signal and signal.users else ()
         if not users and message:
-            users = tuple(user.slack for user in message.users if user.slack)
+            # Someone given by GitHub name only is kept, to be reported as not found in Slack (M9).
+            users = tuple(
+                user.slack or f"github:{user.github}" for user in message.users if user.slack or user.github
+            )
         channel = (signal.channel if signal else "") or self._settings.alerts.default_channel
         if route is Route.CHANNEL and not channel:
             route = Route.RECORD  # nowhere to post: kept, listed by `dispatchbot alerts list`

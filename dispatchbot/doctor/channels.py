@@ -11,14 +11,21 @@ from slack_sdk.errors import SlackApiError
 from dispatchbot.config import Settings
 from dispatchbot.doctor.results import CheckResult, failed, guarded, passed, skipped
 from dispatchbot.doctor.slack import NEEDS_TOKEN, Posting
+from dispatchbot.providers.slack import CHANNEL_ID
 
 
 def channel_targets(settings: Settings) -> dict[str, list[str]]:
-    """Every channel the bot must be able to post to, with where each is configured. Alert channels join
-    here (one more loop) when alert sources land."""
+    """Every channel the bot must be able to post to, with where each is configured."""
     targets: dict[str, list[str]] = {}
     for index, notification in enumerate(settings.notifications):
         targets.setdefault(notification.channel, []).append(f"notifications[{index}]")
+    for key in ("default_channel", "fallback_channel"):
+        channel = getattr(settings.alerts, key)
+        if channel:
+            targets.setdefault(channel, []).append(f"alerts.{key}")
+    for index, signal in enumerate(settings.signals):
+        if signal.channel:
+            targets.setdefault(signal.channel, []).append(f"signals[{index}] ({signal.name})")
     return targets
 
 
@@ -47,7 +54,14 @@ async def _channel(posting: Posting, channel: str, labels: list[str]) -> CheckRe
     where = ", ".join(labels)
     invite = f"invite the bot to it (/invite @{posting.bot_name})"
     try:
-        response = await posting.client.conversations_info(channel=channel)
+        channel_id = await _channel_id(posting, channel)
+        if channel_id is None:
+            return failed(
+                check,
+                "no channel has this name that the bot can see",
+                f"check the name in {where}; for a private channel, {invite}",
+            )
+        response = await posting.client.conversations_info(channel=channel_id)
     except SlackApiError as exc:
         error = str(exc.response.get("error", "error"))
         if error == "channel_not_found":
@@ -73,3 +87,20 @@ async def _channel(posting: Posting, channel: str, labels: list[str]) -> CheckRe
         f"{name}: the bot is not a member and lacks chat:write.public",
         f"{invite}, or grant chat:write.public",
     )
+
+
+async def _channel_id(posting: Posting, channel: str) -> str | None:
+    """Alert settings may name a channel ("#alerts-db") where notifications take an id."""
+    if not channel.startswith("#") and CHANNEL_ID.fullmatch(channel):
+        return channel
+    name, cursor = channel.removeprefix("#"), None
+    while True:
+        response = await posting.client.conversations_list(
+            types="public_channel,private_channel", limit=1000, cursor=cursor
+        )
+        found = next((c for c in response.get("channels") or [] if c.get("name") == name), None)
+        if found is not None:
+            return str(found["id"])
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None

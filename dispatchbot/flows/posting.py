@@ -59,11 +59,12 @@ async def post_once(
     *,
     marker: str | None = None,
     skip_archived: bool = False,
+    thread_ts: str | None = None,
 ) -> str | None:
     """The ts of this run's `name` message, posted now or found from before; None when skipped.
 
     With `skip_archived`, a channel that takes no posts (an archived incident channel) is skipped
-    rather than failing the run.
+    rather than failing the run. With `thread_ts`, it is a reply in that thread.
     """
     if name in ctx.state.posted_ts:
         return ctx.state.posted_ts[name] or None
@@ -72,11 +73,16 @@ async def post_once(
     blocks = [{**blocks[0], "block_id": marker}, *blocks[1:]]
     ts = None
     if name in ctx.state.post_attempted:
-        ts = await ctx.deps.slack.find_message(channel, marker)
+        slack = ctx.deps.slack
+        ts = (
+            await slack.find_reply(channel, thread_ts, marker)
+            if thread_ts
+            else await slack.find_message(channel, marker)
+        )
     if ts is None:
         await ctx.record(post_attempted=ctx.state.post_attempted | {name})
         try:
-            ts = await ctx.deps.slack.post_message(channel, text, blocks)
+            ts = await ctx.deps.slack.post_message(channel, text, blocks, thread_ts=thread_ts)
         except ProviderError as exc:
             if not (skip_archived and exc.detail in ARCHIVED):
                 raise

@@ -356,7 +356,7 @@ class SlackGateway:
         """A channel id from an id or a name ("#alerts-db" or "alerts-db"), as config gives them; None
         when no channel has the name. Names are cached: a storm of alerts looks each up once."""
         name = channel.removeprefix("#")
-        if channel.startswith("#") or not _CHANNEL_ID.fullmatch(channel):
+        if channel.startswith("#") or not CHANNEL_ID.fullmatch(channel):
             if name not in self._channel_ids:
                 found = await self._find_channel(name)
                 if found is None:
@@ -413,7 +413,8 @@ class SlackGateway:
             raise ProviderError("slack", str(exc.response.get("error", "unknown_error"))) from exc
 
 
-_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{6,}")
+CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+"""What a channel id looks like; anything else in the config is a channel name (names are lowercase)."""
 
 
 def _with_ts(messages: list[dict[str, Any]], ts: str) -> dict[str, Any] | None:

@@ -21,12 +21,24 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dispatchbot.alert_formats.model import InboundAlert, InboundStatus, ParsedPayload, Severity
+from dispatchbot.alert_formats.model import (
+    InboundAlert,
+    InboundStatus,
+    MapboxRoute,
+    ParsedPayload,
+    Severity,
+)
 from dispatchbot.alerting.model import Action, AlertState, NoticeKind, Route
 from dispatchbot.alerting.routing import Policy, Routed, SignalRouter
 from dispatchbot.clock import Clock
 from dispatchbot.logs import get_logger
-from dispatchbot.storage.alerts import AlertRepository, AlertValues, mapbox_to_stored, open_key
+from dispatchbot.storage.alerts import (
+    VERSION_BUMP,
+    AlertRepository,
+    AlertValues,
+    mapbox_to_stored,
+    open_key,
+)
 
 log = get_logger(__name__)
 
@@ -141,6 +153,7 @@ class AlertIntake:
                 for request in requests
                 for alert in request.parsed.alerts
             )
+            read = {values["id"]: dict(values) for values in current.values()}
             suppress = await self._retrigger_titles(repository, requests)
             batch = _Batch()
             outcomes = [
@@ -152,7 +165,7 @@ class AlertIntake:
             ]
             for alert_id, values in zip(await repository.insert(batch.new), batch.new, strict=True):
                 values["id"] = alert_id
-            await repository.update(list(batch.changed.values()))
+            await repository.update([_written(values, read[key]) for key, values in batch.changed.items()])
             await repository.add_events(
                 [{"alert_id": values["id"], **event} for values, event in batch.events]
             )
@@ -175,14 +188,14 @@ class AlertIntake:
         self, repository: AlertRepository, requests: list[_Request]
     ) -> set[tuple[str, str]]:
         """(source, title) pairs a new mapbox alert must not repeat (M8): an open alert has the title
-        (`retrigger` true), or any alert ever had it (`retrigger` false). Nag ignores it."""
+        (`retrigger` true), or any alert ever had it (`retrigger` false)."""
         suppress: set[tuple[str, str]] = set()
         for open_only in (True, False):
             wanted: dict[str, set[str]] = {}
             for request in requests:
                 for alert in request.parsed.alerts:
                     message = alert.mapbox
-                    if message and message.retrigger is open_only and message.route.value != "nag":
+                    if message and message.retrigger is open_only and _retriggers(alert):
                         wanted.setdefault(request.source, set()).add(alert.title)
             for source, titles in wanted.items():
                 seen = await repository.titles_seen(source, titles, open_only=open_only)
@@ -205,10 +218,13 @@ class AlertIntake:
         if alert is None:
             if inbound.status is not InboundStatus.FIRING:
                 return Outcome(inbound.dedup_key, Action.DEDUPLICATED)  # nothing open to resolve or ack
-            if (source, inbound.title) in suppress:
+            retriggers = _retriggers(inbound)
+            if retriggers and (source, inbound.title) in suppress:
                 return Outcome(inbound.dedup_key, Action.SUPPRESSED)
             alert = self._open(batch, source, parsed, inbound, event_hash, now)
             current[key] = alert
+            if retriggers:
+                suppress.add((source, inbound.title))  # open now: a repeat in this same batch is one too
             return Outcome(inbound.dedup_key, Action.CREATED)
         if alert["last_event_hash"] == event_hash and now - alert["last_seen_at"] <= self._retry_window:
             return Outcome(inbound.dedup_key, Action.DEDUPLICATED)  # the sender's retry: changes nothing
@@ -328,6 +344,22 @@ def _recover(batch: _Batch, alert: AlertValues, now: datetime) -> None:
 def _changed(batch: _Batch, alert: AlertValues) -> None:
     if "id" in alert:  # a new alert of this batch is inserted with its latest values anyway
         batch.changed[alert["id"]] = alert
+
+
+def _written(alert: AlertValues, read: AlertValues) -> AlertValues:
+    """Only the columns this batch changed: what delivery recorded since they were read (the message's
+    ts, a page id) must not be overwritten with the values read before it."""
+    changed = {name: value for name, value in alert.items() if read.get(name) != value}
+    if "version" in changed:
+        changed[VERSION_BUMP] = changed.pop("version") - read["version"]
+    return {"id": alert["id"], **changed}
+
+
+def _retriggers(inbound: InboundAlert) -> bool:
+    """Whether `retrigger` (M8) applies: to the mapbox messages that open a record. A nag repeats on
+    purpose; a high-priority message only pages, and its page de-duplicates on its title (M7)."""
+    message = inbound.mapbox
+    return message is not None and message.route not in (MapboxRoute.NAG, MapboxRoute.HIGH_PRIORITY)
 
 
 def _declares(routed: Routed, severity: Severity) -> bool:

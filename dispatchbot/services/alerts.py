@@ -22,7 +22,7 @@ from dispatchbot.alerting.routing import SignalRouter
 from dispatchbot.clock import Clock
 from dispatchbot.errors import Forbidden, NotFound, UserFacingError
 from dispatchbot.mrkdwn import Mrkdwn, md, mention
-from dispatchbot.storage.alerts import AlertRepository
+from dispatchbot.storage.alerts import VERSION_BUMP, AlertRepository
 
 BOT_ACTOR = "dispatchbot"
 REALERT_BATCH = 20_000
@@ -153,18 +153,22 @@ class AlertService:
         async with self._sessions.begin() as session:
             repository = AlertRepository(session)
             due = await repository.due_for_realert(now, REALERT_BATCH)
-            changes, notices = [], []
+            changes, notices, expired = [], [], []
             for alert in due:
                 quiet = alert["ack_expires_at"] is not None and alert["ack_expires_at"] > now
                 interval = self._router.policy(alert["signal"]).interval(Severity(alert["severity"]))
                 change = {"id": alert["id"], "last_alerted_at": now, "next_realert_at": now + interval}
                 if not quiet:
                     change.update(ack_by=None, ack_at=None, ack_expires_at=None)
+                if not quiet and alert["ack_by"] is not None:
+                    change[VERSION_BUMP] = 1  # its message drops "Acknowledged by"
+                    expired.append(_event_values(alert["id"], now, BOT_ACTOR, "acknowledgement_expired"))
                 changes.append(change)
                 kind = NoticeKind.UPDATE if quiet else NoticeKind.ALERT
                 notices.append(_notice_values(alert["id"], kind, now, {"realert": True}))
             await repository.update(changes)
             await repository.add_notices(notices)
+            await repository.add_events(expired)
         if due:
             self.work_written()
         return len(due)
@@ -238,18 +242,7 @@ class AlertService:
         action: str,
         detail: str = "",
     ) -> None:
-        await repository.add_events(
-            [
-                {
-                    "alert_id": alert_id,
-                    "at": now,
-                    "actor": actor,
-                    "action": action,
-                    "detail": detail,
-                    "payload": None,
-                }
-            ]
-        )
+        await repository.add_events([_event_values(alert_id, now, actor, action, detail)])
 
 
 def actor(who: str) -> Mrkdwn:
@@ -268,6 +261,17 @@ async def _notice(
     repository: AlertRepository, alert_id: int, kind: NoticeKind, now: datetime, detail: dict[str, Any]
 ) -> None:
     await repository.add_notices([_notice_values(alert_id, kind, now, detail)])
+
+
+def _event_values(alert_id: int, now: datetime, actor: str, action: str, detail: str = "") -> dict[str, Any]:
+    return {
+        "alert_id": alert_id,
+        "at": now,
+        "actor": actor,
+        "action": action,
+        "detail": detail,
+        "payload": None,
+    }
 
 
 def _notice_values(alert_id: int, kind: NoticeKind, now: datetime, detail: dict[str, Any]) -> dict[str, Any]:

@@ -458,6 +458,7 @@ NOT_FOR_SLACK: dict[str, str] = {
     "participants.role_labels": "labels of our roles",
     "report_incident.read_report_form": "parser",
     "report_incident.read_title": "parser",
+    "report_incident.read_alert_id": "parser",
     "reports.read_report_form": "parser",
     "reports.read_report_value": "parser",
     "reports.read_snooze_value": "parser",

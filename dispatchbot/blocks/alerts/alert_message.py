@@ -71,7 +71,7 @@ def alert_message(alert: Alert, *, notified: Sequence[str], incident_channel: st
         pairs.append(("Incident", Mrkdwn("Being declared…")))
     blocks.append(fields(pairs))
     if alert.labels:
-        blocks.append(context(_label_line(alert)))
+        blocks.append(context(label_line(alert)))
     if alert.state is AlertState.FIRING:
         blocks.append(_buttons(alert))
     return _notification_text(alert), blocks
@@ -142,7 +142,7 @@ def _people(user_ids: Sequence[str], separator: Mrkdwn = COMMA) -> Mrkdwn:
     ) or Mrkdwn("nobody")
 
 
-def _label_line(alert: Alert) -> Mrkdwn:
+def label_line(alert: Alert) -> Mrkdwn:
     """`key=value` for the first labels that fit, then "+N more": a source may send thousands."""
     return _bounded(
         (

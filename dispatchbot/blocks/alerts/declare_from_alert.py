@@ -1,7 +1,9 @@
-"""The report form's prefill when someone declares an incident from an alert (issue 10, item 7).
+"""Declaring an incident from an alert (issue 10, item 7): the report form's prefill, and what the
+incident channel is told about the alert (its details, its timeline line, its recovery).
 
 The description goes into a plain-text input, which Slack does not parse: nothing is escaped (an
-escaped `&` would show as `&amp;`), only bounded to what the form accepts.
+escaped `&` would show as `&amp;`), only bounded to what the form accepts. The messages are mrkdwn:
+everything from the alert is escaped there, as in the alert's own message.
 """
 
 from __future__ import annotations
@@ -10,9 +12,18 @@ from itertools import islice
 
 from dispatchbot.alert_formats.model import Severity
 from dispatchbot.alerting.model import Alert
-from dispatchbot.blocks.alerts.alert_message import URL_LIMIT, seen_times
-from dispatchbot.blocks.common import clip
+from dispatchbot.blocks.alerts import alert_message
+from dispatchbot.blocks.alerts.alert_message import (
+    TITLE_LIMIT,
+    URL_LIMIT,
+    label_line,
+    seen_times,
+    source_link,
+)
+from dispatchbot.blocks.common import Message, clip, context, fields, section
 from dispatchbot.blocks.incidents.report_incident import DESCRIPTION_LIMIT
+from dispatchbot.blocks.incidents.timeline import when
+from dispatchbot.mrkdwn import Mrkdwn, escape, link, md
 
 SEVERITY_NAMES = {
     Severity.CRITICAL: "Critical",
@@ -56,3 +67,38 @@ def incident_description(alert: Alert, permalink: str | None) -> str:
     if not description:
         return tail
     return f"{clip(description, DESCRIPTION_LIMIT - len(tail) - 2)}\n\n{tail}"
+
+
+def alert_details(alert: Alert, alert_link: str | None) -> Message:
+    """Posted in the incident channel declared from the alert: what fired, how bad, where from, and a
+    link back to the alert's message, whose thread goes on with its re-alerts and recovery."""
+    title = md("Declared from alert *{title}*", title=clip(alert.title, TITLE_LIMIT))
+    blocks = [section(md(":rotating_light: {title}", title=title))]
+    if alert.description.strip():
+        blocks.append(section(escape(clip(alert.description, alert_message.DESCRIPTION_LIMIT))))
+    pairs = [
+        ("Severity", escape(alert.severity.value.capitalize())),
+        ("Source", source_link(alert)),
+        ("Seen", escape(seen_times(alert.count).capitalize())),
+    ]
+    if alert_link and len(alert_link) <= URL_LIMIT:
+        pairs.append(("Alert", link(alert_link, "The alert's message")))
+    blocks.append(fields(pairs))
+    if alert.labels:
+        blocks.append(context(label_line(alert)))
+    return title, blocks
+
+
+def declared_event(alert: Alert) -> Mrkdwn:
+    """The incident timeline's line for its start."""
+    return md("Declared from alert {title}", title=clip(alert.title, TITLE_LIMIT))
+
+
+def recovered_line(alert: Alert) -> Message:
+    """The alert's recovery, told in the incident channel."""
+    line = md(
+        ":white_check_mark: Alert *{title}* recovered at {at}",
+        title=clip(alert.title, TITLE_LIMIT),
+        at=when(alert.resolved_at or alert.last_seen_at),
+    )
+    return line, [section(line)]

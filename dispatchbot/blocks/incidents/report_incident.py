@@ -25,7 +25,20 @@ DESCRIPTION_LIMIT = 2900  # leaves room in a 3,000-character section for the lab
 TYPE_DEFAULT = "type-default"
 
 
-def report_modal(catalog: Catalog, *, description: str = "") -> dict[str, Any]:
+ALERT_METADATA = "alert:"
+
+
+def report_modal(
+    catalog: Catalog,
+    *,
+    title: str = "",
+    description: str = "",
+    severity: str | None = None,
+    priority: str | None = None,
+    alert_id: int | None = None,
+) -> dict[str, Any]:
+    """The form, prefilled as given (a severity or priority the catalog lacks is its default); with
+    `alert_id`, the incident is declared from that alert (kept in the view's private metadata)."""
     blocks = [
         context(
             Mrkdwn(
@@ -34,7 +47,11 @@ def report_modal(catalog: Catalog, *, description: str = "") -> dict[str, Any]:
             )
         ),
         text_input(
-            BlockId.TITLE, "Title", max_length=TITLE_LIMIT, placeholder="A short title, e.g. Checkout errors"
+            BlockId.TITLE,
+            "Title",
+            initial=title,
+            max_length=TITLE_LIMIT,
+            placeholder="A short title, e.g. Checkout errors",
         ),
         text_input(
             BlockId.DESCRIPTION,
@@ -48,8 +65,8 @@ def report_modal(catalog: Catalog, *, description: str = "") -> dict[str, Any]:
         *catalog_inputs(
             catalog,
             incident_type=catalog.default_incident_type.name,
-            severity=catalog.default_severity.name,
-            priority=catalog.default_priority.name,
+            severity=(catalog.severity(severity or "") or catalog.default_severity).name,
+            priority=(catalog.priority(priority or "") or catalog.default_priority).name,
         ),
         select_input(
             BlockId.VISIBILITY,
@@ -62,7 +79,21 @@ def report_modal(catalog: Catalog, *, description: str = "") -> dict[str, Any]:
             initial=TYPE_DEFAULT,
         ),
     ]
-    return modal(CallbackId.REPORT_INCIDENT, "Report Incident", blocks, submit="Report")
+    metadata = f"{ALERT_METADATA}{alert_id}" if alert_id is not None else ""
+    return modal(
+        CallbackId.REPORT_INCIDENT, "Report Incident", blocks, submit="Report", private_metadata=metadata
+    )
+
+
+def read_alert_id(view: dict[str, Any]) -> int | None:
+    """The alert a submitted report form declares an incident from, if it was opened from one."""
+    metadata = str(view.get("private_metadata") or "")
+    if not metadata.startswith(ALERT_METADATA):
+        return None
+    try:
+        return int(metadata.removeprefix(ALERT_METADATA))
+    except ValueError:
+        return None
 
 
 def read_report_form(values: dict[str, Any], catalog: Catalog) -> IncidentDraft:

@@ -42,12 +42,18 @@ EDIT_INTERVAL_SECONDS = 1.0
 """An alert's message is edited at most this often (Slack rate-limits edits too); changes in between
 are shown by the next edit."""
 CONCURRENCY = 4
+STORM_SHOWN = 50
+"""Alerts a storm message keeps to name (it shows fewer); the rest are counted."""
 
 
 @dataclass
 class _Storm:
+    """A channel's grouped message: the alerts it names (a few) and how many it counts."""
+
     ts: str
-    alerts: list[Alert] = field(default_factory=list)
+    marker: str
+    shown: list[Alert] = field(default_factory=list)
+    total: int = 0
     updated: float = 0.0
 
 
@@ -91,9 +97,9 @@ class AlertDelivery:
         """One pass over the waiting notices; how many were finished."""
         deps = self._deps
         now = time.monotonic()
-        notices = [
-            n for n in await deps.alerts.pending_notices(BATCH) if self._retry_at.get(n.id, 0.0) <= now
-        ]
+        pending = await deps.alerts.pending_notices(BATCH)
+        waiting = {n.alert_id for n in pending if self._retry_at.get(n.id, 0.0) > now}
+        notices = [n for n in pending if n.alert_id not in waiting]  # an alert's notices go in order
         if not notices:
             return 0
         alerts = {alert.id: alert for alert in await deps.alerts.many({n.alert_id for n in notices})}
@@ -121,7 +127,10 @@ class AlertDelivery:
         """Edit each alert's message whose state moved on since it was last shown (count, status)."""
         now = time.monotonic()
         for alert in await self._deps.alerts.unrendered(100):
-            if alert.details.get("storm") or now - self._edited.get(alert.id, 0.0) < EDIT_INTERVAL_SECONDS:
+            if now - self._edited.get(alert.id, 0.0) < EDIT_INTERVAL_SECONDS:
+                continue
+            if alert.details.get("storm"):  # shown in its storm's message, which counts, not details
+                await self._deps.alerts.rendered(alert.id, alert.version)
                 continue
             channel = await self._deps.slack.channel_id_for(alert.channel) if alert.channel else None
             if channel and alert.message_ts:
@@ -168,6 +177,11 @@ class AlertDelivery:
                 await deps.alerts.record(
                     alert.id, action="delivery_failed", detail=f"{notice.kind.value}: {error}"
                 )
+                where = (
+                    alert.oncall_service or "on-call" if notice.kind is NoticeKind.ESCALATE else alert.channel
+                )
+                reason = f"gave up on the {notice.kind.value} after {MAX_ATTEMPTS} attempts ({error})"
+                await slack_channel.fallback(deps, alert, where or "Slack", reason)
                 return True
             log.warning("alerts.notice_failed", alert_id=alert.id, kind=notice.kind.value, error=error)
             self._retry_at[notice.id] = time.monotonic() + min(300.0, 0.5 * 2**notice.attempts)
@@ -259,8 +273,13 @@ class AlertDelivery:
                 ts = await slack.post_message(
                     channel, text, [{**message_blocks[0], "block_id": marker}, *message_blocks[1:]]
                 )
-            return _Storm(ts, grouped)
-        storm.alerts.extend(grouped)
-        text, message_blocks = blocks.storm_message(storm.alerts[:50], len(storm.alerts))
-        await slack.update_message(channel, storm.ts, text, message_blocks)
+            return _Storm(ts, marker, grouped[:STORM_SHOWN], len(grouped))
+        storm.shown = [*storm.shown, *grouped][:STORM_SHOWN]
+        storm.total += len(grouped)
+        text, message_blocks = blocks.storm_message(storm.shown, storm.total)
+        marked = [
+            {**message_blocks[0], "block_id": storm.marker},
+            *message_blocks[1:],
+        ]  # findable after a crash
+        await slack.update_message(channel, storm.ts, text, marked)
         return storm

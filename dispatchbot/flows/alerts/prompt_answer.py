@@ -22,13 +22,11 @@ async def record(deps: Deps, alert_id: int, user: str, *, yes: bool) -> Alert:
     return await deps.alerts.answer_prompt(alert_id, user, yes=yes)
 
 
-async def show(deps: Deps, alert: Alert, *, yes: bool) -> None:
-    """After the ack: the prompt edited to show the answer, its buttons gone."""
-    channel, ts = alert.details.get("prompt_channel"), alert.details.get("prompt_ts")
-    if not channel or not ts:
-        return
+async def show(deps: Deps, alert: Alert, channel: str, ts: str, *, yes: bool) -> None:
+    """After the ack: the prompt that was clicked (`channel`, `ts`) edited to show the answer, its
+    buttons gone."""
     text, blocks = prompts.prompt_answered(alert, prompts.answer_text(alert, yes=yes))
     try:
-        await deps.slack.update_message(str(channel), str(ts), text, blocks)
+        await deps.slack.update_message(channel, ts, text, blocks)
     except ProviderError as exc:
         log.warning("alerts.prompt_edit_failed", alert_id=alert.id, error=exc.detail)

@@ -24,6 +24,8 @@ from dispatchbot.services.alerts import Notice
 log = get_logger(__name__)
 
 NAME = "slack"
+CANNOT_POST = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+"""Refusals that a retry will not change: said in the fallback channel instead of retried."""
 
 _Builder = Callable[[Alert], Message]
 
@@ -46,15 +48,26 @@ async def deliver(
 
 
 async def _in_channel(deps: Deps, notice: Notice, alert: Alert, mentions: list[str]) -> None:
-    channel = await _channel(deps, alert)
+    first = alert.message_ts is None and notice.kind is NoticeKind.ALERT
+    channel = await deps.slack.channel_id_for(alert.channel) if alert.channel else None
     if channel is None:
+        if first:  # said once, not at every re-alert
+            await fallback(
+                deps, alert, alert.channel or "no channel", "no such channel, or the bot cannot see it"
+            )
         return
     if alert.message_ts is None:
-        if notice.kind is not NoticeKind.ALERT:
+        if not first:
             return  # resolved or acknowledged before its first post went out: the post shows that state
-        ts = await _post_once(
-            deps, notice, channel, blocks.alert_message(alert, notified=mentions), alert_marker(alert.id)
-        )
+        try:
+            ts = await _post_once(
+                deps, notice, channel, blocks.alert_message(alert, notified=mentions), alert_marker(alert.id)
+            )
+        except ProviderError as exc:
+            if exc.detail not in CANNOT_POST:
+                raise  # Slack may take it later: the notice is retried
+            await fallback(deps, alert, alert.channel, f"the bot cannot post there ({exc.detail})")
+            return
         await deps.alerts.record_message([alert.id], ts)
         return
     reply: Message | None = None
@@ -62,8 +75,9 @@ async def _in_channel(deps: Deps, notice: Notice, alert: Alert, mentions: list[s
         reply = blocks.realert_reply(alert, mentions, worse=not notice.detail.get("realert"))
     elif notice.kind is NoticeKind.UPDATE:
         reply = blocks.quiet_update_reply(alert)
-    elif notice.kind is NoticeKind.RECOVERED:
-        reply = blocks.recovery_reply(alert)
+    elif notice.kind is NoticeKind.RECOVERED:  # the thread ends with who did what, when
+        text, recovered = blocks.recovery_reply(alert)
+        reply = text, [*recovered, *blocks.audit_trail(await deps.alerts.audit_trail(alert.id))[1]]
     elif notice.kind is NoticeKind.ACKNOWLEDGED:
         reply = blocks.acknowledged_reply(alert, str(notice.detail.get("by", "")))
     elif notice.kind is NoticeKind.ACK_CANCELLED:
@@ -105,42 +119,33 @@ async def _self_service(deps: Deps, notice: Notice, alert: Alert, users: Sequenc
     if user.slack_id is None:
         await fallback(deps, alert, user.given, "not a Slack user id or a known email")
         return
+    await deps.alerts.record(  # before the prompt goes out: a quick click must find who was asked
+        alert.id, action="prompted", detail=user.slack_id, details={**alert.details, "asked": user.slack_id}
+    )
     try:
         dm = await deps.slack.open_dm(user.slack_id)
         await _post_once(
             deps, notice, dm, prompts.self_service_message(alert), f"alert-notice-{notice.id}-message"
         )
-        ts = await _post_once(
+        await _post_once(
             deps, notice, dm, prompts.self_service_prompt(alert), f"alert-notice-{notice.id}-prompt"
         )
     except ProviderError as exc:
         await fallback(deps, alert, user.given, f"the message could not be sent ({exc.detail})")
-        return
-    await deps.alerts.record(
-        alert.id,
-        action="prompted",
-        detail=user.slack_id,
-        details={**alert.details, "asked": user.slack_id, "prompt_channel": dm, "prompt_ts": ts},
-    )
 
 
 async def fallback(deps: Deps, alert: Alert, who: str, reason: str) -> None:
     """M9: a note in the fallback channel (never the prompt), and in the audit trail."""
     await deps.alerts.record(alert.id, action="unreachable", detail=f"{who}: {reason}")
     target = deps.settings.alerts.fallback_channel or deps.settings.alerts.default_channel
-    channel = await deps.slack.channel_id_for(target) if target else None
-    if channel is None:
-        log.warning("alerts.no_fallback_channel", alert_id=alert.id)
-        return
-    await deps.slack.post_message(channel, *prompts.fallback_note(alert, who, reason))
-
-
-async def _channel(deps: Deps, alert: Alert) -> str | None:
-    channel = await deps.slack.channel_id_for(alert.channel) if alert.channel else None
-    if channel is None:
-        await deps.alerts.record(alert.id, action="unreachable", detail=f"no channel {alert.channel!r}")
-        log.warning("alerts.unknown_channel", alert_id=alert.id)
-    return channel
+    try:
+        channel = await deps.slack.channel_id_for(target) if target else None
+        if channel is None:
+            log.warning("alerts.no_fallback_channel", alert_id=alert.id)
+            return
+        await deps.slack.post_message(channel, *prompts.fallback_note(alert, who, reason))
+    except ProviderError as exc:  # the note is a courtesy: the audit trail and the log have it
+        log.warning("alerts.fallback_failed", alert_id=alert.id, error=exc.detail)
 
 
 async def _post_once(

@@ -18,6 +18,7 @@ from dispatchbot.channel_names import channel_name
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, IncidentDraft, Role
 from dispatchbot.errors import ProviderError
+from dispatchbot.flows.alerts import incident_link
 from dispatchbot.flows.incidents import incident_channel, incident_documents
 from dispatchbot.flows.incidents.create_incident_run import (
     CreateIncidentArgs,
@@ -128,6 +129,8 @@ async def announce(ctx: CreateIncidentContext) -> None:
         actions[f"notified:{channel}"] = partial(_notify, deps, incident, channel)
     if ctx.args.view_id:
         actions["confirmed"] = partial(_confirm, deps, incident, ctx.args.view_id)
+    if ctx.args.alert_id is not None:
+        actions["alert_linked"] = partial(incident_link.link, ctx, incident, ctx.args.alert_id)
     await _together(ctx, actions)
 
 
@@ -209,6 +212,8 @@ async def _welcome(deps: Deps, incident: Incident, user: str) -> None:
 
 
 async def _help_tips(deps: Deps, incident: Incident) -> None:
+    if incident.commander_id == deps.identity.user_id:
+        return  # declared by the bot itself (nobody known to report an alert's incident)
     text, blocks = incident_blocks.help_tips(incident, deps.settings.commands)
     await deps.slack.post_message(incident.commander_id, text, blocks)
 

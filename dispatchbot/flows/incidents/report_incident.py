@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dispatchbot.blocks.incidents.report_incident import report_modal
 from dispatchbot.deps import Deps
 from dispatchbot.domain import FlowRun, IncidentDraft
@@ -20,9 +22,13 @@ TRIGGER_EXPIRED_TEXT = Mrkdwn(
 
 
 async def open_form(deps: Deps, trigger_id: str, user_id: str, *, description: str = "") -> None:
+    await show_form(deps, trigger_id, user_id, report_modal(deps.catalog, description=description))
+
+
+async def show_form(deps: Deps, trigger_id: str, user_id: str, form: dict[str, Any]) -> None:
     """Open the modal; if Slack refuses (an expired trigger), tell the person instead of failing silently."""
     try:
-        await deps.slack.open_view(trigger_id, report_modal(deps.catalog, description=description))
+        await deps.slack.open_view(trigger_id, form)
     except ProviderError as exc:
         log.warning("report.form_not_opened", error=exc.detail)
         await deps.slack.post_message(user_id, TRIGGER_EXPIRED_TEXT)

@@ -39,7 +39,10 @@ def _answer_handler(deps: Deps, *, yes: bool) -> Callable[..., Awaitable[None]]:
     async def on_answer(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         alert = await prompt_answer.record(deps, alert_id(action), body["user"]["id"], yes=yes)
         await ack()
-        deps.background.spawn(prompt_answer.show(deps, alert, yes=yes), name="alert-prompt-answered")
+        prompt = (body.get("container") or {}).get("channel_id"), (body.get("message") or {}).get("ts")
+        if prompt[0] and prompt[1]:
+            answered = prompt_answer.show(deps, alert, str(prompt[0]), str(prompt[1]), yes=yes)
+            deps.background.spawn(answered, name="alert-prompt-answered")
 
     return on_answer
 

@@ -10,11 +10,12 @@ from typing import Any
 
 from dispatchbot.alert_formats.model import MapboxMessage, MapboxRoute, Severity
 from dispatchbot.alerting.model import Acknowledgement, Alert, AlertState, AuditEntry, Route
-from dispatchbot.blocks.alerts import alert_message, prompts
+from dispatchbot.blocks.alerts import alert_message, declare_from_alert, prompts
 from tests.blocks.samples import ALICE, CHANNEL, NOW
 
 SOURCE_URL = "https://prom.example/graph?g0.expr=up&g0.tab=1"
 RUNBOOK_URL = "https://wiki.example/runbooks/disk-full"
+PERMALINK = "https://slack.example/archives/C1/p1"
 
 
 def alert(**changes: Any) -> Alert:
@@ -120,12 +121,18 @@ BUILDERS: dict[str, Callable[[str], Any]] = {
     ),
     "alert_message.ack_cancelled_reply": lambda h: alert_message.ack_cancelled_reply(hostile_alert(h), h),
     "alert_message.declared_reply": lambda h: alert_message.declared_reply(hostile_alert(h), h),
+    "alert_message.label_line": lambda h: alert_message.label_line(hostile_alert(h)),
     "alert_message.audit_trail": lambda h: alert_message.audit_trail(
         [AuditEntry(NOW, actor, h, h) for actor in (ALICE, h, "source:" + h)] * 30
     ),
     "alert_message.storm_message": lambda h: [
         alert_message.storm_message(every_state(h), total) for total in (1, 10_000)
     ],
+    "declare_from_alert.alert_details": lambda h: [
+        declare_from_alert.alert_details(a, link) for a in every_state(h) for link in (None, h, PERMALINK + h)
+    ],
+    "declare_from_alert.declared_event": lambda h: declare_from_alert.declared_event(hostile_alert(h)),
+    "declare_from_alert.recovered_line": lambda h: declare_from_alert.recovered_line(hostile_alert(h)),
     "prompts.broadcast_dm": lambda h: prompts.broadcast_dm(hostile_alert(h)),
     "prompts.self_service_message": lambda h: prompts.self_service_message(hostile_alert(h)),
     "prompts.nag_dm": lambda h: prompts.nag_dm(hostile_alert(h)),

@@ -1,18 +1,27 @@
-"""The report form's prefill when an incident is declared from an alert."""
+"""Declaring an incident from an alert: the report form's prefill, and what the incident channel is told."""
 
 from __future__ import annotations
 
 import pytest
 
 from dispatchbot.alert_formats.model import Severity
-from dispatchbot.blocks.alerts.declare_from_alert import incident_description, incident_severity_name
-from dispatchbot.blocks.incidents.report_incident import DESCRIPTION_LIMIT
+from dispatchbot.blocks.alerts.declare_from_alert import (
+    alert_details,
+    declared_event,
+    incident_description,
+    incident_severity_name,
+    recovered_line,
+)
+from dispatchbot.blocks.incidents.report_incident import DESCRIPTION_LIMIT, read_alert_id, report_modal
 from dispatchbot.config.sections import DEFAULT_SEVERITIES
+from dispatchbot.ids import BlockId
+from tests.blocks import samples as incident_samples
 from tests.blocks.alerts import samples
-from tests.blocks.alerts.samples import RUNBOOK_URL, SOURCE_URL
+from tests.blocks.alerts.samples import PERMALINK, RUNBOOK_URL, SOURCE_URL
+from tests.blocks.limits import valid_message, valid_view
+from tests.blocks.state import elements
+from tests.blocks.texts import mrkdwn
 from tests.support.escaping import HOSTILE
-
-PERMALINK = "https://slack.example/archives/C1/p1"
 
 
 @pytest.mark.parametrize(
@@ -73,3 +82,48 @@ def test_the_facts_never_crowd_out_the_description() -> None:
         f"Source: {urls}",
         "Labels: alertname=DiskFull, instance=db1",
     ]
+
+
+def test_the_form_opens_prefilled_and_names_its_alert() -> None:
+    catalog = incident_samples.catalog("Outage", "Degraded")
+    view = valid_view(
+        report_modal(
+            catalog, title="Disk full", description="d", severity="Degraded", priority="Nope", alert_id=7
+        )
+    )
+    inputs = elements(view)
+    assert inputs[BlockId.TITLE]["initial_value"] == "Disk full"
+    assert inputs[BlockId.SEVERITY]["initial_option"]["value"] == "Degraded"
+    assert inputs[BlockId.PRIORITY]["initial_option"]["value"] == "Outage"  # unknown: the default
+    assert read_alert_id(view) == 7
+    assert read_alert_id(report_modal(catalog)) is None
+    assert read_alert_id({"private_metadata": "alert:x"}) is None
+
+
+def test_the_incident_channel_gets_the_alerts_details() -> None:
+    message = alert_details(samples.alert(count=3), PERMALINK)
+    valid_message(message)
+    assert message[0] == "Declared from alert *Disk 95% on db1*"
+    shown = "\n".join(mrkdwn(message))
+    assert "The data volume of db1 is almost full." in shown
+    assert "*Severity*\nCritical" in shown
+    assert f"<{SOURCE_URL.replace('&', '&amp;')}|prometheus>" in shown
+    assert "*Seen*\n3 times" in shown
+    assert f"<{PERMALINK}|The alert's message>" in shown
+    assert "alertname=DiskFull · instance=db1" in shown
+
+
+def test_details_without_a_description_labels_or_link() -> None:
+    blocks = valid_message(alert_details(samples.alert(description=" ", labels={}), None))
+    assert [block["type"] for block in blocks] == ["section", "section"]
+    assert "*Alert*" not in "\n".join(mrkdwn(blocks))
+
+
+def test_the_timeline_and_the_recovery_name_the_alert_escaped() -> None:
+    alert = samples.alert(title="<!channel> disk & co")
+    assert declared_event(alert) == "Declared from alert &lt;!channel&gt; disk &amp; co"
+    message = recovered_line(alert)
+    valid_message(message)
+    assert message[0].startswith(
+        ":white_check_mark: Alert *&lt;!channel&gt; disk &amp; co* recovered at <!date^"
+    )

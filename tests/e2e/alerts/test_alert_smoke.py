@@ -1,4 +1,5 @@
-"""A first end-to-end pass: an Alertmanager alert fires, shows in its channel, and recovers."""
+"""A first end-to-end pass: an Alertmanager alert fires, shows in its channel, and recovers with its
+audit trail in the thread."""
 
 from __future__ import annotations
 
@@ -58,6 +59,10 @@ async def test_firing_then_resolved(slack: FakeSlack, database_url: str, start_b
         async with http.post(url, json=resolved) as response:
             assert (await response.json())["alerts"][0]["action"] == "resolved"
         await eventually(lambda: len(slack.workspace.replies(message)) == 1)
+        [recovery] = slack.workspace.replies(message)
+        shown = str(recovery.blocks)
+        assert "Recovered" in shown
+        assert "Audit trail (2 entries)" in shown  # the thread ends with who did what, when
     top_level = [m for m in slack.messages(channel.id) if m.thread_ts in (None, m.ts)]
     assert len(top_level) == 1
 
