@@ -105,6 +105,14 @@ def alerts_endpoint(
             parsed = parse(document, source.format, severity_map, default_severity)
         except FormatError as exc:
             log.info("alerts.invalid", source=name, format=exc.format, field=exc.field)
+            if isinstance(document, dict) and document.get("Type") == "SubscriptionConfirmation":
+                # An authenticated SNS topic asking to be confirmed: the operator needs its URL.
+                log.warning(
+                    "alerts.sns_confirmation_needed",
+                    source=name,
+                    topic=str(document.get("TopicArn", "")),
+                    subscribe_url=str(document.get("SubscribeURL", "")),
+                )
             return answer(400, exc.to_json())
         for warning in parsed.warnings:
             log.warning("alerts.payload_warning", source=name, warning=warning)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.alert_formats.model import (
@@ -141,7 +141,7 @@ class AlertIntake:
         """One transaction; once more if another replica opened one of these alerts at the same moment."""
         try:
             return await self._apply(requests)
-        except IntegrityError:
+        except DBAPIError:  # a unique key taken meanwhile, or PostgreSQL breaking a lock cycle
             return await self._apply(requests)
 
     async def _apply(self, requests: list[_Request]) -> list[list[Outcome]]:

@@ -46,6 +46,9 @@ class ParticipantService:
         """Add (or reactivate) a person with `role` unless already active; True when they were not active."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
+            # The incident's lock first, as role changes take it: a join and a role change for the same
+            # person would otherwise each wait for the other (PostgreSQL's deadlock detector ends one).
+            await IncidentRepository(session).locked(incident_id)
             repository = ParticipantRepository(session)
             record, created = await repository.ensure(
                 incident_id, user_id, added_by=added_by, reason=reason, now=now
@@ -203,6 +206,7 @@ class ParticipantService:
     ) -> Participant:
         """A member we never saw join (e.g. in the channel before the bot): they become an Observer."""
         now = self._clock.now()
+        await IncidentRepository(session).locked(incident_id)  # the order `add` keeps, for the same reason
         repository = ParticipantRepository(session)
         record, _created = await repository.ensure(
             incident_id,

@@ -37,12 +37,18 @@ def open_key(source: str, dedup_key: str) -> str:
 
 class AlertRepository(Repository):
     async def open_alerts(self, keys: Iterable[str]) -> dict[str, AlertValues]:
-        """The open alerts among `keys` (see `open_key`), by key."""
-        wanted = list(set(keys))
+        """The open alerts among `keys` (see `open_key`), by key, locked until the transaction ends
+        (PostgreSQL; SQLite has one writer anyway): another replica taking in a repeat of one of them
+        waits, then reads what this one wrote, so no count or state is lost between them. Locked in key
+        order, so two such batches cannot deadlock."""
+        wanted = sorted(set(keys))
         found: dict[str, AlertValues] = {}
         for start in range(0, len(wanted), 500):
             rows = await self._session.execute(
-                select(ALERTS).where(ALERTS.c.open_key.in_(wanted[start : start + 500]))
+                select(ALERTS)
+                .where(ALERTS.c.open_key.in_(wanted[start : start + 500]))
+                .order_by(ALERTS.c.open_key)
+                .with_for_update()
             )
             found.update({row.open_key: dict(row._mapping) for row in rows})
         return found

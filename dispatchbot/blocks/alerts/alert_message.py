@@ -303,6 +303,19 @@ def storm_message(channel_alerts: Sequence[Alert], total: int) -> Message:
     return text, blocks
 
 
+def storm_realert(channel_alerts: Sequence[Alert], total: int, mentions: Sequence[str]) -> Message:
+    """One re-alert for many alerts of a channel still firing at once (a storm's re-alerts), instead of
+    a reply in each thread: the first titles, a count, and the people to notify (none when all of them
+    are acknowledged: a quiet update)."""
+    text, blocks = storm_message(channel_alerts, total)
+    text = md("Still firing: {text}", text=text)
+    blocks[0] = section(md(":repeat: *{text}*", text=text))
+    if mentions:
+        blocks.append(section(_people(mentions, SPACE)))
+        text = md("{text} — {people}", text=text, people=_people(mentions, SPACE))
+    return text, blocks
+
+
 def _fitting(parts: Iterable[Mrkdwn], budget: int, gap: int = 1) -> list[Mrkdwn]:
     """The leading parts whose lengths, each plus `gap` (its separator), add up to at most `budget`."""
     shown: list[Mrkdwn] = []

@@ -28,7 +28,7 @@ from dispatchbot.errors import ProviderError
 from dispatchbot.flows.alerts import declare, oncall_channel, slack_channel
 from dispatchbot.flows.alerts.people import duty_officers, slack_ids, users_of
 from dispatchbot.logs import get_logger
-from dispatchbot.providers.alert_channels import AlertChannel, UpdatingAlertChannel
+from dispatchbot.providers.alert_channels import AlertChannel, Person, UpdatingAlertChannel
 from dispatchbot.services.alerts import Notice
 
 log = get_logger(__name__)
@@ -68,6 +68,7 @@ class AlertDelivery:
         self._storms: dict[str, _Storm] = {}
         self._edited: dict[int, float] = {}
         self._retry_at: dict[int, float] = {}
+        self._people: dict[tuple[tuple[str, ...], str], tuple[list[Person], list[Person]]] = {}
         """When a failed notice may be tried again (monotonic): half a second, doubling, at most 5 min."""
 
     def start(self) -> None:
@@ -104,17 +105,20 @@ class AlertDelivery:
             return 0
         alerts = {alert.id: alert for alert in await deps.alerts.many({n.alert_id for n in notices})}
         notices = [n for n in notices if n.alert_id in alerts]
-        done = await self._storm(notices, alerts)
+        self._people = {}
+        grouped = await self._storm(notices, alerts) | await self._storm_realerts(notices, alerts)
         by_alert: dict[int, list[Notice]] = {}
         for notice in notices:
-            if notice.id not in done:
-                by_alert.setdefault(notice.alert_id, []).append(notice)
+            by_alert.setdefault(notice.alert_id, []).append(notice)
         limit = asyncio.Semaphore(CONCURRENCY)
+        done: set[int] = set()
 
         async def one_alert(alert_notices: list[Notice]) -> None:
             async with limit:
                 for notice in alert_notices:
-                    if not await self._deliver(notice):
+                    slack_done = notice.id in grouped
+                    nothing_left = slack_done and only_slack(alerts[notice.alert_id])
+                    if not nothing_left and not await self._deliver(notice, slack_done=slack_done):
                         return  # later notices of this alert wait for this one (order matters)
                     done.add(notice.id)
 
@@ -156,7 +160,7 @@ class AlertDelivery:
             alert, notified=slack_ids([*users, *duty]), incident_channel=incident_channel
         )
 
-    async def _deliver(self, notice: Notice) -> bool:
+    async def _deliver(self, notice: Notice, *, slack_done: bool = False) -> bool:
         """Deliver one notice to every channel it is for; False when it must be tried again later."""
         deps = self._deps
         alert = await deps.alerts.get(notice.alert_id)
@@ -167,7 +171,7 @@ class AlertDelivery:
             elif notice.kind is NoticeKind.ESCALATE:
                 await oncall_channel.page(deps, alert, escalation=True)
             else:
-                await self._to_channels(notice, alert)
+                await self._to_channels(notice, alert, slack_done=slack_done)
         except Exception as exc:
             error = exc.detail if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
             await deps.alerts.notice_failed(notice.id, error)
@@ -190,11 +194,14 @@ class AlertDelivery:
         deps.metrics.alert_notices.labels(notice.kind.value, "ok").inc()
         return True
 
-    async def _to_channels(self, notice: Notice, alert: Alert) -> None:
+    async def _to_channels(self, notice: Notice, alert: Alert, *, slack_done: bool) -> None:
+        """`slack_done`: a storm message already showed this notice in Slack; the others still get it."""
         deps = self._deps
-        users, duty = await users_of(deps, alert), await duty_officers(deps, alert)
+        users, duty = await self._people_of(alert)
         failed: list[str] = []
         for name in alert.alert_channels:
+            if name == SLACK_CHANNEL and slack_done:
+                continue
             try:
                 await self._to_channel(name, notice, alert, users, duty)
             except Exception:
@@ -225,8 +232,61 @@ class AlertDelivery:
             elif notice.kind is NoticeKind.UPDATE and isinstance(plugin, UpdatingAlertChannel):
                 await plugin.send_alert_update(alert, users, duty)  # type: ignore[arg-type]
 
+    async def _people_of(self, alert: Alert) -> tuple[list[Person], list[Person]]:
+        """The alert's users and duty officers, looked up once per pass for all alerts sharing them (a
+        storm's thousand alerts have one on-call)."""
+        key = (alert.users, alert.oncall_service)
+        if key not in self._people:
+            self._people[key] = (await users_of(self._deps, alert), await duty_officers(self._deps, alert))
+        return self._people[key]
+
+    async def _storm_realerts(self, notices: list[Notice], alerts: Mapping[int, Alert]) -> set[int]:
+        """Many re-alerts due at once in one channel (a storm still firing): one message naming them and
+        mentioning whom the unacknowledged ones notify, instead of a reply in each thread."""
+        due: dict[str, list[Notice]] = {}
+        for notice in notices:
+            alert = alerts[notice.alert_id]
+            if (
+                notice.kind in (NoticeKind.ALERT, NoticeKind.UPDATE)
+                and notice.detail.get("realert")
+                and alert.route is Route.CHANNEL
+                and alert.message_ts is not None
+                and SLACK_CHANNEL in alert.alert_channels
+            ):
+                due.setdefault(alert.channel, []).append(notice)
+        taken: set[int] = set()
+        for channel_name, channel_notices in due.items():
+            if len(channel_notices) <= self._deps.settings.alerts.storm_threshold:
+                continue
+            channel = await self._deps.slack.channel_id_for(channel_name)
+            if channel is None:
+                continue
+            mentions: list[str] = []
+            for notice in channel_notices:
+                if notice.kind is NoticeKind.ALERT:
+                    users, duty = await self._people_of(alerts[notice.alert_id])
+                    mentions += slack_ids([*users, *duty])
+            grouped = [alerts[n.alert_id] for n in channel_notices]
+            text, message_blocks = blocks.storm_realert(
+                grouped[:STORM_SHOWN], len(grouped), list(dict.fromkeys(mentions))
+            )
+            first = channel_notices[0]
+            marker = f"alert-storm-{first.id}"
+            try:
+                ts = await self._deps.slack.find_message(channel, marker) if first.attempted else None
+                if ts is None:
+                    await self._deps.alerts.notice_attempted(first.id)
+                    marked = [{**message_blocks[0], "block_id": marker}, *message_blocks[1:]]
+                    await self._deps.slack.post_message(channel, text, marked)
+            except ProviderError as exc:
+                log.warning("alerts.storm_post_failed", error=exc.detail)
+                continue
+            taken.update(n.id for n in channel_notices)
+        return taken
+
     async def _storm(self, notices: list[Notice], alerts: Mapping[int, Alert]) -> set[int]:
-        """Group new alerts waiting for one channel into its storm message; the notices it took."""
+        """Group new alerts waiting for one channel into its storm message; the notices whose Slack
+        part it showed (their other channels, a page or a plugin, still get them)."""
         now = time.monotonic()
         waiting: dict[str, list[Notice]] = {}
         for notice in notices:
@@ -257,7 +317,6 @@ class AlertDelivery:
             self._storms[channel_name] = storm
             await self._deps.alerts.record_message([a.id for a in grouped], storm.ts, storm=True)
             taken.update(n.id for n in channel_notices)
-            # the other notices of these alerts (a recovery in the same burst) follow in the storm thread
         return taken
 
     async def _post_storm(
@@ -283,3 +342,8 @@ class AlertDelivery:
         ]  # findable after a crash
         await slack.update_message(channel, storm.ts, text, marked)
         return storm
+
+
+def only_slack(alert: Alert) -> bool:
+    """Whether Slack is the alert's only channel (and no incident wants to hear of it)."""
+    return set(alert.alert_channels) <= {SLACK_CHANNEL} and alert.incident_id is None

@@ -128,6 +128,11 @@ BUILDERS: dict[str, Callable[[str], Any]] = {
     "alert_message.storm_message": lambda h: [
         alert_message.storm_message(every_state(h), total) for total in (1, 10_000)
     ],
+    "alert_message.storm_realert": lambda h: [
+        alert_message.storm_realert(every_state(h), total, people)
+        for total in (1, 10_000)
+        for people in ([], [ALICE, h] * 50)
+    ],
     "declare_from_alert.alert_details": lambda h: [
         declare_from_alert.alert_details(a, link) for a in every_state(h) for link in (None, h, PERMALINK + h)
     ],

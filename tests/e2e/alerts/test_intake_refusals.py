@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import structlog
 
 from dispatchbot.app import Running
 from dispatchbot.testing import FakeSlack
@@ -133,3 +134,18 @@ async def _post_chunked(running: Running, source: str, body: dict[str, Any]) -> 
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     async with aiohttp.ClientSession() as http, http.post(url, data=chunks(), headers=headers) as response:
         return response.status, await response.json()
+
+
+async def test_an_sns_subscription_confirmation_is_refused_and_its_url_logged(roomy: Running) -> None:
+    confirmation = {
+        "Type": "SubscriptionConfirmation",
+        "TopicArn": "arn:aws:sns:eu-west-1:123456789012:alarms",
+        "SubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=abc",
+        "Token": "abc",
+    }
+    with structlog.testing.capture_logs() as logs:
+        status, body = await post(roomy, "mapbox", confirmation)
+    assert (status, body["format"]) == (400, "mapbox")
+    [needed] = [entry for entry in logs if entry["event"] == "alerts.sns_confirmation_needed"]
+    assert needed["subscribe_url"] == confirmation["SubscribeURL"]
+    assert await roomy.deps.alerts.listing(firing_only=False, limit=10) == []

@@ -8,8 +8,10 @@ from typing import Any
 from dispatchbot.alerting.model import AlertState
 from dispatchbot.app import Running
 from dispatchbot.testing import FakeSlack
-from tests.e2e.alerts.support import CHANNEL, alert_settings, post, top_level
+from tests.e2e.alerts.support import CHANNEL, alert_settings, delivered, post, replies, top_level
 from tests.e2e.conftest import StartBot
+from tests.support.bot import running_bot
+from tests.support.clocks import ManualClock
 from tests.support.waiting import eventually
 
 
@@ -65,3 +67,24 @@ async def test_a_few_alerts_are_posted_one_by_one(
     status, _ = await post(running, "alertmanager", _group(0, 3))
     assert status == 202
     await eventually(lambda: len(top_level(slack, channel.id)) == 3, what="three messages")
+
+
+async def test_a_storm_still_firing_re_alerts_in_one_message(slack: FakeSlack, database_url: str) -> None:
+    """C3 for a storm: its alerts re-alert together, mentioning whom they notify, not in 40 threads."""
+    channel = slack.add_channel(CHANNEL, members=[slack.bot_user_id])
+    oncall = slack.add_user("olive", email="olive@example.com")
+    clock = ManualClock()
+    settings = alert_settings(slack, database_url, alerts={"fallback_users": [oncall.id]})
+    async with running_bot(slack, settings, clock) as running:
+        assert (await post(running, "alertmanager", _group(0, 40)))[0] == 202
+        await delivered(running)
+        [storm] = top_level(slack, channel.id)
+
+        assert await running.deps.alerts.realert_tick(clock.advance(seconds=600)) == 40
+        await delivered(running)
+
+        messages = top_level(slack, channel.id)
+        assert len(messages) == 2
+        assert "Still firing: 40 alerts firing" in messages[1].text
+        assert f"<@{oncall.id}>" in messages[1].text
+        assert replies(slack, storm) == []
