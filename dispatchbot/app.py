@@ -331,7 +331,9 @@ class Bot:
             settings.alerts.retry_window_seconds,
             on_stored=deps.alerts.work_written,
         )
-        delivery = AlertDelivery(deps, alert_plugins, lambda: scheduler.is_leader)
+        delivery = AlertDelivery(
+            deps, alert_plugins, lambda: scheduler.is_leader, intake_busy=lambda: intake.busy
+        )
         return Assembled(deps, bolt, in_flight, scheduler, intake, delivery)
 
     async def stop(self) -> None:

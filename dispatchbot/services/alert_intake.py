@@ -88,6 +88,12 @@ class AlertIntake:
         self._queue: list[_Request] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._writing = False
+
+    @property
+    def busy(self) -> bool:
+        """Whether requests are waiting for their alerts to be stored, or being stored."""
+        return bool(self._queue) or self._writing
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write_forever(), name="alert-intake")
@@ -118,6 +124,13 @@ class AlertIntake:
                 await self._write_queued()
 
     async def _write_queued(self) -> None:
+        self._writing = True
+        try:
+            await self._write_batch()
+        finally:
+            self._writing = False
+
+    async def _write_batch(self) -> None:
         requests: list[_Request] = []
         size = 0
         while self._queue and (not requests or size + len(self._queue[0].parsed.alerts) <= MAX_BATCH_ALERTS):

@@ -34,6 +34,7 @@ from dispatchbot.services.alerts import Notice
 log = get_logger(__name__)
 
 BATCH = 500
+BATCH_IN_BURSTS = 50
 MAX_ATTEMPTS = 12
 """With back-off doubling from half a second, a notice is tried for about half an hour before giving up."""
 STORM_QUIET_SECONDS = 60.0
@@ -42,6 +43,8 @@ EDIT_INTERVAL_SECONDS = 1.0
 """An alert's message is edited at most this often (Slack rate-limits edits too); changes in between
 are shown by the next edit."""
 CONCURRENCY = 4
+INTAKE_FIRST_SECONDS = 1.0
+INTAKE_PAUSE_SECONDS = 0.02
 STORM_SHOWN = 50
 """Alerts a storm message keeps to name (it shows fewer); the rest are counted."""
 
@@ -59,11 +62,16 @@ class _Storm:
 
 class AlertDelivery:
     def __init__(
-        self, deps: Deps, plugins: Mapping[str, AlertChannel], is_leader: Callable[[], bool]
+        self,
+        deps: Deps,
+        plugins: Mapping[str, AlertChannel],
+        is_leader: Callable[[], bool],
+        intake_busy: Callable[[], bool] = lambda: False,
     ) -> None:
         self._deps = deps
         self._plugins = plugins
         self._is_leader = is_leader
+        self._intake_busy = intake_busy
         self._task: asyncio.Task[None] | None = None
         self._storms: dict[str, _Storm] = {}
         self._edited: dict[int, float] = {}
@@ -88,17 +96,29 @@ class AlertDelivery:
             if not self._is_leader():
                 continue
             try:
-                while await self.deliver_pending():
+                while await self.deliver_pending(BATCH if await self._after_intake() else BATCH_IN_BURSTS):
                     pass
                 await self.render_changed()
             except Exception:
                 log.exception("alerts.delivery_failed")
 
-    async def deliver_pending(self) -> int:
-        """One pass over the waiting notices; how many were finished."""
+    async def _after_intake(self) -> bool:
+        """Let a burst of POSTs be answered first (a sender waiting on its 202 may time out and send
+        again; Slack can wait a moment), but never more than `INTAKE_FIRST_SECONDS` at a time; False
+        when the burst goes on (then a small batch of notices goes, so the 202s wait little for it)."""
+        waited = 0.0
+        while self._intake_busy():
+            if waited >= INTAKE_FIRST_SECONDS:
+                return False
+            await asyncio.sleep(INTAKE_PAUSE_SECONDS)
+            waited += INTAKE_PAUSE_SECONDS
+        return True
+
+    async def deliver_pending(self, batch: int = BATCH) -> int:
+        """One pass over up to `batch` waiting notices; how many were finished."""
         deps = self._deps
         now = time.monotonic()
-        pending = await deps.alerts.pending_notices(BATCH)
+        pending = await deps.alerts.pending_notices(batch)
         waiting = {n.alert_id for n in pending if self._retry_at.get(n.id, 0.0) > now}
         notices = [n for n in pending if n.alert_id not in waiting]  # an alert's notices go in order
         if not notices:
