@@ -51,6 +51,7 @@ async def test_a_burst_is_one_grouped_message_edited_as_more_arrive(
     await eventually(
         lambda: "60 alerts" in slack.workspace.find_message(channel.id, storm.ts).text, what="the edit"
     )
+    await delivered(running)
     assert len(top_level(slack, channel.id)) == 1
     stored = await running.deps.alerts.listing(firing_only=True, limit=100)
     assert len(stored) == 60
