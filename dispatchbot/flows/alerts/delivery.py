@@ -169,6 +169,8 @@ class AlertDelivery:
                     log.warning("alerts.edit_failed", alert_id=alert.id, error=exc.detail)
             self._edited[alert.id] = now
             await self._deps.alerts.rendered(alert.id, alert.version)
+        # a long-lived daemon sees millions of alerts: forget edits too old to hold any back
+        self._edited = {key: at for key, at in self._edited.items() if now - at < EDIT_INTERVAL_SECONDS}
 
     async def _current_message(self, alert: Alert) -> Message:
         users, duty = await users_of(self._deps, alert), await duty_officers(self._deps, alert)
@@ -198,6 +200,7 @@ class AlertDelivery:
             deps.metrics.alert_notices.labels(notice.kind.value, "retry").inc()
             if notice.attempts + 1 >= MAX_ATTEMPTS:
                 log.error("alerts.notice_given_up", alert_id=alert.id, kind=notice.kind.value, error=error)
+                self._retry_at.pop(notice.id, None)
                 await deps.alerts.record(
                     alert.id, action="delivery_failed", detail=f"{notice.kind.value}: {error}"
                 )
