@@ -8,6 +8,7 @@ format; `fields` holds the typed readers and the size bounds they share, `severi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from dispatchbot.alert_formats import alertmanager, generic, grafana, mapbox, pagerduty
@@ -72,7 +73,15 @@ def parse(
         raise FormatError(chosen, None, "the payload must be a JSON object")
     if too_deep(body):
         raise FormatError(chosen, None, f"the payload nests deeper than {NESTING_LIMIT} levels")
-    return _PARSERS[chosen](body, SeverityScale.build(severity_map, default_severity))
+    names = tuple(sorted(severity_map.items())) if severity_map else ()
+    return _PARSERS[chosen](body, _scale(names, default_severity))
+
+
+@lru_cache(maxsize=64)
+def _scale(names: tuple[tuple[str, Severity], ...], default: Severity) -> SeverityScale:
+    """Built once per severity map (a source's reading does not change while the bot runs): copying
+    the alias table for every request was a measurable part of taking an alert in."""
+    return SeverityScale.build(dict(names), default)
 
 
 def detect(body: object) -> AlertFormat:

@@ -41,7 +41,7 @@ SEVERITY_ALIASES: Mapping[str, Severity] = MappingProxyType(
 
 @dataclass(frozen=True)
 class SeverityScale:
-    """One source's reading of severity names, built once per request rather than once per alert."""
+    """A reading of severity names, built once per severity map and shared (never changed)."""
 
     names: Mapping[str, Severity]
     default: Severity

@@ -23,6 +23,9 @@ SLACK_CHANNEL = "slack"
 ONCALL_CHANNEL = "oncall"
 BUILT_IN_CHANNELS = (SLACK_CHANNEL, ONCALL_CHANNEL)
 
+REMEMBERED_CHOICES = 1024
+"""Signal choices `SignalRouter` keeps (by the values matched on) before starting afresh."""
+
 _MAPBOX_ROUTES = {
     MapboxRoute.SELF_SERVICE: Route.SELF_SERVICE,
     MapboxRoute.BROADCAST: Route.BROADCAST,
@@ -70,17 +73,34 @@ class Routed:
 
 
 class SignalRouter:
-    """Built once from the settings; `route` is pure and cheap (it runs for every inbound alert)."""
+    """Built once from the settings; `route` is pure and cheap (it runs for every inbound alert).
+
+    Which signal an alert belongs to depends only on its source and the fields the signals' `match`
+    tables name, so that choice is remembered by those values: a storm of alerts that differ in key and
+    title but share their labels is matched against the signals once, not once per alert."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._signals = [(signal, _matcher(signal.match)) for signal in settings.signals]
+        self._matched_on = tuple(sorted({key for signal in settings.signals for key in signal.match}))
+        self._chosen: dict[tuple[str, tuple[str | None, ...]], SignalSettings | None] = {}
 
     def route(self, source: str, alert: InboundAlert) -> Routed:
+        facts = (source, tuple([_field(alert, key) for key in self._matched_on]))
+        try:
+            signal = self._chosen[facts]
+        except KeyError:
+            signal = self._first_match(source, alert)
+            if len(self._chosen) >= REMEMBERED_CHOICES:  # matched on titles, say: nothing repeats
+                self._chosen.clear()
+            self._chosen[facts] = signal
+        return self._routed(signal, alert)
+
+    def _first_match(self, source: str, alert: InboundAlert) -> SignalSettings | None:
         for signal, matches in self._signals:
             if (not signal.source or signal.source == source) and matches(alert):
-                return self._routed(signal, alert)
-        return self._routed(None, alert)
+                return signal
+        return None
 
     def policy(self, signal_name: str) -> Policy:
         """The timing for alerts of `signal_name` (the defaults when it is gone from the config)."""

@@ -16,6 +16,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from dispatchbot.alert_formats.model import MapboxMessage, MapboxRoute, MapboxUser, Severity
 from dispatchbot.alerting.model import Acknowledgement, Alert, AlertState, AuditEntry, Route
+from dispatchbot.storage.bulk import insert_rows, select_where_in
 from dispatchbot.storage.repository import Repository
 from dispatchbot.storage.tables import AlertEventRow, AlertNoticeRow, AlertRow
 
@@ -41,17 +42,8 @@ class AlertRepository(Repository):
         (PostgreSQL; SQLite has one writer anyway): another replica taking in a repeat of one of them
         waits, then reads what this one wrote, so no count or state is lost between them. Locked in key
         order, so two such batches cannot deadlock."""
-        wanted = sorted(set(keys))
-        found: dict[str, AlertValues] = {}
-        for start in range(0, len(wanted), 500):
-            rows = await self._session.execute(
-                select(ALERTS)
-                .where(ALERTS.c.open_key.in_(wanted[start : start + 500]))
-                .order_by(ALERTS.c.open_key)
-                .with_for_update()
-            )
-            found.update({row.open_key: dict(row._mapping) for row in rows})
-        return found
+        rows = await select_where_in(self._session, ALERTS, "open_key", sorted(set(keys)), for_update=True)
+        return {row["open_key"]: row for row in rows}
 
     async def titles_seen(self, source: str, titles: Iterable[str], *, open_only: bool) -> set[str]:
         """Which of `titles` an alert of `source` had (an open one, with `open_only`): retrigger, M8."""
@@ -74,10 +66,8 @@ class AlertRepository(Repository):
         for is_open, run in groupby(alerts, key=lambda alert: alert["open_key"] is not None):
             rows = list(run)
             if is_open:
-                result = await self._session.execute(
-                    insert(ALERTS).returning(ALERTS.c.id, ALERTS.c.open_key), rows
-                )
-                by_key = {row.open_key: row.id for row in result}
+                returned = await insert_rows(self._session, ALERTS, rows, returning=("id", "open_key"))
+                by_key = {open_key: alert_id for alert_id, open_key in returned}
                 ids += [by_key[row["open_key"]] for row in rows]
             else:
                 result = await self._session.execute(
@@ -122,12 +112,10 @@ class AlertRepository(Repository):
             )
 
     async def add_events(self, events: Sequence[Mapping[str, Any]]) -> None:
-        if events:
-            await self._session.execute(insert(EVENTS), list(events))
+        await insert_rows(self._session, EVENTS, events)
 
     async def add_notices(self, notices: Sequence[Mapping[str, Any]]) -> None:
-        if notices:
-            await self._session.execute(insert(NOTICES), list(notices))
+        await insert_rows(self._session, NOTICES, notices)
 
     async def get(self, alert_id: int) -> Alert | None:
         row = (await self._session.execute(select(ALERTS).where(ALERTS.c.id == alert_id))).first()
