@@ -18,7 +18,11 @@ would answer most of this load with 429), and signals routing by a `team` label 
    made due): `dispatchbot scheduler run realert_alerts` as an operator runs it. Prints the tick as the
    scheduler times it (its DEBUG `scheduler.tick` line, so this one command runs at DEBUG) and the whole
    command with its start-up. Target <= 1 s for the tick.
-Run: python benchmarks/alerts.py [--events 10000] [--senders 50] [--paced 200] [--rate 40] [--quick]
+4. Case route: `--cases` alerts of one signal routed to `case`, flooded as in 1: accepted per second
+   and p99 to 202 (the same targets), how many cases they made (target 1) and the count it shows, and
+   the posts and edits its channel got (target: a handful of edits; Slack rate-limits them).
+Run: python benchmarks/alerts.py [--events 10000] [--senders 50] [--paced 200] [--rate 40] [--cases 1000]
+     [--quick]
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from dispatchbot.testing.slack.state import Message
 TOKEN = "benchmark-token-0123456789abcdef"
 SOURCE = "bench"
 INTAKE_CHANNEL = "alerts-intake"
+CASE_CHANNEL = "alerts-cases"
 CHANNELS = 20
 """Channels of the paced stream, `#alerts-0` and on."""
 BARE_APP = Path(__file__).with_name("bare_alert_app.py")
@@ -238,8 +243,9 @@ def message_latencies(slack: FakeSlack, database: Path, sent: list[Sent]) -> lis
 
 async def realert_tick(slack: FakeSlack, directory: Path, database: Path) -> None:
     """Make every firing alert due, then run the tick once as an operator would."""
-    query(database, "UPDATE alerts SET next_realert_at = first_seen_at WHERE state = 'firing'")
-    firing = query(database, "SELECT count(*) FROM alerts WHERE state = 'firing'")[0][0]
+    watched = "state = 'firing' AND route = 'channel'"  # a case's alerts are the case's to watch
+    query(database, f"UPDATE alerts SET next_realert_at = first_seen_at WHERE {watched}")
+    firing = query(database, f"SELECT count(*) FROM alerts WHERE {watched}")[0][0]
     before = query(database, "SELECT count(*) FROM alert_notices")[0][0]
     environment = bot_environment(
         slack,
@@ -279,6 +285,15 @@ def alert_configuration() -> dict[str, str]:
         {"name": f"team {n}", "source": SOURCE, "match": {"team": f"team-{n}"}, "channel": f"#alerts-{n}"}
         for n in range(CHANNELS)
     ]
+    signals.append(
+        {
+            "name": "cases",
+            "source": SOURCE,
+            "match": {"team": "case"},
+            "route": "case",
+            "channel": f"#{CASE_CHANNEL}",
+        }
+    )
     signals.append({"name": "everything else", "source": SOURCE, "channel": f"#{INTAKE_CHANNEL}"})
     source = {"name": SOURCE, "format": "generic", "token": TOKEN, "rate_limit_per_second": 1e6}
     return {"DISPATCHBOT_ALERT_SOURCES": json.dumps([source]), "DISPATCHBOT_SIGNALS": json.dumps(signals)}
@@ -312,7 +327,28 @@ async def baseline(events: list[tuple[str, bytes]], senders: int, directory: Pat
         await asyncio.wait_for(process.wait(), 30)
 
 
-async def main(events: int, senders: int, paced: int, rate: float) -> None:
+async def cases_shown(database: Path) -> None:
+    """Until every case's message is posted and shows its latest count (edits wait a second apart)."""
+    started = time.monotonic()
+    while time.monotonic() - started < DELIVERY_TIMEOUT:
+        behind = "SELECT count(*) FROM cases WHERE message_ts IS NULL OR rendered_version < version"
+        if query(database, behind)[0][0] == 0:
+            return
+        await asyncio.sleep(0.1)
+    raise SystemExit(f"case messages did not catch up within {DELIVERY_TIMEOUT:.0f} s")
+
+
+def report_cases(slack: FakeSlack, channel: str, database: Path) -> None:
+    counts = [count for (count,) in query(database, "SELECT alert_count FROM cases WHERE signal = 'cases'")]
+    calls = Counter(call.method for call in slack.calls if call.args.get("channel") == channel)
+    print(
+        f"  cases: {len(counts)} (target 1) counting {sum(counts)} alerts;"
+        f" #{CASE_CHANNEL}: {calls['chat.postMessage']} posts (the case and its payload reply),"
+        f" {calls['chat.update']} edits (target: a handful)"
+    )
+
+
+async def main(events: int, senders: int, paced: int, rate: float, cases: int) -> None:
     with tempfile.TemporaryDirectory() as name:
         directory = Path(name)
         database = directory / "bench.db"
@@ -321,6 +357,7 @@ async def main(events: int, senders: int, paced: int, rate: float) -> None:
                 slack.add_channel(f"alerts-{n}", members=[slack.bot_user_id]).id for n in range(CHANNELS)
             ]
             intake_channel = slack.add_channel(INTAKE_CHANNEL, members=[slack.bot_user_id]).id
+            case_channel = slack.add_channel(CASE_CHANNEL, members=[slack.bot_user_id]).id
             flood_events = [(f"intake-{n}", event(f"intake-{n}", "intake")) for n in range(events)]
             bare = await baseline(flood_events, senders, directory)
 
@@ -336,6 +373,10 @@ async def main(events: int, senders: int, paced: int, rate: float) -> None:
                 drained = await delivered(database)
                 sent = await paced_stream(port, paced, rate, CHANNELS)
                 await delivered(database)
+                case_events = [(f"case-{n}", event(f"case-{n}", "case")) for n in range(cases)]
+                case_intake = await flood("case route", port, bot.pid, case_events, senders)
+                await delivered(database)
+                await cases_shown(database)
             finally:
                 if bot.returncode is None:
                     await stop_bot(bot)
@@ -364,6 +405,9 @@ async def main(events: int, senders: int, paced: int, rate: float) -> None:
                     f"  p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms,"
                     f" max {max(latencies):.0f} ms   (target p99 <= 1000 ms)"
                 )
+            print(f"case route: {cases} alerts of one signal in a burst, {senders} senders")
+            case_intake.report()
+            report_cases(slack, case_channel, database)
             await realert_tick(slack, directory, database)
         log_lines = len((directory / LOG_FILE).read_bytes().splitlines())
     print(f"dispatchbot wrote {log_lines} log lines at the default level during the run")
@@ -377,10 +421,11 @@ if __name__ == "__main__":
     parser.add_argument("--senders", type=int, default=50)
     parser.add_argument("--paced", type=int, default=200)
     parser.add_argument("--rate", type=float, default=40.0, help="paced alerts a second, over all channels")
+    parser.add_argument("--cases", type=int, default=1000, help="alerts of the case route's burst")
     parser.add_argument(
         "--quick", action="store_true", help="smaller numbers, a smoke test: 500 events, 40 paced"
     )
     arguments = parser.parse_args()
     if arguments.quick:
-        arguments.events, arguments.paced = 500, 40
-    asyncio.run(main(arguments.events, arguments.senders, arguments.paced, arguments.rate))
+        arguments.events, arguments.paced, arguments.cases = 500, 40, 100
+    asyncio.run(main(arguments.events, arguments.senders, arguments.paced, arguments.rate, arguments.cases))

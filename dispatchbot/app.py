@@ -47,6 +47,7 @@ from dispatchbot.scheduler.leader import leadership_for
 from dispatchbot.scheduler.service import Scheduler
 from dispatchbot.services.alert_intake import AlertIntake
 from dispatchbot.services.alerts import AlertService
+from dispatchbot.services.cases import CaseService
 from dispatchbot.services.catalog import seed_catalog
 from dispatchbot.services.costs import CostService
 from dispatchbot.services.deliveries import DeliveryService
@@ -258,6 +259,7 @@ class Bot:
             lease_seconds=settings.runs.lease_seconds,
             before_each_run=in_flight.acks_first,
         )
+        alerts = AlertService(database.sessions, self._clock, signal_router)
         deps = Deps(
             settings=settings,
             clock=self._clock,
@@ -281,7 +283,8 @@ class Bot:
             oncall=OncallService(database.sessions, self._clock),
             documents=DocumentService(database.sessions, self._clock),
             providers=providers,
-            alerts=AlertService(database.sessions, self._clock, signal_router),
+            alerts=alerts,
+            cases=CaseService(database.sessions, self._clock, on_change=alerts.work_written),
         )
         runs.bind(deps)
         self._runs = runs
@@ -328,7 +331,7 @@ class Bot:
             database.sessions,
             self._clock,
             signal_router,
-            settings.alerts.retry_window_seconds,
+            settings,
             on_stored=deps.alerts.work_written,
         )
         delivery = AlertDelivery(

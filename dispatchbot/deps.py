@@ -13,6 +13,7 @@ from dispatchbot.metrics import Metrics
 from dispatchbot.providers.registry import Providers
 from dispatchbot.providers.slack import BotIdentity, SlackGateway
 from dispatchbot.services.alerts import AlertService
+from dispatchbot.services.cases import CaseService
 from dispatchbot.services.costs import CostService
 from dispatchbot.services.deliveries import DeliveryService
 from dispatchbot.services.documents import DocumentService
@@ -54,3 +55,4 @@ class Deps:
     providers: Providers
     """The configured on-call adapters (by name) and documents adapter, found through entry points."""
     alerts: AlertService
+    cases: CaseService

@@ -36,6 +36,7 @@ from dispatchbot.flows.tasks import create_task, document_tasks, task_reminders,
 from dispatchbot.handlers import run_failures as run_failure_handlers
 from dispatchbot.handlers.alerts import alerts as alert_handlers
 from dispatchbot.handlers.alerts import declare as declare_handlers
+from dispatchbot.handlers.cases import buttons as case_button_handlers
 from dispatchbot.handlers.feedback import feedback as feedback_handlers
 from dispatchbot.handlers.incidents import app_home as app_home_handlers
 from dispatchbot.handlers.incidents import assign_role as assign_role_handlers
@@ -168,6 +169,7 @@ FEATURES: tuple[Feature, ...] = (
         ),
     ),
     Feature("declare_from_alert", declare_handlers.register),  # through the report form's run
+    Feature("cases", case_button_handlers.register),
 )
 """In an order that keeps `dispatchbot scheduler list` as it was: the scheduler's own jobs come first,
 then each feature's, in this order (listeners and flows are looked up by name, so their order is free)."""

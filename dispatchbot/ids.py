@@ -22,6 +22,7 @@ class CallbackId(StrEnum):
     ENGAGE_ONCALL = "engage_oncall"
     FEEDBACK = "incident_feedback"
     SHIFT_FEEDBACK = "shift_feedback"
+    RESOLVE_CASE = "case_resolve"
 
 
 class ActionId(StrEnum):
@@ -47,6 +48,9 @@ class ActionId(StrEnum):
     DECLARE_FROM_ALERT = "alert_declare"
     ALERT_PROMPT_YES = "alert_prompt_yes"
     ALERT_PROMPT_NO = "alert_prompt_no"
+    TRIAGE_CASE = "case_triage"
+    OPEN_RESOLVE_CASE = "case_open_resolve"
+    REOPEN_CASE = "case_reopen"
 
 
 class BlockId(StrEnum):

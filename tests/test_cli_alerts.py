@@ -87,7 +87,7 @@ class Sender:
 @pytest.fixture
 async def send(database: Database) -> AsyncIterator[Sender]:
     clock = ManualClock(datetime.now(UTC))
-    intake = AlertIntake(database.sessions, clock, router(), 300, on_stored=lambda: None)
+    intake = AlertIntake(database.sessions, clock, router(), Settings(), on_stored=lambda: None)
     intake.start()
     yield Sender(intake, clock)
     await intake.stop()

@@ -32,7 +32,14 @@ def test_example_config_loads_and_documents_every_key() -> None:
         else:
             assert set(written[section]) == set(type(value).model_fields), section
     defaults = Settings()
-    for section in ("incident_types", "priorities", "severities", "incidents"):
+    for section in (
+        "incident_types",
+        "priorities",
+        "severities",
+        "incidents",
+        "case_types",
+        "case_priorities",
+    ):
         assert getattr(settings, section) == getattr(defaults, section), (
             f"{section} differs from the defaults"
         )

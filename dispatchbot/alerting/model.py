@@ -32,6 +32,8 @@ class Route(StrEnum):
     RECORD = "record"
     NAG = "nag"
     """mapbox `nag`: DM the users on every repeat (M7); not a `[[signals]]` route."""
+    CASE = "case"
+    """Opens a case, or joins the signal's open one (`alerting.cases`), instead of a message of its own."""
 
 
 class Action(StrEnum):
@@ -106,6 +108,7 @@ class Alert:
     """Small route-specific facts recorded along the way (who answered a prompt, recipients)."""
     version: int = 0
     """Bumped by every change its message shows (the message is edited until it catches up)."""
+    case_id: int | None = None
 
     @property
     def is_acknowledged(self) -> bool:

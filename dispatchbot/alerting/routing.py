@@ -40,6 +40,7 @@ _DEFAULT_CHANNELS = {
     Route.NAG: (SLACK_CHANNEL,),
     Route.PAGE: (ONCALL_CHANNEL,),
     Route.RECORD: (),
+    Route.CASE: (SLACK_CHANNEL,),
 }
 
 
@@ -70,6 +71,10 @@ class Routed:
     alert_channels: tuple[str, ...]
     declare_auto: bool
     policy: Policy
+    case_type: str = ""
+    case_priority: str = ""
+    dedup_window: timedelta = timedelta(0)
+    """Route `case`: how recent the open case's last alert must be for this alert to join it."""
 
 
 class SignalRouter:
@@ -118,8 +123,10 @@ class SignalRouter:
             users = tuple(
                 user.slack or f"github:{user.github}" for user in message.users if user.slack or user.github
             )
-        channel = (signal.channel if signal else "") or self._settings.alerts.default_channel
-        if route is Route.CHANNEL and not channel:
+        case_type = self._settings.case_type(signal.case_type if signal else "")
+        type_channel = case_type.channel if route is Route.CASE else ""
+        channel = (signal.channel if signal else "") or type_channel or self._settings.alerts.default_channel
+        if route in (Route.CHANNEL, Route.CASE) and not channel:
             route = Route.RECORD  # nowhere to post: kept, listed by `dispatchbot alerts list`
         channels = _DEFAULT_CHANNELS[route]
         if signal and signal.alert_channels:
@@ -129,10 +136,16 @@ class SignalRouter:
             route=route,
             channel=channel,
             users=users,
-            oncall_service=signal.oncall_service if signal else "",
+            oncall_service=(signal.oncall_service if signal else "")
+            or (case_type.oncall_service if route is Route.CASE else ""),
             alert_channels=channels,
             declare_auto=bool(signal and signal.declare == "auto"),
             policy=self._policy(signal),
+            case_type=case_type.name if route is Route.CASE else "",
+            case_priority=self._settings.case_priority(signal.case_priority if signal else "").name
+            if route is Route.CASE
+            else "",
+            dedup_window=timedelta(seconds=signal.dedup_window_seconds if signal else 0),
         )
 
     def _policy(self, signal: SignalSettings | None) -> Policy:

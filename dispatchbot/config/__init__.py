@@ -11,7 +11,13 @@
 Everything public is re-exported here: `from dispatchbot.config import Settings` is the way in.
 """
 
-from dispatchbot.config.alerting import AlertSettings, AlertSourceSettings, SignalSettings
+from dispatchbot.config.alerting import (
+    AlertSettings,
+    AlertSourceSettings,
+    CasePrioritySettings,
+    CaseTypeSettings,
+    SignalSettings,
+)
 from dispatchbot.config.base import Section
 from dispatchbot.config.database_url import DATABASE_URL_FORMS, normalise_database_url
 from dispatchbot.config.loading import (
@@ -72,6 +78,8 @@ __all__ = [
     "PLATFORM_DATABASE_URL_ENV",
     "AlertSettings",
     "AlertSourceSettings",
+    "CasePrioritySettings",
+    "CaseTypeSettings",
     "CommandSettings",
     "ConfigError",
     "CostSettings",

@@ -16,7 +16,7 @@ SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 AlertFormatName = Literal["auto", "alertmanager", "grafana", "pagerduty", "generic", "mapbox"]
 SeverityName = Literal["critical", "error", "warning", "info"]
-RouteName = Literal["channel", "broadcast", "self_service", "page", "record"]
+RouteName = Literal["channel", "broadcast", "self_service", "page", "record", "case"]
 
 
 class AlertSettings(Section):
@@ -96,7 +96,7 @@ class SignalSettings(Section):
         default={}, description='labels or fields (title, severity, ...) to equal, or "~regex" to search'
     )
     route: RouteName | None = Field(
-        default=None, description="channel | broadcast | self_service | page | record; unset: channel"
+        default=None, description="channel | broadcast | self_service | page | record | case; unset: channel"
     )
     channel: str = Field(default="", description="a channel name (#alerts) or id")
     users: list[str] = Field(default=[], description="people to notify: Slack ids or emails")
@@ -110,6 +110,15 @@ class SignalSettings(Section):
     realert_interval_seconds: float | None = Field(default=None, gt=0)
     notification_interval_seconds: float | None = Field(default=None, gt=0)
     ack_expiry_seconds: float | None = Field(default=None, gt=0)
+    case_type: str = Field(default="", description='route "case": a [[case_types]] name; empty: the first')
+    case_priority: str = Field(
+        default="", description='route "case": a [[case_priorities]] name; empty: the default one'
+    )
+    dedup_window_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description='route "case": an alert joins the open case whose last alert is at most this old',
+    )
 
     @field_validator("match")
     @classmethod
@@ -121,3 +130,31 @@ class SignalSettings(Section):
                 except re.error as exc:
                     raise ValueError(f"match.{key}: not a regular expression ({exc})") from exc
         return match
+
+
+class CaseTypeSettings(Section):
+    """A kind of case: where its cases are discussed, who is assigned, what it becomes when escalated."""
+
+    name: str = Field(min_length=1, max_length=60)
+    description: str = ""
+    channel: str = Field(default="", description="where its cases' messages go unless the signal says")
+    oncall_service: str = Field(default="", description="a [[services]] name: its on-call is the assignee")
+    incident_type: str = Field(
+        default="", description="an [[incident_types]] name for escalation; empty: the first"
+    )
+    visibility: Literal["open", "restricted"] = "open"
+
+
+class CasePrioritySettings(Section):
+    name: str = Field(min_length=1, max_length=60)
+    description: str = ""
+    default: bool = False
+    page_assignee: bool = Field(default=False, description="page the assignee when a case of it opens")
+
+
+DEFAULT_CASE_TYPES = [CaseTypeSettings(name="Default", description="Alerts that need a look.")]
+DEFAULT_CASE_PRIORITIES = [
+    CasePrioritySettings(name="Low", description="Look at it this week."),
+    CasePrioritySettings(name="Medium", description="Look at it today.", default=True),
+    CasePrioritySettings(name="High", description="Look at it now.", page_assignee=True),
+]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from dispatchbot.config.alerting import SignalSettings
     from dispatchbot.config.sections import Settings
 
 
@@ -25,7 +26,8 @@ def catalog_problems(settings: Settings) -> list[str]:
     services = [service.name for service in settings.services]
     problems += _duplicates("services", services)
     known = {label: set(names) for label, names in catalog.items()}
-    return problems + _reference_problems(settings, known, services) + _alert_problems(settings, services)
+    problems += _reference_problems(settings, known, services) + _alert_problems(settings, services)
+    return problems + _case_problems(settings, known, services)
 
 
 def _alert_problems(settings: Settings, services: list[str]) -> list[str]:
@@ -43,6 +45,38 @@ def _alert_problems(settings: Settings, services: list[str]) -> list[str]:
         if signal.route == "page" and not signal.oncall_service:
             problems.append(f'signals[{index}] ({signal.name}): route "page" needs an oncall_service')
     return problems
+
+
+def _case_problems(settings: Settings, known: dict[str, set[str]], services: list[str]) -> list[str]:
+    """The case catalog: unique names, one default priority at most, references that resolve, and a
+    channel for every signal that opens cases."""
+    types = [entry.name for entry in settings.case_types]
+    priorities = [entry.name for entry in settings.case_priorities]
+    problems = _name_problems("case_types", types) + _name_problems("case_priorities", priorities)
+    if sum(1 for entry in settings.case_priorities if entry.default) > 1:
+        problems.append("case_priorities: more than one is marked default = true")
+    for index, case_type in enumerate(settings.case_types):
+        where = f"case_types[{index}] ({case_type.name})"
+        if case_type.oncall_service and case_type.oncall_service not in services:
+            problems.append(f"{where}.oncall_service: no service named {case_type.oncall_service!r}")
+        if case_type.incident_type and case_type.incident_type not in known["incident_types"]:
+            problems.append(f"{where}.incident_type: no incident type {case_type.incident_type!r}")
+    for index, signal in enumerate(settings.signals):
+        where = f"signals[{index}] ({signal.name})"
+        if signal.case_type and signal.case_type not in types:
+            problems.append(f"{where}.case_type: no case type {signal.case_type!r}")
+        if signal.case_priority and signal.case_priority not in priorities:
+            problems.append(f"{where}.case_priority: no case priority {signal.case_priority!r}")
+        if signal.route == "case" and types and not _case_channel(settings, signal):
+            problems.append(f'{where}: route "case" needs a channel ({CASE_CHANNELS})')
+    return problems
+
+
+CASE_CHANNELS = "the signal's, its case type's or [alerts] default_channel"
+
+
+def _case_channel(settings: Settings, signal: SignalSettings) -> str:
+    return signal.channel or settings.case_type(signal.case_type).channel or settings.alerts.default_channel
 
 
 def _reference_problems(settings: Settings, known: dict[str, set[str]], services: list[str]) -> list[str]:

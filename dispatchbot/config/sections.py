@@ -15,7 +15,15 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from dispatchbot.commands import COMMANDS, Command
-from dispatchbot.config.alerting import AlertSettings, AlertSourceSettings, SignalSettings
+from dispatchbot.config.alerting import (
+    DEFAULT_CASE_PRIORITIES,
+    DEFAULT_CASE_TYPES,
+    AlertSettings,
+    AlertSourceSettings,
+    CasePrioritySettings,
+    CaseTypeSettings,
+    SignalSettings,
+)
 from dispatchbot.config.base import Section
 from dispatchbot.config.catalog_checks import catalog_problems
 from dispatchbot.config.database_url import database_password, mask_url_password, normalise_database_url
@@ -418,6 +426,19 @@ class Settings(BaseSettings):
     alerts: AlertSettings = AlertSettings()
     alert_sources: list[AlertSourceSettings] = []
     signals: list[SignalSettings] = []
+    case_types: list[CaseTypeSettings] = Field(default_factory=lambda: list(DEFAULT_CASE_TYPES))
+    case_priorities: list[CasePrioritySettings] = Field(default_factory=lambda: list(DEFAULT_CASE_PRIORITIES))
+
+    def case_type(self, name: str) -> CaseTypeSettings:
+        """The case type called `name`; the first one for "" (a signal that names none)."""
+        return next((entry for entry in self.case_types if entry.name == name), self.case_types[0])
+
+    def case_priority(self, name: str) -> CasePrioritySettings:
+        """The case priority called `name`; the default one (else the first) for ""."""
+        found = next((entry for entry in self.case_priorities if entry.name == name), None)
+        return found or next(
+            (entry for entry in self.case_priorities if entry.default), self.case_priorities[0]
+        )
 
     @model_validator(mode="after")
     def _catalog_is_consistent(self) -> Settings:

@@ -28,9 +28,11 @@ from dispatchbot.alert_formats.model import (
     ParsedPayload,
     Severity,
 )
+from dispatchbot.alerting.cases import CaseStatus
 from dispatchbot.alerting.model import Action, AlertState, NoticeKind, Route
 from dispatchbot.alerting.routing import Policy, Routed, SignalRouter
 from dispatchbot.clock import Clock
+from dispatchbot.config import Settings
 from dispatchbot.logs import get_logger
 from dispatchbot.storage.alerts import (
     VERSION_BUMP,
@@ -39,6 +41,7 @@ from dispatchbot.storage.alerts import (
     mapbox_to_stored,
     open_key,
 )
+from dispatchbot.storage.cases import CaseRepository
 
 log = get_logger(__name__)
 
@@ -69,6 +72,10 @@ class _Batch:
     changed: dict[int, AlertValues] = field(default_factory=dict)
     events: list[tuple[AlertValues, dict[str, Any]]] = field(default_factory=list)
     notices: list[tuple[AlertValues, NoticeKind]] = field(default_factory=list)
+    for_cases: list[tuple[AlertValues, Routed]] = field(default_factory=list)
+    """New alerts routed to `case`: each opens its signal's case or joins it, once the batch is read."""
+    case_counts: dict[int, int] = field(default_factory=dict)
+    """Repeats of alerts already in a case, by case: its count goes up (C6: not for a closed case)."""
 
 
 class AlertIntake:
@@ -77,13 +84,14 @@ class AlertIntake:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         router: SignalRouter,
-        retry_window_seconds: float,
+        settings: Settings,
         on_stored: Callable[[], None],
     ) -> None:
         self._sessions = sessions
+        self._settings = settings
         self._clock = clock
         self._router = router
-        self._retry_window = timedelta(seconds=retry_window_seconds)
+        self._retry_window = timedelta(seconds=settings.alerts.retry_window_seconds)
         self._on_stored = on_stored
         self._queue: list[_Request] = []
         self._wake = asyncio.Event()
@@ -176,6 +184,7 @@ class AlertIntake:
                 ]
                 for request in requests
             ]
+            await self._cases(CaseRepository(session), batch, now)
             for alert_id, values in zip(await repository.insert(batch.new), batch.new, strict=True):
                 values["id"] = alert_id
             await repository.update([_written(values, read[key]) for key, values in batch.changed.items()])
@@ -196,6 +205,56 @@ class AlertIntake:
                 ]
             )
         return outcomes
+
+    async def _cases(self, cases: CaseRepository, batch: _Batch, now: datetime) -> None:
+        """New alerts of case routes join their signal's open case when its last alert is recent
+        enough, else open one (the first of them, in order; the rest of the batch joins it). Only the
+        opener owes a notice: a burst of a thousand alerts is one case message, edited, not a thousand."""
+        if batch.for_cases:
+            current = await cases.open_for_signals(routed.signal for _, routed in batch.for_cases)
+            for alert, routed in batch.for_cases:
+                case = current.get(routed.signal)
+                if case is None or now - (case["last_alert_at"] or case["created_at"]) > routed.dedup_window:
+                    case = current[routed.signal] = await self._open_case(cases, alert, routed, now)
+                    batch.notices.append((alert, NoticeKind.ALERT))
+                else:
+                    batch.case_counts[case["id"]] = batch.case_counts.get(case["id"], 0) + 1
+                    case["last_alert_at"] = now
+                alert["case_id"] = case["id"]
+        await cases.count_alerts(batch.case_counts, now)
+
+    async def _open_case(
+        self, cases: CaseRepository, alert: AlertValues, routed: Routed, now: datetime
+    ) -> dict[str, Any]:
+        case_type = self._settings.case_type(routed.case_type)
+        values: dict[str, Any] = {
+            "title": alert["title"],
+            "description": alert["description"],
+            "status": CaseStatus.NEW.value,
+            "signal": routed.signal,
+            "case_type": routed.case_type,
+            "case_priority": routed.case_priority,
+            "channel": routed.channel,
+            "alert_count": 1,
+            "created_at": now,
+            "last_alert_at": now,
+            "reporter": None,
+            "assignee": None,
+            "participants": [],
+            "restricted": case_type.visibility == "restricted",
+            "resolution_reason": None,
+            "resolution": "",
+            "message_ts": None,
+            "incident_id": None,
+            "closed_at": None,
+            "version": 1,
+            "rendered_version": 0,
+        }
+        values["id"] = await cases.insert(values)
+        await cases.add_event(
+            values["id"], now, f"source:{alert['source']}", "opened", alert["title"], posted=True
+        )
+        return values
 
     async def _retrigger_titles(
         self, repository: AlertRepository, requests: list[_Request]
@@ -308,10 +367,13 @@ class AlertIntake:
             "last_event_hash": event_hash,
             "version": 1,
             "rendered_version": 1,
+            "case_id": None,
         }
         batch.new.append(alert)
         batch.events.append((alert, _event(now, f"source:{source}", Action.CREATED.value, inbound)))
-        if routed.alert_channels:
+        if routed.route is Route.CASE:
+            batch.for_cases.append((alert, routed))
+        elif routed.alert_channels:
             batch.notices.append((alert, NoticeKind.ALERT))
         if _declares(routed, inbound.severity):
             batch.notices.append((alert, NoticeKind.DECLARE))
@@ -326,6 +388,8 @@ def _repeat(batch: _Batch, alert: AlertValues, inbound: InboundAlert, now: datet
     """A repeat of a firing alert bumps its count; a worse severity re-alerts at once (C5), quietly
     while acknowledged (C7); a better one waits for the next re-alert. Nag DMs every time (M7)."""
     alert["count"] += 1
+    if alert["case_id"] is not None:
+        batch.case_counts[alert["case_id"]] = batch.case_counts.get(alert["case_id"], 0) + 1
     alert["description"] = inbound.description or alert["description"]
     alert["labels"] = dict(inbound.labels) or alert["labels"]
     alert["source_url"] = inbound.source_url or alert["source_url"]

@@ -16,6 +16,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from dispatchbot.alert_formats.model import MapboxMessage, MapboxRoute, MapboxUser, Severity
 from dispatchbot.alerting.model import Acknowledgement, Alert, AlertState, AuditEntry, Route
+from dispatchbot.storage import rendered
 from dispatchbot.storage.bulk import insert_rows, select_where_in
 from dispatchbot.storage.repository import Repository
 from dispatchbot.storage.tables import AlertEventRow, AlertNoticeRow, AlertRow
@@ -206,20 +207,10 @@ class AlertRepository(Repository):
         )
 
     async def unrendered(self, limit: int) -> list[Alert]:
-        rows = await self._session.execute(
-            select(ALERTS)
-            .where(ALERTS.c.rendered_version < ALERTS.c.version, ALERTS.c.message_ts.is_not(None))
-            .order_by(ALERTS.c.id)
-            .limit(limit)
-        )
-        return [to_alert(dict(row._mapping)) for row in rows]
+        return [to_alert(row) for row in await rendered.behind(self._session, ALERTS, limit)]
 
     async def rendered(self, alert_id: int, version: int) -> None:
-        await self._session.execute(
-            update(ALERTS)
-            .where(ALERTS.c.id == alert_id, ALERTS.c.rendered_version < version)
-            .values(rendered_version=version)
-        )
+        await rendered.shown(self._session, ALERTS, alert_id, version)
 
 
 def _bumped(values: dict[str, Any]) -> dict[str, Any]:
@@ -263,6 +254,7 @@ def to_alert(row: Mapping[str, Any]) -> Alert:
         mapbox=mapbox_from_stored(row["mapbox"]),
         details=row["details"],
         version=row["version"],
+        case_id=row["case_id"],
     )
 
 

@@ -416,6 +416,8 @@ class AlertRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     """Bumped by every change the message shows; the message is edited until `rendered_version` catches up."""
     rendered_version: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    """The case it opened or joined (route `case`)."""
 
 
 class AlertEventRow(Base):
@@ -448,3 +450,52 @@ class AlertNoticeRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None]
+
+
+class CaseRow(Base):
+    """A case: alerts of one signal (or a person) to triage, resolved in minutes or escalated into an
+    incident. Its message is edited until `rendered_version` catches up with `version`."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_signal_status", "signal", "status"),
+        Index("ix_cases_dirty", "rendered_version", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    signal: Mapped[str] = mapped_column(String(80))
+    case_type: Mapped[str] = mapped_column(String(60))
+    case_priority: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(80))
+    alert_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    last_alert_at: Mapped[datetime | None]
+    reporter: Mapped[str | None] = mapped_column(String(80))
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    participants: Mapped[list[str]]
+    restricted: Mapped[bool] = mapped_column(Boolean)
+    resolution_reason: Mapped[str | None] = mapped_column(String(40))
+    resolution: Mapped[str] = mapped_column(Text)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer)
+    rendered_version: Mapped[int] = mapped_column(Integer)
+
+
+class CaseEventRow(Base):
+    """A case's timeline; each line is also said in the case's thread (`posted` once it is)."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_unposted", "posted", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    posted: Mapped[bool] = mapped_column(Boolean)

@@ -30,7 +30,7 @@ def inbound(key: str, status: InboundStatus = InboundStatus.FIRING) -> InboundAl
 async def test_each_new_alert_of_a_batch_gets_its_own_row(database: Database) -> None:
     settings = Settings.model_validate({"alerts": {"default_channel": "#alerts"}})
     router, clock = SignalRouter(settings), ManualClock(T0)
-    intake = AlertIntake(database.sessions, clock, router, 300, on_stored=lambda: None)
+    intake = AlertIntake(database.sessions, clock, router, settings, on_stored=lambda: None)
     alerts = AlertService(database.sessions, clock, router)
     payload = ParsedPayload(
         AlertFormat.ALERTMANAGER,

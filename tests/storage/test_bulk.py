@@ -51,6 +51,7 @@ def alert_row(n: int) -> dict[str, Any]:
         "last_event_hash": "h",
         "version": 1,
         "rendered_version": 1,
+        "case_id": None,
     }
 
 

@@ -27,6 +27,7 @@ from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError
 from dispatchbot.flows.alerts import declare, oncall_channel, slack_channel
 from dispatchbot.flows.alerts.people import duty_officers, slack_ids, users_of
+from dispatchbot.flows.cases import message as case_message
 from dispatchbot.logs import get_logger
 from dispatchbot.providers.alert_channels import AlertChannel, Person, UpdatingAlertChannel
 from dispatchbot.services.alerts import Notice
@@ -75,6 +76,7 @@ class AlertDelivery:
         self._task: asyncio.Task[None] | None = None
         self._storms: dict[str, _Storm] = {}
         self._edited: dict[int, float] = {}
+        self._case_edited: dict[int, float] = {}
         self._retry_at: dict[int, float] = {}
         self._people: dict[tuple[tuple[str, ...], str], tuple[list[Person], list[Person]]] = {}
         """When a failed notice may be tried again (monotonic): half a second, doubling, at most 5 min."""
@@ -171,6 +173,7 @@ class AlertDelivery:
             await self._deps.alerts.rendered(alert.id, alert.version)
         # a long-lived daemon sees millions of alerts: forget edits too old to hold any back
         self._edited = {key: at for key, at in self._edited.items() if now - at < EDIT_INTERVAL_SECONDS}
+        await case_message.render_changed(self._deps, self._case_edited)
 
     async def _current_message(self, alert: Alert) -> Message:
         users, duty = await users_of(self._deps, alert), await duty_officers(self._deps, alert)
@@ -241,7 +244,10 @@ class AlertDelivery:
         self, name: str, notice: Notice, alert: Alert, users: Sequence[object], duty: Sequence[object]
     ) -> None:
         deps = self._deps
-        if name == SLACK_CHANNEL:
+        if name == SLACK_CHANNEL and alert.route is Route.CASE:
+            if notice.kind is NoticeKind.ALERT:  # the case's message, not one of the alert's own
+                await case_message.open_case(deps, notice, alert)
+        elif name == SLACK_CHANNEL:
             await slack_channel.deliver(deps, notice, alert, users, duty)  # type: ignore[arg-type]
         elif name == ONCALL_CHANNEL:
             if notice.kind is NoticeKind.ALERT and not notice.detail.get("realert"):

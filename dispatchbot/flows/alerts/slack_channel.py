@@ -151,8 +151,15 @@ async def fallback(deps: Deps, alert: Alert, who: str, reason: str) -> None:
 async def _post_once(
     deps: Deps, notice: Notice, channel: str, message: Message, marker: str, *, thread_ts: str | None = None
 ) -> str:
-    """Post unless a crashed attempt of this notice already did (found by its marker)."""
-    if notice.attempted:
+    return await post_once(deps, channel, message, marker, retried=notice.attempted, thread_ts=thread_ts)
+
+
+async def post_once(
+    deps: Deps, channel: str, message: Message, marker: str, *, retried: bool, thread_ts: str | None = None
+) -> str:
+    """Post `message` marked with `marker` (its first block's id), unless this is a retry (`retried`)
+    and a crashed attempt already did: then the post found by its marker."""
+    if retried:
         found = (
             await deps.slack.find_reply(channel, thread_ts, marker)
             if thread_ts

@@ -9,9 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 from dispatchbot.alert_formats.model import MapboxMessage, MapboxRoute, Severity
+from dispatchbot.alerting.cases import Case, CaseEntry, CaseStatus, ResolutionReason
 from dispatchbot.alerting.model import Acknowledgement, Alert, AlertState, AuditEntry, Route
-from dispatchbot.blocks.alerts import alert_message, declare_from_alert, prompts
-from tests.blocks.samples import ALICE, CHANNEL, NOW
+from dispatchbot.blocks.alerts import alert_message, case_message, declare_from_alert, prompts
+from tests.blocks.samples import ALICE, BOB, CHANNEL, NOW
 
 SOURCE_URL = "https://prom.example/graph?g0.expr=up&g0.tab=1"
 RUNBOOK_URL = "https://wiki.example/runbooks/disk-full"
@@ -72,6 +73,38 @@ def entry(**changes: Any) -> AuditEntry:
     return replace(AuditEntry(NOW, ALICE, "acknowledged", "until 09:50"), **changes)
 
 
+def case(**changes: Any) -> Case:
+    """Case 3: opened by the bot for alert 7 (Disk full), new, nobody assigned, seen once."""
+    found = Case(
+        id=3,
+        title="Disk 95% on db1",
+        description="The data volume of db1 is almost full.",
+        status=CaseStatus.NEW,
+        signal="Disk full",
+        case_type="Infrastructure",
+        case_priority="Medium",
+        channel=CHANNEL,
+        alert_count=1,
+        created_at=NOW,
+        last_alert_at=NOW,
+        message_ts="1.000001",
+    )
+    return replace(found, **changes)
+
+
+def closed_case(**changes: Any) -> Case:
+    """Closed by Alice as a false positive."""
+    closed = {
+        "status": CaseStatus.CLOSED,
+        "assignee": ALICE,
+        "participants": (ALICE, BOB),
+        "resolution_reason": ResolutionReason.FALSE_POSITIVE,
+        "resolution": "A load test filled the disk.",
+        "closed_at": NOW,
+    }
+    return case(**{**closed, **changes})
+
+
 # ------------------------------------------------------------------ for tests/blocks/test_escaping.py
 
 
@@ -89,6 +122,22 @@ def hostile_alert(h: str, **changes: Any) -> Alert:
         mapbox=mapbox,
         **changes,
     )
+
+
+def hostile_case(h: str, **changes: Any) -> Case:
+    """Every typed text hostile, and the people too many and not all Slack ids."""
+    typed = ("title", "description", "case_type", "case_priority", "resolution", "assignee")
+    people = (ALICE, h) * 50
+    return case(**{**dict.fromkeys(typed, h), "participants": people, "alert_count": 12345, **changes})
+
+
+def every_case_state(h: str) -> list[Case]:
+    """Each status, with a reason or without one."""
+    return [
+        hostile_case(h, status=status, resolution_reason=reason)
+        for status in CaseStatus
+        for reason in (None, ResolutionReason.MITIGATED)
+    ]
 
 
 def every_state(h: str) -> list[Alert]:
@@ -133,6 +182,20 @@ BUILDERS: dict[str, Callable[[str], Any]] = {
         for total in (1, 10_000)
         for people in ([], [ALICE, h] * 50)
     ],
+    "case_message.case_message": lambda h: [
+        case_message.case_message(c, incident_channel=i)
+        for c in every_case_state(h)
+        for i in (None, CHANNEL, h)
+    ],
+    "case_message.resolve_modal": lambda h: case_message.resolve_modal(hostile_case(h)),
+    "case_message.payload_reply": lambda h: case_message.payload_reply(
+        h, h, {h: h, "labels": {h: [h] * 20}, "count": 3}
+    ),
+    "case_message.case_event_reply": lambda h: [
+        case_message.case_event_reply(CaseEntry(NOW, actor, action, h), hostile_case(h))
+        for actor in (ALICE, h, "dispatchbot")
+        for action in ("opened", "triaged", "resolved", "reopened", h)
+    ],
     "declare_from_alert.alert_details": lambda h: [
         declare_from_alert.alert_details(a, link) for a in every_state(h) for link in (None, h, PERMALINK + h)
     ],
@@ -147,6 +210,7 @@ BUILDERS: dict[str, Callable[[str], Any]] = {
 }
 
 NOT_FOR_SLACK: dict[str, str] = {
+    "case_message.read_resolve_form": "parser",
     "alert_message.seen_times": "a count in words",
     "prompts.answer_text": "plain words for prompt_answered, which escapes them",
     "declare_from_alert.incident_severity_name": "a severity name from our table",

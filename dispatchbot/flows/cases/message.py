@@ -1,0 +1,93 @@
+"""A case's one message in its channel and the thread under it: posted when the case opens (with the
+first alert's raw payload as the first reply), edited as alerts join and people act (at most once a
+second: a burst of a thousand alerts is a handful of edits), and each timeline line said in the thread.
+
+Posts carry marker block ids, so a post retried after a crash finds the first one instead of doubling.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from dispatchbot.alerting.model import Alert
+from dispatchbot.blocks.alerts import case_message as blocks
+from dispatchbot.deps import Deps
+from dispatchbot.errors import ProviderError
+from dispatchbot.flows.alerts import oncall_channel, slack_channel
+from dispatchbot.flows.alerts.people import duty_officers, slack_ids
+from dispatchbot.flows.alerts.slack_channel import post_once
+from dispatchbot.logs import get_logger
+from dispatchbot.services.alerts import Notice
+
+log = get_logger(__name__)
+
+EDIT_INTERVAL_SECONDS = 1.0
+
+
+def case_marker(case_id: int) -> str:
+    return f"case-{case_id}"
+
+
+async def open_case(deps: Deps, notice: Notice, alert: Alert) -> None:
+    """The opening alert's notice: the case message (assigned to the case type's on-call), the payload
+    reply, and a page when the case's priority says so."""
+    if alert.case_id is None:
+        return
+    case = await deps.cases.get(alert.case_id)
+    if case.message_ts is None:
+        channel = await deps.slack.channel_id_for(case.channel) if case.channel else None
+        if channel is None:
+            await slack_channel.fallback(
+                deps, alert, case.channel or "no channel", "no such channel for its case"
+            )
+            return
+        assignee = case.assignee or next(iter(slack_ids(await duty_officers(deps, alert))), None)
+        case = replace(case, assignee=assignee)
+        ts = await post_once(
+            deps, channel, blocks.case_message(case), case_marker(case.id), retried=notice.attempted
+        )
+        await deps.cases.record_message(case.id, ts, assignee)
+        first = await deps.cases.first_payload(case.id)
+        if first is not None:
+            marker = f"case-payload-{case.id}"
+            await post_once(deps, channel, blocks.payload_reply(*first), marker, retried=True, thread_ts=ts)
+    if deps.settings.case_priority(case.case_priority).page_assignee and alert.oncall_service:
+        await oncall_channel.page(deps, alert)
+
+
+async def render_changed(deps: Deps, edited: dict[int, float]) -> None:
+    """Edit the messages of cases that moved on (throttled per case by `edited`, monotonic times), then
+    say their new timeline lines in their threads."""
+    now = time.monotonic()
+    for case in await deps.cases.unrendered(100):
+        if now - edited.get(case.id, 0.0) < EDIT_INTERVAL_SECONDS:
+            continue
+        channel = await deps.slack.channel_id_for(case.channel)
+        if channel and case.message_ts:
+            text, message_blocks = blocks.case_message(case)
+            try:
+                marked = [{**message_blocks[0], "block_id": case_marker(case.id)}, *message_blocks[1:]]
+                await deps.slack.update_message(channel, case.message_ts, text, marked)
+            except ProviderError as exc:
+                log.warning("cases.edit_failed", case_id=case.id, error=exc.detail)
+                continue
+        edited[case.id] = now
+        await deps.cases.rendered(case.id, case.version)
+    for stale in [key for key, at in edited.items() if now - at >= EDIT_INTERVAL_SECONDS]:
+        del edited[stale]
+    await _say_timeline(deps)
+
+
+async def _say_timeline(deps: Deps) -> None:
+    for event_id, entry, case_id in await deps.cases.unposted_events(50):
+        case = await deps.cases.get(case_id)
+        channel = await deps.slack.channel_id_for(case.channel) if case.message_ts else None
+        if channel is not None and case.message_ts is not None:
+            try:
+                reply, marker = blocks.case_event_reply(entry, case), f"case-event-{event_id}"
+                await post_once(deps, channel, reply, marker, retried=True, thread_ts=case.message_ts)
+            except ProviderError as exc:
+                log.warning("cases.reply_failed", case_id=case_id, error=exc.detail)
+                return  # in order: the rest wait for this one
+        await deps.cases.event_posted(event_id)

@@ -1,0 +1,136 @@
+"""Cases as people change them: triage, resolve, re-open. Each change is one transaction that locks the
+case, checks who may make it against the case as it is now (a stale button or a double click is
+refused plainly, never applied twice), and writes the timeline line its thread will show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dispatchbot.alerting.cases import Case, CaseEntry, CaseStatus, ResolutionReason, case_name
+from dispatchbot.clock import Clock
+from dispatchbot.errors import Forbidden, NotFound, UserFacingError
+from dispatchbot.storage.cases import CaseRepository
+
+
+class CaseService:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, on_change: Callable[[], None]
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._on_change = on_change
+        """Wakes delivery, which edits the message and says the change in the thread."""
+
+    async def get(self, case_id: int, user_id: str | None = None) -> Case:
+        """The case, if `user_id` (when given) may see it; a restricted case is as missing to others."""
+        async with self._sessions() as session:
+            case = await CaseRepository(session).get(case_id)
+        if case is None or (user_id is not None and not case.visible_to(user_id)):
+            raise NotFound("That case does not exist or is not visible to you.")
+        return case
+
+    async def may_resolve(self, case_id: int, user_id: str) -> Case:
+        """The case, when `user_id` may resolve it now (checked again when the form is submitted)."""
+        case = await self.get(case_id, user_id)
+        _check_changeable(case, user_id)
+        if not case.is_open:
+            raise UserFacingError(f"{case.name} is already closed.")
+        return case
+
+    async def triage(self, case_id: int, user_id: str) -> None:
+        """Anyone who can see a new case may take it: it moves to Triage, they join it, and it is theirs
+        when nobody is assigned."""
+        async with self._sessions.begin() as session:
+            cases = CaseRepository(session)
+            case = await self._locked(cases, case_id, user_id)
+            if case.status is not CaseStatus.NEW:
+                raise UserFacingError(f"{case.name} is already {case.status.label.lower()}.")
+            await cases.change(
+                case_id,
+                status=CaseStatus.TRIAGE.value,
+                assignee=case.assignee or user_id,
+                participants=_joined(case, user_id),
+            )
+            await cases.add_event(case_id, self._clock.now(), user_id, "triaged")
+        self._on_change()
+
+    async def resolve(self, case_id: int, user_id: str, reason: ResolutionReason, resolution: str) -> None:
+        async with self._sessions.begin() as session:
+            cases = CaseRepository(session)
+            case = await self._locked(cases, case_id, user_id)
+            _check_changeable(case, user_id)
+            if case.status is CaseStatus.CLOSED:
+                raise UserFacingError(f"{case.name} is already closed.")
+            if case.status is CaseStatus.ESCALATED:
+                raise UserFacingError(f"{case.name} was escalated: close its incident instead.")
+            now = self._clock.now()
+            await cases.change(
+                case_id,
+                status=CaseStatus.CLOSED.value,
+                resolution_reason=reason.value,
+                resolution=resolution,
+                closed_at=now,
+                participants=_joined(case, user_id),
+            )
+            await cases.add_event(case_id, now, user_id, "resolved", f"{reason.value}: {resolution}")
+        self._on_change()
+
+    async def reopen(self, case_id: int, user_id: str) -> None:
+        async with self._sessions.begin() as session:
+            cases = CaseRepository(session)
+            case = await self._locked(cases, case_id, user_id)
+            _check_changeable(case, user_id)
+            if case.is_open:
+                raise UserFacingError(f"{case.name} is open already.")
+            await cases.change(
+                case_id, status=CaseStatus.TRIAGE.value, resolution_reason=None, resolution="", closed_at=None
+            )
+            await cases.add_event(case_id, self._clock.now(), user_id, "reopened")
+        self._on_change()
+
+    async def record_message(self, case_id: int, ts: str, assignee: str | None) -> None:
+        async with self._sessions.begin() as session:
+            await CaseRepository(session).record_message(case_id, ts, assignee)
+
+    async def first_payload(self, case_id: int) -> tuple[str, str, dict[str, Any]] | None:
+        async with self._sessions() as session:
+            return await CaseRepository(session).first_payload(case_id)
+
+    async def unrendered(self, limit: int) -> list[Case]:
+        async with self._sessions() as session:
+            return await CaseRepository(session).unrendered(limit)
+
+    async def rendered(self, case_id: int, version: int) -> None:
+        async with self._sessions.begin() as session:
+            await CaseRepository(session).rendered(case_id, version)
+
+    async def unposted_events(self, limit: int) -> list[tuple[int, CaseEntry, int]]:
+        async with self._sessions() as session:
+            return await CaseRepository(session).unposted_events(limit)
+
+    async def event_posted(self, event_id: int) -> None:
+        async with self._sessions.begin() as session:
+            await CaseRepository(session).event_posted(event_id)
+
+    async def timeline(self, case_id: int) -> list[CaseEntry]:
+        async with self._sessions() as session:
+            return await CaseRepository(session).timeline(case_id)
+
+    async def _locked(self, cases: CaseRepository, case_id: int, user_id: str) -> Case:
+        case = await cases.get(case_id, lock=True)
+        if case is None or not case.visible_to(user_id):
+            raise NotFound("That case does not exist or is not visible to you.")
+        return case
+
+
+def _check_changeable(case: Case, user_id: str) -> None:
+    """The assignee and participants may resolve and re-open; a case nobody owns yet, anyone who sees it."""
+    if (case.assignee or case.participants) and not case.may_change(user_id):
+        raise Forbidden(f"Only the assignee and participants of {case_name(case.id)} can change it.")
+
+
+def _joined(case: Case, user_id: str) -> list[str]:
+    return list(dict.fromkeys([*case.participants, user_id]))
