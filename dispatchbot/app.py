@@ -62,6 +62,7 @@ from dispatchbot.services.reminders import ReminderService
 from dispatchbot.services.reports import ReportService
 from dispatchbot.services.scheduler_jobs import JobStateService
 from dispatchbot.services.sent_once import SentOnceService
+from dispatchbot.services.snoozes import SnoozeService
 from dispatchbot.services.tasks import TaskService
 from dispatchbot.socket_mode import ConnectionWatch, InstrumentedSocketModeHandler
 from dispatchbot.storage import migrate
@@ -285,6 +286,7 @@ class Bot:
             providers=providers,
             alerts=alerts,
             cases=CaseService(database.sessions, self._clock, on_change=alerts.work_written),
+            snoozes=SnoozeService(database.sessions, self._clock, settings, on_change=alerts.work_written),
         )
         runs.bind(deps)
         self._runs = runs
@@ -333,6 +335,7 @@ class Bot:
             signal_router,
             settings,
             on_stored=deps.alerts.work_written,
+            snooze_generation=lambda: deps.snoozes.generation,
         )
         delivery = AlertDelivery(
             deps, alert_plugins, lambda: scheduler.is_leader, intake_busy=lambda: intake.busy

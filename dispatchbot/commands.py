@@ -28,6 +28,8 @@ class Command(StrEnum):
     LIST_TASKS = "list_tasks"
     LIST_MY_TASKS = "list_my_tasks"
     ENGAGE_ONCALL = "engage_oncall"
+    LIST_CASES = "list_cases"
+    ESCALATE_CASE = "escalate_case"
 
 
 @dataclass(frozen=True)
@@ -66,4 +68,8 @@ COMMANDS: dict[Command, CommandInfo] = {
     Command.LIST_TASKS: CommandInfo("/dispatch-list-tasks", "List this incident's tasks"),
     Command.LIST_MY_TASKS: CommandInfo("/dispatch-list-my-tasks", "List your tasks in every incident"),
     Command.ENGAGE_ONCALL: CommandInfo("/dispatch-engage-oncall", "Engage the on-call person of a service"),
+    Command.LIST_CASES: CommandInfo("/dispatch-list-cases", "List the open cases you can see"),
+    Command.ESCALATE_CASE: CommandInfo(
+        "/dispatch-escalate-case", "Escalate a case to an incident", "[CASE-7]"
+    ),
 }

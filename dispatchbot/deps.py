@@ -25,6 +25,7 @@ from dispatchbot.services.participants import ParticipantService
 from dispatchbot.services.reminders import ReminderService
 from dispatchbot.services.reports import ReportService
 from dispatchbot.services.sent_once import SentOnceService
+from dispatchbot.services.snoozes import SnoozeService
 from dispatchbot.services.tasks import TaskService
 from dispatchbot.storage.engine import Database
 
@@ -56,3 +57,4 @@ class Deps:
     """The configured on-call adapters (by name) and documents adapter, found through entry points."""
     alerts: AlertService
     cases: CaseService
+    snoozes: SnoozeService

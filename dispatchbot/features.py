@@ -18,6 +18,7 @@ from dispatchbot.config import Settings
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Reminder, ReminderKind
 from dispatchbot.flows.alerts import realert
+from dispatchbot.flows.cases import snooze as case_snooze
 from dispatchbot.flows.feedback import feedback_digest, shift_feedback
 from dispatchbot.flows.incidents import (
     assign_role,
@@ -37,6 +38,9 @@ from dispatchbot.handlers import run_failures as run_failure_handlers
 from dispatchbot.handlers.alerts import alerts as alert_handlers
 from dispatchbot.handlers.alerts import declare as declare_handlers
 from dispatchbot.handlers.cases import buttons as case_button_handlers
+from dispatchbot.handlers.cases import escalate as case_escalate_handlers
+from dispatchbot.handlers.cases import lists as case_list_handlers
+from dispatchbot.handlers.cases import snooze as case_snooze_handlers
 from dispatchbot.handlers.feedback import feedback as feedback_handlers
 from dispatchbot.handlers.incidents import app_home as app_home_handlers
 from dispatchbot.handlers.incidents import assign_role as assign_role_handlers
@@ -170,6 +174,17 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature("declare_from_alert", declare_handlers.register),  # through the report form's run
     Feature("cases", case_button_handlers.register),
+    Feature("escalate_case", case_escalate_handlers.register),  # through the report form's run
+    Feature(
+        "snoozes",
+        case_snooze_handlers.register,
+        jobs=(
+            ScheduledJob(
+                "end_snoozes", lambda settings: settings.scheduler.reminder_tick_seconds, case_snooze.end_tick
+            ),
+        ),
+    ),
+    Feature("case_lists", case_list_handlers.register),
 )
 """In an order that keeps `dispatchbot scheduler list` as it was: the scheduler's own jobs come first,
 then each feature's, in this order (listeners and flows are looked up by name, so their order is free)."""

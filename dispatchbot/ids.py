@@ -23,6 +23,7 @@ class CallbackId(StrEnum):
     FEEDBACK = "incident_feedback"
     SHIFT_FEEDBACK = "shift_feedback"
     RESOLVE_CASE = "case_resolve"
+    SNOOZE_SIGNAL = "signal_snooze"
 
 
 class ActionId(StrEnum):
@@ -51,6 +52,8 @@ class ActionId(StrEnum):
     TRIAGE_CASE = "case_triage"
     OPEN_RESOLVE_CASE = "case_open_resolve"
     REOPEN_CASE = "case_reopen"
+    OPEN_SNOOZE_CASE = "case_open_snooze"
+    ESCALATE_CASE = "case_escalate"
 
 
 class BlockId(StrEnum):
@@ -85,3 +88,5 @@ class BlockId(StrEnum):
     ANONYMOUS = "anonymous"
     EFFORT = "effort"
     HOURS = "hours"
+    EXPIRES = "expires"
+    ENTITIES = "entities"

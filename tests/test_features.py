@@ -39,6 +39,7 @@ def test_the_jobs_are_the_ones_scheduler_list_always_showed() -> None:
         JobSpec("send_feedback_digests", timedelta(minutes=1), True),
         JobSpec("ask_shift_feedback", timedelta(minutes=5), True),
         JobSpec("realert_alerts", timedelta(seconds=30), True),
+        JobSpec("end_snoozes", timedelta(seconds=30), True),
     ]
 
 
@@ -64,6 +65,7 @@ def test_job_periods_follow_the_settings() -> None:
         "send_feedback_digests": 60,
         "ask_shift_feedback": 300,
         "realert_alerts": 7,
+        "end_snoozes": 7,
     }
 
 

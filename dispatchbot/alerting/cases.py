@@ -90,7 +90,10 @@ class Case:
         return user_id == self.assignee or user_id in self.participants
 
     def visible_to(self, user_id: str) -> bool:
-        return not self.restricted or self.may_change(user_id) or user_id == self.reporter
+        """Restricted: its assignee, participants and reporter only, once someone owns it (an unowned
+        case's message is in front of its channel anyway, and someone must be able to take it)."""
+        unowned = self.assignee is None and not self.participants
+        return not self.restricted or unowned or self.may_change(user_id) or user_id == self.reporter
 
 
 CaseEntry = AuditEntry

@@ -8,8 +8,8 @@ source's catch-all. A mapbox message carries its own route and users: a signal t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from dispatchbot.alert_formats.model import InboundAlert, MapboxRoute, Severity
@@ -75,6 +75,8 @@ class Routed:
     case_priority: str = ""
     dedup_window: timedelta = timedelta(0)
     """Route `case`: how recent the open case's last alert must be for this alert to join it."""
+    entity_paths: Mapping[str, str] = field(default_factory=dict)
+    """The signal's `entities`: what to extract from the alert for snoozes to match."""
 
 
 class SignalRouter:
@@ -124,8 +126,10 @@ class SignalRouter:
                 user.slack or f"github:{user.github}" for user in message.users if user.slack or user.github
             )
         case_type = self._settings.case_type(signal.case_type if signal else "")
-        type_channel = case_type.channel if route is Route.CASE else ""
-        channel = (signal.channel if signal else "") or type_channel or self._settings.alerts.default_channel
+        if signal and route is Route.CASE:
+            channel = self._settings.case_channel(signal)
+        else:
+            channel = (signal.channel if signal else "") or self._settings.alerts.default_channel
         if route in (Route.CHANNEL, Route.CASE) and not channel:
             route = Route.RECORD  # nowhere to post: kept, listed by `dispatchbot alerts list`
         channels = _DEFAULT_CHANNELS[route]
@@ -146,6 +150,7 @@ class SignalRouter:
             if route is Route.CASE
             else "",
             dedup_window=timedelta(seconds=signal.dedup_window_seconds if signal else 0),
+            entity_paths=signal.entities if signal else {},
         )
 
     def _policy(self, signal: SignalSettings | None) -> Policy:

@@ -16,6 +16,8 @@ SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 AlertFormatName = Literal["auto", "alertmanager", "grafana", "pagerduty", "generic", "mapbox"]
 SeverityName = Literal["critical", "error", "warning", "info"]
+ENTITY_FIELDS = ("title", "description", "dedup_key", "source_url", "runbook_url", "severity")
+"""An alert's own fields a signal's `entities` may name, besides labels and payload paths."""
 RouteName = Literal["channel", "broadcast", "self_service", "page", "record", "case"]
 
 
@@ -119,6 +121,21 @@ class SignalSettings(Section):
         ge=0,
         description='route "case": an alert joins the open case whose last alert is at most this old',
     )
+    entities: dict[str, str] = Field(
+        default={},
+        description='values a snooze can match on: { host = "labels.instance" } (labels.<name>, a field '
+        "such as title, or payload.<dotted.path>)",
+    )
+
+    @field_validator("entities")
+    @classmethod
+    def _entity_paths(cls, entities: dict[str, str]) -> dict[str, str]:
+        for name, path in entities.items():
+            head, _, rest = path.partition(".")
+            if not (head in ENTITY_FIELDS and not rest) and not (head in ("labels", "payload") and rest):
+                known = f"labels.<name>, payload.<path> or one of {ENTITY_FIELDS}"
+                raise ValueError(f"entities.{name}: {path!r} is not {known}")
+        return entities
 
     @field_validator("match")
     @classmethod

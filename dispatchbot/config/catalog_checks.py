@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dispatchbot.config.alerting import SignalSettings
     from dispatchbot.config.sections import Settings
 
 
@@ -67,16 +66,12 @@ def _case_problems(settings: Settings, known: dict[str, set[str]], services: lis
             problems.append(f"{where}.case_type: no case type {signal.case_type!r}")
         if signal.case_priority and signal.case_priority not in priorities:
             problems.append(f"{where}.case_priority: no case priority {signal.case_priority!r}")
-        if signal.route == "case" and types and not _case_channel(settings, signal):
+        if signal.route == "case" and types and not settings.case_channel(signal):
             problems.append(f'{where}: route "case" needs a channel ({CASE_CHANNELS})')
     return problems
 
 
 CASE_CHANNELS = "the signal's, its case type's or [alerts] default_channel"
-
-
-def _case_channel(settings: Settings, signal: SignalSettings) -> str:
-    return signal.channel or settings.case_type(signal.case_type).channel or settings.alerts.default_channel
 
 
 def _reference_problems(settings: Settings, known: dict[str, set[str]], services: list[str]) -> list[str]:

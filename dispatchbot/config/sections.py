@@ -109,6 +109,8 @@ class CommandSettings(Section):
     list_tasks: str = COMMANDS[Command.LIST_TASKS].default_name
     list_my_tasks: str = COMMANDS[Command.LIST_MY_TASKS].default_name
     engage_oncall: str = COMMANDS[Command.ENGAGE_ONCALL].default_name
+    list_cases: str = COMMANDS[Command.LIST_CASES].default_name
+    escalate_case: str = COMMANDS[Command.ESCALATE_CASE].default_name
 
     @field_validator("*")
     @classmethod
@@ -432,6 +434,10 @@ class Settings(BaseSettings):
     def case_type(self, name: str) -> CaseTypeSettings:
         """The case type called `name`; the first one for "" (a signal that names none)."""
         return next((entry for entry in self.case_types if entry.name == name), self.case_types[0])
+
+    def case_channel(self, signal: SignalSettings) -> str:
+        """Where a case signal's cases are posted: its own channel, its case type's, else the default."""
+        return signal.channel or self.case_type(signal.case_type).channel or self.alerts.default_channel
 
     def case_priority(self, name: str) -> CasePrioritySettings:
         """The case priority called `name`; the default one (else the first) for ""."""

@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import hashlib
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from dispatchbot.alert_formats.model import (
 from dispatchbot.alerting.cases import CaseStatus
 from dispatchbot.alerting.model import Action, AlertState, NoticeKind, Route
 from dispatchbot.alerting.routing import Policy, Routed, SignalRouter
+from dispatchbot.alerting.snoozes import Snooze, entities_of
 from dispatchbot.clock import Clock
 from dispatchbot.config import Settings
 from dispatchbot.logs import get_logger
@@ -42,8 +44,13 @@ from dispatchbot.storage.alerts import (
     open_key,
 )
 from dispatchbot.storage.cases import CaseRepository
+from dispatchbot.storage.snoozes import SnoozeRepository
 
 log = get_logger(__name__)
+
+SNOOZES_FRESH_SECONDS = 1.0
+"""How old the intake's copy of the active snoozes may be: a snooze made on another replica applies
+within this long (one made on this one, at once)."""
 
 MAX_BATCH_ALERTS = 2000
 """Alerts applied per transaction at most: big enough to absorb a storm, small enough to keep a
@@ -76,6 +83,8 @@ class _Batch:
     """New alerts routed to `case`: each opens its signal's case or joins it, once the batch is read."""
     case_counts: dict[int, int] = field(default_factory=dict)
     """Repeats of alerts already in a case, by case: its count goes up (C6: not for a closed case)."""
+    snoozed: dict[int, int] = field(default_factory=dict)
+    """Alerts each snooze kept quiet in this batch, by snooze id."""
 
 
 class AlertIntake:
@@ -86,6 +95,7 @@ class AlertIntake:
         router: SignalRouter,
         settings: Settings,
         on_stored: Callable[[], None],
+        snooze_generation: Callable[[], int] = lambda: 0,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
@@ -97,6 +107,11 @@ class AlertIntake:
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._writing = False
+        self._snoozes: list[Snooze] = []
+        self._snoozes_read = -SNOOZES_FRESH_SECONDS
+        """When (monotonic) the active snoozes were last read."""
+        self._snooze_generation = snooze_generation
+        self._snoozes_seen = 0
 
     @property
     def busy(self) -> bool:
@@ -176,6 +191,7 @@ class AlertIntake:
             )
             read = {values["id"]: dict(values) for values in current.values()}
             suppress = await self._retrigger_titles(repository, requests)
+            await self._read_snoozes(SnoozeRepository(session), now)
             batch = _Batch()
             outcomes = [
                 [
@@ -185,6 +201,7 @@ class AlertIntake:
                 for request in requests
             ]
             await self._cases(CaseRepository(session), batch, now)
+            await SnoozeRepository(session).count_matched(batch.snoozed)
             for alert_id, values in zip(await repository.insert(batch.new), batch.new, strict=True):
                 values["id"] = alert_id
             await repository.update([_written(values, read[key]) for key, values in batch.changed.items()])
@@ -256,6 +273,22 @@ class AlertIntake:
         )
         return values
 
+    async def _read_snoozes(self, snoozes: SnoozeRepository, now: datetime) -> None:
+        """The active snoozes, read at most once a second (a batch must not pay a query for a table
+        that is nearly always empty), and at once after a snooze was made in this process."""
+        generation = self._snooze_generation()
+        if generation != self._snoozes_seen or time.monotonic() - self._snoozes_read >= SNOOZES_FRESH_SECONDS:
+            self._snoozes = await snoozes.active(now)
+            self._snoozes_read, self._snoozes_seen = time.monotonic(), generation
+
+    def _snooze_for(self, signal: str, entities: Mapping[str, str], now: datetime) -> Snooze | None:
+        if not self._snoozes or not signal:
+            return None
+        return next(
+            (s for s in self._snoozes if s.signal == signal and s.is_active(now) and s.matches(entities)),
+            None,
+        )
+
     async def _retrigger_titles(
         self, repository: AlertRepository, requests: list[_Request]
     ) -> set[tuple[str, str]]:
@@ -297,11 +330,16 @@ class AlertIntake:
             current[key] = alert
             if retriggers:
                 suppress.add((source, inbound.title))  # open now: a repeat in this same batch is one too
-            return Outcome(inbound.dedup_key, Action.CREATED)
+            return Outcome(
+                inbound.dedup_key, Action.SNOOZED if "snoozed" in alert["details"] else Action.CREATED
+            )
         if alert["last_event_hash"] == event_hash and now - alert["last_seen_at"] <= self._retry_window:
             return Outcome(inbound.dedup_key, Action.DEDUPLICATED)  # the sender's retry: changes nothing
         policy = self._router.policy(alert["signal"])
-        if inbound.status is InboundStatus.RESOLVED:
+        snoozed = alert["details"].get("snoozed") if inbound.status is InboundStatus.FIRING else None
+        if snoozed is not None:
+            action = self._snoozed_repeat(batch, alert, source, inbound, now, policy)
+        elif inbound.status is InboundStatus.RESOLVED:
             _recover(batch, alert, now)
             current.pop(key)
             action = Action.RESOLVED
@@ -331,7 +369,9 @@ class AlertIntake:
         now: datetime,
     ) -> AlertValues:
         routed = self._router.route(source, inbound)
-        watched = routed.route is Route.CHANNEL
+        entities = entities_of(inbound, routed.entity_paths) if routed.entity_paths else {}
+        snooze = self._snooze_for(routed.signal, entities, now)
+        watched = routed.route is Route.CHANNEL and snooze is None
         alert: AlertValues = {
             "source": source,
             "dedup_key": inbound.dedup_key,
@@ -363,13 +403,17 @@ class AlertIntake:
             "incident_id": None,
             "page_id": None,
             "mapbox": mapbox_to_stored(inbound.mapbox),
-            "details": {},
+            "details": _details(entities, snooze),
             "last_event_hash": event_hash,
             "version": 1,
             "rendered_version": 1,
             "case_id": None,
         }
         batch.new.append(alert)
+        if snooze is not None:  # stored and counted, never announced
+            batch.snoozed[snooze.id] = batch.snoozed.get(snooze.id, 0) + 1
+            batch.events.append((alert, _event(now, f"snooze:{snooze.id}", Action.SNOOZED.value, inbound)))
+            return alert
         batch.events.append((alert, _event(now, f"source:{source}", Action.CREATED.value, inbound)))
         if routed.route is Route.CASE:
             batch.for_cases.append((alert, routed))
@@ -378,6 +422,32 @@ class AlertIntake:
         if _declares(routed, inbound.severity):
             batch.notices.append((alert, NoticeKind.DECLARE))
         return alert
+
+    def _snoozed_repeat(
+        self,
+        batch: _Batch,
+        alert: AlertValues,
+        source: str,
+        inbound: InboundAlert,
+        now: datetime,
+        policy: Policy,
+    ) -> Action:
+        """A repeat of an alert a snooze kept quiet: still quiet while the snooze lasts; once it has
+        ended, the alert is announced as if new (its case opened or joined, its message posted)."""
+        snooze_id = alert["details"]["snoozed"]
+        alert["count"] += 1
+        if any(s.id == snooze_id and s.is_active(now) for s in self._snoozes):
+            batch.snoozed[snooze_id] = batch.snoozed.get(snooze_id, 0) + 1
+            return Action.SNOOZED
+        alert["details"] = {k: v for k, v in alert["details"].items() if k != "snoozed"}
+        if alert["route"] == Route.CASE.value:
+            batch.for_cases.append((alert, self._router.route(source, inbound)))
+        elif alert["alert_channels"]:
+            batch.notices.append((alert, NoticeKind.ALERT))
+            if alert["route"] == Route.CHANNEL.value:
+                alert["last_alerted_at"] = now
+                alert["next_realert_at"] = now + policy.interval(Severity(alert["severity"]))
+        return Action.UPDATED
 
 
 def acknowledge(alert: AlertValues, by: str, now: datetime, policy: Policy) -> None:
@@ -430,6 +500,13 @@ def _written(alert: AlertValues, read: AlertValues) -> AlertValues:
     if "version" in changed:
         changed[VERSION_BUMP] = changed.pop("version") - read["version"]
     return {"id": alert["id"], **changed}
+
+
+def _details(entities: Mapping[str, str], snooze: Snooze | None) -> dict[str, Any]:
+    details: dict[str, Any] = {"entities": dict(entities)} if entities else {}
+    if snooze is not None:
+        details["snoozed"] = snooze.id
+    return details
 
 
 def _retriggers(inbound: InboundAlert) -> bool:

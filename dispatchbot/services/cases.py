@@ -5,6 +5,7 @@ refused plainly, never applied twice), and writes the timeline line its thread w
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,6 +33,21 @@ class CaseService:
             raise NotFound("That case does not exist or is not visible to you.")
         return case
 
+    async def open_cases(self, user_id: str, limit: int, *, mine: bool = False) -> tuple[list[Case], int]:
+        """Open cases listed for `user_id`, newest first, at most `limit`, and how many there are in all;
+        `mine` keeps only those they are assigned to or take part in."""
+        async with self._sessions() as session:
+            cases = await CaseRepository(session).open_cases()
+        wanted = [
+            case for case in cases if (case.may_change(user_id) if mine else _listed_for(case, user_id))
+        ]
+        return wanted[:limit], len(wanted)
+
+    async def activity(self, since: datetime) -> dict[str, tuple[int, int]]:
+        """Each channel's (opened, closed) cases since `since`, restricted ones left out (summaries)."""
+        async with self._sessions() as session:
+            return await CaseRepository(session).activity(since)
+
     async def may_resolve(self, case_id: int, user_id: str) -> Case:
         """The case, when `user_id` may resolve it now (checked again when the form is submitted)."""
         case = await self.get(case_id, user_id)
@@ -39,6 +55,31 @@ class CaseService:
         if not case.is_open:
             raise UserFacingError(f"{case.name} is already closed.")
         return case
+
+    async def may_escalate(self, case_id: int, user_id: str) -> Case:
+        """The case, when `user_id` may escalate it now (checked again when the form is submitted)."""
+        case = await self.get(case_id, user_id)
+        _check_escalatable(case, user_id)
+        return case
+
+    async def escalated(self, case_id: int, incident_id: int, incident_name: str, user_id: str) -> None:
+        """The case now lives on as the incident: Escalated, linked to it, and the escalator is one of
+        its people. Once only: an escalation run retried after a crash changes nothing more."""
+        async with self._sessions.begin() as session:
+            cases = CaseRepository(session)
+            case = await cases.get(case_id, lock=True)
+            if case is None:
+                raise NotFound("That case does not exist or is not visible to you.")
+            if case.incident_id == incident_id:
+                return
+            await cases.change(
+                case_id,
+                status=CaseStatus.ESCALATED.value,
+                incident_id=incident_id,
+                participants=_joined(case, user_id),
+            )
+            await cases.add_event(case_id, self._clock.now(), user_id, "escalated", incident_name)
+        self._on_change()
 
     async def triage(self, case_id: int, user_id: str) -> None:
         """Anyone who can see a new case may take it: it moves to Triage, they join it, and it is theirs
@@ -99,6 +140,10 @@ class CaseService:
         async with self._sessions() as session:
             return await CaseRepository(session).first_payload(case_id)
 
+    async def first_entities(self, case_id: int) -> dict[str, str]:
+        async with self._sessions() as session:
+            return await CaseRepository(session).first_entities(case_id)
+
     async def unrendered(self, limit: int) -> list[Case]:
         async with self._sessions() as session:
             return await CaseRepository(session).unrendered(limit)
@@ -130,6 +175,21 @@ def _check_changeable(case: Case, user_id: str) -> None:
     """The assignee and participants may resolve and re-open; a case nobody owns yet, anyone who sees it."""
     if (case.assignee or case.participants) and not case.may_change(user_id):
         raise Forbidden(f"Only the assignee and participants of {case_name(case.id)} can change it.")
+
+
+def _check_escalatable(case: Case, user_id: str) -> None:
+    """An open case not escalated yet, by whoever may change it."""
+    if case.incident_id is not None:
+        raise UserFacingError(f"{case.name} is already escalated to INC-{case.incident_id}.")
+    if not case.is_open:
+        raise UserFacingError(f"{case.name} is closed: re-open it first to escalate it.")
+    _check_changeable(case, user_id)
+
+
+def _listed_for(case: Case, user_id: str) -> bool:
+    """Stricter than `Case.visible_to`: a restricted case nobody owns yet is open to whoever sees its
+    message in its channel, but is listed to nobody, so lists never carry it across the workspace."""
+    return not case.restricted or case.may_change(user_id) or user_id == case.reporter
 
 
 def _joined(case: Case, user_id: str) -> list[str]:

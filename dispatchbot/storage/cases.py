@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, func, insert, select, update
 
 from dispatchbot.alerting.cases import Case, CaseEntry, CaseStatus, ResolutionReason
 from dispatchbot.storage import rendered
@@ -139,6 +139,37 @@ class CaseRepository(Repository):
             .limit(1)
         )
         return alert.source, alert.dedup_key, dict(payload or {})
+
+    async def open_cases(self) -> list[Case]:
+        """Every case not closed, newest first. Cases are a working set (repeats join a signal's open
+        case), so reading them all is cheap, and visibility is judged on the model: restricted cases keep
+        their people in a JSON list that SQLite and PostgreSQL query differently."""
+        rows = await self._session.execute(
+            select(CASES).where(CASES.c.status != CaseStatus.CLOSED.value).order_by(CASES.c.id.desc())
+        )
+        return [to_case(dict(row._mapping)) for row in rows]
+
+    async def activity(self, since: datetime) -> dict[str, tuple[int, int]]:
+        """Each channel's (opened, closed) open-visibility cases since `since`; channels with neither
+        are left out. A case opened and closed in the period counts in both."""
+        opened = await self._per_channel(CASES.c.created_at >= since)
+        closed = await self._per_channel(CASES.c.closed_at >= since)
+        return {channel: (opened.get(channel, 0), closed.get(channel, 0)) for channel in opened | closed}
+
+    async def _per_channel(self, condition: ColumnElement[bool]) -> dict[str, int]:
+        rows = await self._session.execute(
+            select(CASES.c.channel, func.count())
+            .where(CASES.c.restricted.is_(False), condition)
+            .group_by(CASES.c.channel)
+        )
+        return {channel: count for channel, count in rows}
+
+    async def first_entities(self, case_id: int) -> dict[str, str]:
+        """The entities extracted from the case's first alert (what a snooze may be narrowed to)."""
+        details = await self._session.scalar(
+            select(ALERTS.c.details).where(ALERTS.c.case_id == case_id).order_by(ALERTS.c.id).limit(1)
+        )
+        return {str(name): str(value) for name, value in ((details or {}).get("entities") or {}).items()}
 
     async def counts(self) -> dict[str, int]:
         rows = await self._session.execute(select(CASES.c.status, func.count()).group_by(CASES.c.status))

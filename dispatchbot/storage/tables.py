@@ -499,3 +499,21 @@ class CaseEventRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text)
     posted: Mapped[bool] = mapped_column(Boolean)
+
+
+class SignalSnoozeRow(Base):
+    """A snooze: until `expires_at`, new alerts of `signal` whose entities include `entities` (all of
+    them when empty) are stored and counted (`matched`) but not announced."""
+
+    __tablename__ = "signal_snoozes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    signal: Mapped[str] = mapped_column(String(80))
+    entities: Mapped[dict[str, Any]]
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    matched: Mapped[int] = mapped_column(Integer)
+    ended_said: Mapped[bool] = mapped_column(Boolean)
+    """Whether its end was said (in its case's thread, or its signal's channel)."""

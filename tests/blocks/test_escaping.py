@@ -217,6 +217,7 @@ BUILDERS: dict[str, Sample] = {
         [an_incident(h, visibility=Visibility.RESTRICTED)] * 60,
         90,
         h,
+        [common.divider()] * 13,
     ),
     # assign_role
     "assign_role.assign_role_modal": lambda h: assign_role.assign_role_modal(an_incident(h)),
@@ -240,9 +241,12 @@ BUILDERS: dict[str, Sample] = {
     "close_reminders.not_stable_text": lambda h: close_reminders.not_stable_text(an_incident(h), h),
     "close_reminders.severity_text": lambda h: close_reminders.severity_text(an_incident(h), h),
     # daily_summary
-    "daily_summary.summary": lambda h: daily_summary.summary(
-        date(2026, 5, 1), [an_incident(h, status=status) for status in Status for _ in range(30)]
-    ),
+    "daily_summary.summary": lambda h: [
+        daily_summary.summary(
+            date(2026, 5, 1), [an_incident(h, status=status) for status in Status for _ in range(30)], cases
+        )
+        for cases in (None, (3, 2))
+    ],
     "daily_summary.incident_blocks": lambda h: daily_summary.incident_blocks(an_incident(h)),
     # documents: the Slack messages about documents
     "documents.review_ready": lambda h: documents.review_ready(an_incident(h), a_document(h)),
@@ -459,6 +463,7 @@ NOT_FOR_SLACK: dict[str, str] = {
     "report_incident.read_report_form": "parser",
     "report_incident.read_title": "parser",
     "report_incident.read_alert_id": "parser",
+    "report_incident.read_case_id": "parser",
     "reports.read_report_form": "parser",
     "reports.read_report_value": "parser",
     "reports.read_snooze_value": "parser",

@@ -44,12 +44,14 @@ RESOLUTION_SHOWN = 2500
 RESOLUTION_LIMIT = 3000
 """What the resolve modal accepts (Slack's most for a text input)."""
 KEY_LIMIT = 200
+DETAIL_JOINERS = {"resolved": " as", "escalated": " to"}
+"""How a timeline line leads into its detail (`closed CASE-3 as Benign: …`); others take a colon."""
 CODE_FENCES = len("```\n\n```")
 
 
 def case_message(case: Case, *, incident_channel: str | None = None) -> Message:
     """The case as it is now: what, its state, who owns it, how many alerts joined it, and the buttons
-    its state allows (none yet once escalated: the incident takes over)."""
+    its state allows (once escalated, only joining the incident, which takes over)."""
     blocks = [
         section(
             md(
@@ -127,11 +129,16 @@ def _buttons(case: Case) -> list[tuple[str, str, str]]:
     value = str(case.id)
     triage = ("Triage", ActionId.TRIAGE_CASE, value)
     resolve = ("Resolve", ActionId.OPEN_RESOLVE_CASE, value)
+    escalate = ("Escalate", ActionId.ESCALATE_CASE, value)
+    join: list[tuple[str, str, str]] = []
+    if case.incident_id is not None:
+        join.append(("Join incident", ActionId.JOIN_INCIDENT, str(case.incident_id)))
+    snooze = [("Snooze", ActionId.OPEN_SNOOZE_CASE, value)] if case.signal else []  # a signal's case
     by_status: dict[CaseStatus, list[tuple[str, str, str]]] = {
-        CaseStatus.NEW: [triage, resolve],
-        CaseStatus.TRIAGE: [resolve],
-        CaseStatus.STABLE: [resolve],
-        CaseStatus.ESCALATED: [],
+        CaseStatus.NEW: [triage, resolve, escalate, *snooze],
+        CaseStatus.TRIAGE: [resolve, escalate, *snooze],
+        CaseStatus.STABLE: [resolve, escalate, *snooze],
+        CaseStatus.ESCALATED: [*join, *snooze],
         CaseStatus.CLOSED: [("Re-open", ActionId.REOPEN_CASE, value)],
     }
     return by_status[case.status]
@@ -215,12 +222,12 @@ def case_event_reply(entry: CaseEntry, case: Case) -> Message:
             line = md(":heavy_check_mark: {who} closed {name}", who=who, name=name)
         case "reopened":
             line = md(":leftwards_arrow_with_hook: {who} re-opened {name}", who=who, name=name)
+        case "escalated":
+            line = md(":rotating_light: {who} escalated {name}", who=who, name=name)
         case _:
             line = md("{who} · {action} · {name}", who=who, action=clip(entry.action, NAME_LIMIT), name=name)
     if entry.detail:
         detail = clip(entry.detail, RESOLUTION_SHOWN)
-        if entry.action == "resolved":
-            line = md("{line} as {detail}", line=line, detail=detail)
-        else:
-            line = md("{line}: {detail}", line=line, detail=detail)
+        joiner = DETAIL_JOINERS.get(entry.action, ":")
+        line = md("{line}{joiner} {detail}", line=line, joiner=joiner, detail=detail)
     return line, [section(line)]

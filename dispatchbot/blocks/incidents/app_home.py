@@ -1,4 +1,5 @@
-"""The App Home tab: report an incident, the open incidents you are in, and the others you could join."""
+"""The App Home tab: report an incident, the open incidents and cases you are in, and the incidents you
+could join."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ def home_view(
     others: list[Incident],
     others_total: int,
     list_command: str,
+    cases: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The tab for one person; every list is bounded and says how many it left out."""
+    """The tab for one person; every list is bounded and says how many it left out. `cases` is the
+    "Your open cases" section (`blocks.alerts.case_list.home_cases`), shown after your incidents."""
     blocks: list[dict[str, Any]] = [
         header("Incidents"),
         section(Mrkdwn("Something broken? Report it and a channel with the right people is set up for you.")),
@@ -36,7 +39,7 @@ def home_view(
     else:
         blocks.append(context(Mrkdwn("You are not taking part in any open incident.")))
     blocks.extend(_more(mine_total - len(mine), list_command))
-    blocks += [divider(), header("Other open incidents")]
+    blocks += [divider(), *cases, divider(), header("Other open incidents")]
     if others:
         blocks.extend(_joinable(incident) for incident in others)
     else:

@@ -1,4 +1,5 @@
-"""The daily summary message: incidents in three sections, within Slack's 50 blocks per message.
+"""The daily summary message: the channel's cases of the day in one line, then incidents in three
+sections, within Slack's 50 blocks per message.
 
 Every incident takes a section (reference, title, status, type, severity, priority, commander, channel)
 and, unless closed, an actions block with Join and Subscribe, the same buttons as on notifications.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from dispatchbot.blocks.alerts.case_list import case_activity
 from dispatchbot.blocks.common import MESSAGE_BLOCK_LIMIT, Message, buttons, context, header, section
 from dispatchbot.blocks.incidents.list_incidents import incident_line
 from dispatchbot.domain import Incident, Status
@@ -24,17 +26,23 @@ SECTIONS = {
 }
 
 
-def summary(day: date, incidents: list[Incident]) -> Message:
-    """The message for one channel: (fallback text, blocks). `incidents` is not empty."""
+def summary(day: date, incidents: list[Incident], cases: tuple[int, int] | None = None) -> Message:
+    """The message for one channel: (fallback text, blocks). `cases` is the channel's (new, closed)
+    cases of the day, None when it had none; `incidents` may be empty only when `cases` is not."""
     groups = [
         (title, [incident for incident in incidents if incident.status is status])
         for status, title in SECTIONS.items()
     ]
     groups = [(title, group) for title, group in groups if group]
-    counts = ", ".join(f"{len(group)} {title.split()[0].lower()}" for title, group in groups)
+    counts = [", ".join(f"{len(group)} {title.split()[0].lower()}" for title, group in groups)]
     when = f"{day:%A} {day.day} {day:%B %Y}"
-    text = md("Daily incident summary for {when}: {counts}", when=when, counts=counts)
     blocks: list[dict[str, Any]] = [header(f"Daily incident summary · {when}")]
+    if cases is not None:
+        counts.append("cases: {} new, {} closed".format(*cases))
+        blocks.append(section(case_activity(*cases)))
+    text = md(
+        "Daily incident summary for {when}: {counts}", when=when, counts="; ".join(filter(None, counts))
+    )
     # Every section may need its title and an "…and N more" line; the rest is for incidents.
     budget = MESSAGE_BLOCK_LIMIT - len(blocks) - 2 * len(groups)
     for (title, group), shown in zip(groups, _fit([group for _, group in groups], budget), strict=True):

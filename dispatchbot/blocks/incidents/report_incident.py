@@ -26,6 +26,7 @@ TYPE_DEFAULT = "type-default"
 
 
 ALERT_METADATA = "alert:"
+CASE_METADATA = "case:"
 
 
 def report_modal(
@@ -35,10 +36,14 @@ def report_modal(
     description: str = "",
     severity: str | None = None,
     priority: str | None = None,
+    incident_type: str | None = None,
+    visibility: Visibility | None = None,
     alert_id: int | None = None,
+    case_id: int | None = None,
 ) -> dict[str, Any]:
-    """The form, prefilled as given (a severity or priority the catalog lacks is its default); with
-    `alert_id`, the incident is declared from that alert (kept in the view's private metadata)."""
+    """The form, prefilled as given (a type, severity or priority the catalog lacks is its default; no
+    visibility is the type's); with `alert_id` the incident is declared from that alert, with `case_id`
+    that case is escalated to it (either kept in the view's private metadata)."""
     blocks = [
         context(
             Mrkdwn(
@@ -64,7 +69,7 @@ def report_modal(
         ),
         *catalog_inputs(
             catalog,
-            incident_type=catalog.default_incident_type.name,
+            incident_type=(catalog.incident_type(incident_type or "") or catalog.default_incident_type).name,
             severity=(catalog.severity(severity or "") or catalog.default_severity).name,
             priority=(catalog.priority(priority or "") or catalog.default_priority).name,
         ),
@@ -76,10 +81,14 @@ def report_modal(
                 ("Open", Visibility.OPEN.value),
                 ("Restricted (participants only)", Visibility.RESTRICTED.value),
             ],
-            initial=TYPE_DEFAULT,
+            initial=visibility.value if visibility else TYPE_DEFAULT,
         ),
     ]
-    metadata = f"{ALERT_METADATA}{alert_id}" if alert_id is not None else ""
+    metadata = ""
+    if alert_id is not None:
+        metadata = f"{ALERT_METADATA}{alert_id}"
+    elif case_id is not None:
+        metadata = f"{CASE_METADATA}{case_id}"
     return modal(
         CallbackId.REPORT_INCIDENT, "Report Incident", blocks, submit="Report", private_metadata=metadata
     )
@@ -87,11 +96,20 @@ def report_modal(
 
 def read_alert_id(view: dict[str, Any]) -> int | None:
     """The alert a submitted report form declares an incident from, if it was opened from one."""
+    return _origin_id(view, ALERT_METADATA)
+
+
+def read_case_id(view: dict[str, Any]) -> int | None:
+    """The case a submitted report form escalates, if it was opened from one."""
+    return _origin_id(view, CASE_METADATA)
+
+
+def _origin_id(view: dict[str, Any], prefix: str) -> int | None:
     metadata = str(view.get("private_metadata") or "")
-    if not metadata.startswith(ALERT_METADATA):
+    if not metadata.startswith(prefix):
         return None
     try:
-        return int(metadata.removeprefix(ALERT_METADATA))
+        return int(metadata.removeprefix(prefix))
     except ValueError:
         return None
 

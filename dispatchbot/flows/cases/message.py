@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from dispatchbot.alerting.cases import Case
 from dispatchbot.alerting.model import Alert
 from dispatchbot.blocks.alerts import case_message as blocks
 from dispatchbot.deps import Deps
@@ -65,7 +66,9 @@ async def render_changed(deps: Deps, edited: dict[int, float]) -> None:
             continue
         channel = await deps.slack.channel_id_for(case.channel)
         if channel and case.message_ts:
-            text, message_blocks = blocks.case_message(case)
+            text, message_blocks = blocks.case_message(
+                case, incident_channel=await _incident_channel(deps, case)
+            )
             try:
                 marked = [{**message_blocks[0], "block_id": case_marker(case.id)}, *message_blocks[1:]]
                 await deps.slack.update_message(channel, case.message_ts, text, marked)
@@ -77,6 +80,13 @@ async def render_changed(deps: Deps, edited: dict[int, float]) -> None:
     for stale in [key for key, at in edited.items() if now - at >= EDIT_INTERVAL_SECONDS]:
         del edited[stale]
     await _say_timeline(deps)
+
+
+async def _incident_channel(deps: Deps, case: Case) -> str | None:
+    """The channel of the incident the case was escalated to, once it has one."""
+    if case.incident_id is None:
+        return None
+    return (await deps.incidents.get(case.incident_id)).channel_id
 
 
 async def _say_timeline(deps: Deps) -> None:

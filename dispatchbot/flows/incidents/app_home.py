@@ -1,10 +1,12 @@
-"""Use case: publish a person's App Home tab with the incidents they are in and the others they may join."""
+"""Use case: publish a person's App Home tab with the incidents and cases they are in and the incidents
+they may join."""
 
 from __future__ import annotations
 
 from dispatchbot.blocks.incidents.app_home import home_view
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
+from dispatchbot.flows.cases import lists as case_lists
 
 
 async def publish(deps: Deps, user_id: str) -> None:
@@ -22,5 +24,6 @@ async def publish(deps: Deps, user_id: str) -> None:
         others,
         others_total,
         deps.settings.commands.name(Command.LIST_INCIDENTS),
+        await case_lists.home_section(deps, user_id),
     )
     await deps.slack.publish_home(user_id, view)

@@ -19,6 +19,7 @@ from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, IncidentDraft, Role
 from dispatchbot.errors import ProviderError
 from dispatchbot.flows.alerts import incident_link
+from dispatchbot.flows.cases import incident_link as case_link
 from dispatchbot.flows.incidents import incident_channel, incident_documents
 from dispatchbot.flows.incidents.create_incident_run import (
     CreateIncidentArgs,
@@ -49,7 +50,12 @@ async def record(ctx: CreateIncidentContext) -> None:
         return
     draft = ctx.args.draft
     holders, oncall = await _policy_holders(ctx.deps, draft)
+    case = await ctx.deps.cases.get(ctx.args.case_id) if ctx.args.case_id is not None else None
+    if case is not None and case.assignee:
+        holders.setdefault(Role.COMMANDER, case.assignee)  # who owned the case leads, unless a policy says
     incident = await ctx.deps.incidents.create(ctx.key, draft, ctx.args.requested_by, holders)
+    if case is not None:
+        await case_link.add_people(ctx.deps, incident, case, ctx.args.requested_by)
     for role_name, found in oncall.items():
         user_id = holders[Role(role_name)]
         if user_id != incident.reporter_id:
@@ -131,6 +137,8 @@ async def announce(ctx: CreateIncidentContext) -> None:
         actions["confirmed"] = partial(_confirm, deps, incident, ctx.args.view_id)
     if ctx.args.alert_id is not None:
         actions["alert_linked"] = partial(incident_link.link, ctx, incident, ctx.args.alert_id)
+    if ctx.args.case_id is not None:
+        actions["case_linked"] = partial(case_link.link, ctx, incident, ctx.args.case_id)
     await _together(ctx, actions)
 
 

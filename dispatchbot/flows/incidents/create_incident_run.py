@@ -15,12 +15,13 @@ from dispatchbot.flows.runner import RunContext
 
 class CreateIncidentArgs(RunArgs):
     """The report as submitted; `requested_by` is the reporter; `alert_id` the alert it was declared
-    from, if any (linked to it when announced)."""
+    from, `case_id` the case escalated to it, if any (linked to it when announced)."""
 
     draft: IncidentDraft
     requested_by: str
     view_id: str | None = None
     alert_id: int | None = None
+    case_id: int | None = None
 
     @classmethod
     def upgrade(cls, data: dict[str, Any], version: int) -> dict[str, Any]:

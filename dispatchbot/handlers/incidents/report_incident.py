@@ -6,9 +6,15 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck
 
-from dispatchbot.blocks.incidents.report_incident import creating_modal, read_alert_id, read_report_form
+from dispatchbot.blocks.incidents.report_incident import (
+    creating_modal,
+    read_alert_id,
+    read_case_id,
+    read_report_form,
+)
 from dispatchbot.deps import Deps
 from dispatchbot.flows.alerts import declare
+from dispatchbot.flows.cases import escalate
 from dispatchbot.flows.incidents import report_incident
 from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId, CallbackId
@@ -47,9 +53,11 @@ def register(router: Router, deps: Deps) -> None:
     @router.view(CallbackId.REPORT_INCIDENT)
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         draft = read_report_form(view["state"]["values"], deps.catalog)  # InvalidForm → inline errors
-        alert_id = read_alert_id(view)
-        if alert_id is None:
-            await report_incident.submit(deps, view["id"], draft, body["user"]["id"])
+        reporter, alert_id, case_id = body["user"]["id"], read_alert_id(view), read_case_id(view)
+        if alert_id is not None:
+            await declare.submit(deps, view["id"], draft, reporter, alert_id)
+        elif case_id is not None:
+            await escalate.submit(deps, view["id"], draft, reporter, case_id)
         else:
-            await declare.submit(deps, view["id"], draft, body["user"]["id"], alert_id)
+            await report_incident.submit(deps, view["id"], draft, reporter)
         await ack(response_action="update", view=creating_modal(draft))

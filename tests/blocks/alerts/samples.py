@@ -11,7 +11,15 @@ from typing import Any
 from dispatchbot.alert_formats.model import MapboxMessage, MapboxRoute, Severity
 from dispatchbot.alerting.cases import Case, CaseEntry, CaseStatus, ResolutionReason
 from dispatchbot.alerting.model import Acknowledgement, Alert, AlertState, AuditEntry, Route
-from dispatchbot.blocks.alerts import alert_message, case_message, declare_from_alert, prompts
+from dispatchbot.blocks.alerts import (
+    alert_message,
+    case_list,
+    case_message,
+    declare_from_alert,
+    escalate_case,
+    prompts,
+    snooze,
+)
 from tests.blocks.samples import ALICE, BOB, CHANNEL, NOW
 
 SOURCE_URL = "https://prom.example/graph?g0.expr=up&g0.tab=1"
@@ -134,10 +142,15 @@ def hostile_case(h: str, **changes: Any) -> Case:
 def every_case_state(h: str) -> list[Case]:
     """Each status, with a reason or without one."""
     return [
-        hostile_case(h, status=status, resolution_reason=reason)
+        hostile_case(h, status=status, resolution_reason=reason, incident_id=incident_id(status))
         for status in CaseStatus
         for reason in (None, ResolutionReason.MITIGATED)
     ]
+
+
+def incident_id(status: CaseStatus) -> int | None:
+    """The incident an escalated case became (a case is escalated exactly when it has one)."""
+    return 7 if status is CaseStatus.ESCALATED else None
 
 
 def every_state(h: str) -> list[Alert]:
@@ -196,6 +209,25 @@ BUILDERS: dict[str, Callable[[str], Any]] = {
         for actor in (ALICE, h, "dispatchbot")
         for action in ("opened", "triaged", "resolved", "reopened", h)
     ],
+    "case_list.case_line": lambda h: [
+        case_list.case_line(hostile_case(h, restricted=r), link) for r in (False, True) for link in ("", h)
+    ],
+    "case_list.case_list": lambda h: [
+        case_list.case_list(
+            [(c, link) for c in every_case_state(h) for link in ("", h, PERMALINK + h)], total
+        )
+        for total in (30, 10_000)
+    ],
+    "case_list.home_cases": lambda h: [
+        case_list.home_cases([(hostile_case(h, channel=h), PERMALINK + h)] * 10, total, h)
+        for total in (10, 99)
+    ],
+    "case_list.case_activity": lambda h: case_list.case_activity(12_345, 0),
+    "escalate_case.copied_event": lambda h: [
+        escalate_case.copied_event(CaseEntry(NOW, actor, action, h), hostile_case(h))
+        for actor in (ALICE, h)
+        for action in ("escalated", h)
+    ],
     "declare_from_alert.alert_details": lambda h: [
         declare_from_alert.alert_details(a, link) for a in every_state(h) for link in (None, h, PERMALINK + h)
     ],
@@ -207,12 +239,22 @@ BUILDERS: dict[str, Callable[[str], Any]] = {
     "prompts.self_service_prompt": lambda h: prompts.self_service_prompt(hostile_alert(h)),
     "prompts.prompt_answered": lambda h: prompts.prompt_answered(hostile_alert(h), h),
     "prompts.fallback_note": lambda h: prompts.fallback_note(hostile_alert(h), h, h),
+    "snooze.snooze_modal": lambda h: [
+        snooze.snooze_modal(h, entities, case_id)
+        for entities in ({}, {h: h}, {f"{h}{n}": h for n in range(20)})
+        for case_id in (None, 3)
+    ],
+    "snooze.snooze_ended_note": lambda h: snooze.snooze_ended_note(h * 3),
 }
 
 NOT_FOR_SLACK: dict[str, str] = {
     "case_message.read_resolve_form": "parser",
+    "snooze.read_snooze_form": "parser",
+    "snooze.snooze_detail": "plain words for the timeline, escaped where shown",
     "alert_message.seen_times": "a count in words",
     "prompts.answer_text": "plain words for prompt_answered, which escapes them",
     "declare_from_alert.incident_severity_name": "a severity name from our table",
     "declare_from_alert.incident_description": "plain text for a form input (see its tests)",
+    "escalate_case.incident_title": "plain text for a form input",
+    "escalate_case.incident_description": "plain text for a form input (see its tests)",
 }

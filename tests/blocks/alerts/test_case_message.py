@@ -27,6 +27,9 @@ from tests.support.escaping import HOSTILE
 TRIAGE = ("Triage", ActionId.TRIAGE_CASE, "3")
 RESOLVE = ("Resolve", ActionId.OPEN_RESOLVE_CASE, "3")
 REOPEN = ("Re-open", ActionId.REOPEN_CASE, "3")
+ESCALATE = ("Escalate", ActionId.ESCALATE_CASE, "3")
+JOIN = ("Join incident", ActionId.JOIN_INCIDENT, "7")
+SNOOZE = ("Snooze", ActionId.OPEN_SNOOZE_CASE, "3")
 
 
 def notes(blocks: list[dict[str, Any]]) -> list[str]:
@@ -45,21 +48,21 @@ def test_a_new_case() -> None:
     assert field(blocks, "Priority") == "Medium"
     assert field(blocks, "Participants") == "nobody"
     assert notes(blocks) == ["We observed 1 alert. Raw payload of the first alert in the thread."]
-    assert actions(blocks) == [TRIAGE, RESOLVE]
+    assert actions(blocks) == [TRIAGE, RESOLVE, ESCALATE, SNOOZE]
 
 
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        (CaseStatus.NEW, [TRIAGE, RESOLVE]),
-        (CaseStatus.TRIAGE, [RESOLVE]),
-        (CaseStatus.STABLE, [RESOLVE]),
-        (CaseStatus.ESCALATED, []),
+        (CaseStatus.NEW, [TRIAGE, RESOLVE, ESCALATE, SNOOZE]),
+        (CaseStatus.TRIAGE, [RESOLVE, ESCALATE, SNOOZE]),
+        (CaseStatus.STABLE, [RESOLVE, ESCALATE, SNOOZE]),
+        (CaseStatus.ESCALATED, [JOIN, SNOOZE]),
         (CaseStatus.CLOSED, [REOPEN]),
     ],
 )
 def test_buttons_by_state(status: CaseStatus, expected: list[tuple[str, str, str]]) -> None:
-    message = case_message(samples.case(status=status))
+    message = case_message(samples.case(status=status, incident_id=samples.incident_id(status)))
     valid_message(message)
     assert actions(message[1]) == expected
     assert message[0] == f"CASE-3: Disk 95% on db1 ({status.label})"
@@ -201,6 +204,7 @@ def test_a_huge_payload_is_clipped_inside_its_code_block() -> None:
             ":heavy_check_mark: <@U0ALICE1> closed CASE-3 as False Positive: a load test",
         ),
         ("reopened", "", ":leftwards_arrow_with_hook: <@U0ALICE1> re-opened CASE-3"),
+        ("escalated", "INC-7", ":rotating_light: <@U0ALICE1> escalated CASE-3 to INC-7"),
         ("renamed", "new title", "<@U0ALICE1> · renamed · CASE-3: new title"),
     ],
 )

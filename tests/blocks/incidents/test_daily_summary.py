@@ -53,3 +53,23 @@ def test_a_busy_section_does_not_push_a_small_one_out() -> None:
 
 def test_typed_text_is_escaped() -> None:
     shown_escaped(daily_summary.summary(DAY, [samples.incident(title=HOSTILE, priority=HOSTILE)]))
+
+
+def test_the_channel_cases_of_the_day_are_one_line_first() -> None:
+    message = daily_summary.summary(DAY, [samples.incident()], (3, 2))
+    blocks = valid_message(message)
+    assert message[0] == "Daily incident summary for Friday 1 May 2026: 1 active; cases: 3 new, 2 closed"
+    assert blocks[1]["text"]["text"] == "*Cases:* 3 new, 2 closed"
+
+
+def test_cases_alone_make_a_summary() -> None:
+    message = daily_summary.summary(DAY, [], (0, 1))
+    assert message[0] == "Daily incident summary for Friday 1 May 2026: cases: 0 new, 1 closed"
+    assert len(valid_message(message)) == 2
+
+
+def test_sixty_of_each_and_the_cases_line_fit_in_fifty_blocks() -> None:
+    incidents = [
+        incident for status in Status for incident in samples.many(samples.incident, 60, status=status)
+    ]
+    assert len(valid_message(daily_summary.summary(DAY, incidents, (1, 1)))) <= 50

@@ -5,110 +5,11 @@ recent; people triage and resolve it from its buttons; an alert never joins a cl
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
-
-import pytest
 
 from dispatchbot.alerting.cases import CaseStatus
-from dispatchbot.app import Running
-from dispatchbot.testing import Channel, FakeSlack, Message
-from tests.e2e.alerts.support import alert_settings, delivered, post, replies, top_level
-from tests.support.bot import running_bot
-from tests.support.clocks import ManualClock
+from dispatchbot.testing import FakeSlack
+from tests.e2e.cases.support import WINDOW, OpenDesk, says, shown
 from tests.support.waiting import eventually
-
-START = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
-TRIAGE = "triage"
-WINDOW = 3600.0
-_samples = itertools.count(1)
-
-
-@dataclass
-class Desk:
-    """A bot whose one signal, `Disk full`, opens cases in #triage, on a hand-set clock."""
-
-    running: Running
-    slack: FakeSlack
-    channel: Channel
-    clock: ManualClock
-
-    async def fire(self, key: str, *, status: str = "firing", title: str = "Disk 95% on db1") -> str:
-        body = {
-            "title": title,
-            "status": status,
-            "deduplication_key": key,
-            "severity": "error",
-            "description": f"sample {next(_samples)}",
-            "metadata": {"alertname": "DiskFull", "instance": key},
-        }
-        code, answer = await post(self.running, "generic", body)
-        assert code == 202, answer
-        return str(answer["alerts"][0]["action"])
-
-    async def settled(self) -> None:
-        """Every notice delivered, every case message showing its case, every timeline line said."""
-        deps = self.running.deps
-
-        async def done() -> bool:
-            return (
-                not await deps.alerts.pending_notices(1)
-                and not await deps.cases.unrendered(1)
-                and not await deps.cases.unposted_events(1)
-            )
-
-        await delivered(self.running)
-        await eventually(done, within=10, what="case delivery")
-
-    def cases(self) -> list[Message]:
-        return top_level(self.slack, self.channel.id)
-
-    def thread(self, index: int = -1) -> list[Message]:
-        return replies(self.slack, self.cases()[index])
-
-
-OpenDesk = Callable[..., Awaitable[Desk]]
-
-
-@pytest.fixture
-async def open_desk(slack: FakeSlack, database_url: str) -> AsyncIterator[OpenDesk]:
-    async with contextlib.AsyncExitStack() as stack:
-
-        async def open_(**signal: Any) -> Desk:
-            channel = slack.add_channel(TRIAGE, members=[slack.bot_user_id])
-            signals = [{"name": "Disk full", "route": "case", "channel": f"#{TRIAGE}", **signal}]
-            settings = alert_settings(slack, database_url, signals=signals)
-            clock = ManualClock(START)
-            running = await stack.enter_async_context(running_bot(slack, settings, clock))
-            return Desk(running, slack, channel, clock)
-
-        yield open_
-
-
-def shown(message: Message) -> str:
-    """Every text of the message's blocks (sections, fields, context), a line each."""
-    found: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(message.blocks)
-    return "\n".join(found)
-
-
-def says(message: Message, text: str) -> bool:
-    return text in shown(message)
 
 
 async def test_alerts_of_a_signal_open_one_case_that_repeats_and_new_alerts_join(open_desk: OpenDesk) -> None:
