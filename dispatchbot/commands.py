@@ -29,6 +29,9 @@ class Command(StrEnum):
     LIST_MY_TASKS = "list_my_tasks"
     ENGAGE_ONCALL = "engage_oncall"
     LIST_CASES = "list_cases"
+    LIST_SIGNALS = "list_signals"
+    CREATE_CASE = "create_case"
+    UPDATE_CASE = "update_case"
     ESCALATE_CASE = "escalate_case"
 
 
@@ -69,6 +72,9 @@ COMMANDS: dict[Command, CommandInfo] = {
     Command.LIST_MY_TASKS: CommandInfo("/dispatch-list-my-tasks", "List your tasks in every incident"),
     Command.ENGAGE_ONCALL: CommandInfo("/dispatch-engage-oncall", "Engage the on-call person of a service"),
     Command.LIST_CASES: CommandInfo("/dispatch-list-cases", "List the open cases you can see"),
+    Command.LIST_SIGNALS: CommandInfo("/dispatch-list-signals", "List the signals that post in this channel"),
+    Command.CREATE_CASE: CommandInfo("/dispatch-create-case", "Open a case to triage"),
+    Command.UPDATE_CASE: CommandInfo("/dispatch-update-case", "Update a case", "[CASE-7]"),
     Command.ESCALATE_CASE: CommandInfo(
         "/dispatch-escalate-case", "Escalate a case to an incident", "[CASE-7]"
     ),

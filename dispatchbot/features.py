@@ -38,8 +38,11 @@ from dispatchbot.handlers import run_failures as run_failure_handlers
 from dispatchbot.handlers.alerts import alerts as alert_handlers
 from dispatchbot.handlers.alerts import declare as declare_handlers
 from dispatchbot.handlers.cases import buttons as case_button_handlers
+from dispatchbot.handlers.cases import case_form as case_form_handlers
+from dispatchbot.handlers.cases import engagement as case_engagement_handlers
 from dispatchbot.handlers.cases import escalate as case_escalate_handlers
 from dispatchbot.handlers.cases import lists as case_list_handlers
+from dispatchbot.handlers.cases import signals as signal_list_handlers
 from dispatchbot.handlers.cases import snooze as case_snooze_handlers
 from dispatchbot.handlers.feedback import feedback as feedback_handlers
 from dispatchbot.handlers.incidents import app_home as app_home_handlers
@@ -174,7 +177,9 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature("declare_from_alert", declare_handlers.register),  # through the report form's run
     Feature("cases", case_button_handlers.register),
+    Feature("case_engagement", case_engagement_handlers.register),
     Feature("escalate_case", case_escalate_handlers.register),  # through the report form's run
+    Feature("list_signals", signal_list_handlers.register),
     Feature(
         "snoozes",
         case_snooze_handlers.register,
@@ -185,6 +190,7 @@ FEATURES: tuple[Feature, ...] = (
         ),
     ),
     Feature("case_lists", case_list_handlers.register),
+    Feature("case_forms", case_form_handlers.register),
 )
 """In an order that keeps `dispatchbot scheduler list` as it was: the scheduler's own jobs come first,
 then each feature's, in this order (listeners and flows are looked up by name, so their order is free)."""

@@ -24,6 +24,10 @@ class CallbackId(StrEnum):
     SHIFT_FEEDBACK = "shift_feedback"
     RESOLVE_CASE = "case_resolve"
     SNOOZE_SIGNAL = "signal_snooze"
+    ANSWER_ENGAGEMENT = "case_engagement_answer"
+    CREATE_CASE = "case_create"
+    CREATE_CASE_SHORTCUT = "case_create_shortcut"
+    EDIT_CASE = "case_edit"
 
 
 class ActionId(StrEnum):
@@ -53,7 +57,12 @@ class ActionId(StrEnum):
     OPEN_RESOLVE_CASE = "case_open_resolve"
     REOPEN_CASE = "case_reopen"
     OPEN_SNOOZE_CASE = "case_open_snooze"
+    OPEN_SNOOZE_SIGNAL = "signal_open_snooze"
+    SIGNALS_PAGE = "signals_page"
     ESCALATE_CASE = "case_escalate"
+    CONFIRM_ENGAGEMENT = "case_engagement_confirm"
+    DENY_ENGAGEMENT = "case_engagement_deny"
+    OPEN_EDIT_CASE = "case_open_edit"
 
 
 class BlockId(StrEnum):
@@ -90,3 +99,6 @@ class BlockId(StrEnum):
     HOURS = "hours"
     EXPIRES = "expires"
     ENTITIES = "entities"
+    CONTEXT = "context"
+    CASE_TYPE = "case_type"
+    ASSIGNEE = "assignee"

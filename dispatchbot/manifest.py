@@ -94,7 +94,13 @@ def build_manifest(settings: Settings) -> dict[str, Any]:
                     "type": "message",
                     "callback_id": CallbackId.REPORT_INCIDENT_SHORTCUT.value,
                     "description": "Report an incident about this message",
-                }
+                },
+                {
+                    "name": "Open a case",
+                    "type": "message",
+                    "callback_id": CallbackId.CREATE_CASE_SHORTCUT.value,
+                    "description": "Open a case to triage about this message",
+                },
             ],
             "slash_commands": commands,
         },

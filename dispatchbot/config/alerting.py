@@ -126,6 +126,13 @@ class SignalSettings(Section):
         description='values a snooze can match on: { host = "labels.instance" } (labels.<name>, a field '
         "such as title, or payload.<dotted.path>)",
     )
+    engage: str = Field(
+        default="",
+        description='route "case": the entity naming whom to ask to confirm or deny (a Slack id or email)',
+    )
+    engage_page_on_deny: bool = Field(
+        default=False, description="page the case's on-call service when the person asked denies"
+    )
 
     @field_validator("entities")
     @classmethod

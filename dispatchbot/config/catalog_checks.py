@@ -47,8 +47,8 @@ def _alert_problems(settings: Settings, services: list[str]) -> list[str]:
 
 
 def _case_problems(settings: Settings, known: dict[str, set[str]], services: list[str]) -> list[str]:
-    """The case catalog: unique names, one default priority at most, references that resolve, and a
-    channel for every signal that opens cases."""
+    """The case catalog: unique names, one default priority at most, references that resolve, a
+    channel for every signal that opens cases, and an entity it extracts for each one that engages."""
     types = [entry.name for entry in settings.case_types]
     priorities = [entry.name for entry in settings.case_priorities]
     problems = _name_problems("case_types", types) + _name_problems("case_priorities", priorities)
@@ -68,6 +68,10 @@ def _case_problems(settings: Settings, known: dict[str, set[str]], services: lis
             problems.append(f"{where}.case_priority: no case priority {signal.case_priority!r}")
         if signal.route == "case" and types and not settings.case_channel(signal):
             problems.append(f'{where}: route "case" needs a channel ({CASE_CHANNELS})')
+        if signal.engage and signal.engage not in signal.entities:
+            problems.append(f"{where}.engage: no entity {signal.engage!r} in its entities")
+        if signal.engage and signal.route != "case":
+            problems.append(f'{where}.engage: only signals with route "case" engage someone')
     return problems
 
 

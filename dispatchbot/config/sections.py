@@ -110,6 +110,9 @@ class CommandSettings(Section):
     list_my_tasks: str = COMMANDS[Command.LIST_MY_TASKS].default_name
     engage_oncall: str = COMMANDS[Command.ENGAGE_ONCALL].default_name
     list_cases: str = COMMANDS[Command.LIST_CASES].default_name
+    list_signals: str = COMMANDS[Command.LIST_SIGNALS].default_name
+    create_case: str = COMMANDS[Command.CREATE_CASE].default_name
+    update_case: str = COMMANDS[Command.UPDATE_CASE].default_name
     escalate_case: str = COMMANDS[Command.ESCALATE_CASE].default_name
 
     @field_validator("*")

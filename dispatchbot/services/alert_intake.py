@@ -29,7 +29,6 @@ from dispatchbot.alert_formats.model import (
     ParsedPayload,
     Severity,
 )
-from dispatchbot.alerting.cases import CaseStatus
 from dispatchbot.alerting.model import Action, AlertState, NoticeKind, Route
 from dispatchbot.alerting.routing import Policy, Routed, SignalRouter
 from dispatchbot.alerting.snoozes import Snooze, entities_of
@@ -43,7 +42,7 @@ from dispatchbot.storage.alerts import (
     mapbox_to_stored,
     open_key,
 )
-from dispatchbot.storage.cases import CaseRepository
+from dispatchbot.storage.cases import CaseRepository, new_case
 from dispatchbot.storage.snoozes import SnoozeRepository
 
 log = get_logger(__name__)
@@ -244,29 +243,17 @@ class AlertIntake:
         self, cases: CaseRepository, alert: AlertValues, routed: Routed, now: datetime
     ) -> dict[str, Any]:
         case_type = self._settings.case_type(routed.case_type)
-        values: dict[str, Any] = {
-            "title": alert["title"],
-            "description": alert["description"],
-            "status": CaseStatus.NEW.value,
-            "signal": routed.signal,
-            "case_type": routed.case_type,
-            "case_priority": routed.case_priority,
-            "channel": routed.channel,
-            "alert_count": 1,
-            "created_at": now,
-            "last_alert_at": now,
-            "reporter": None,
-            "assignee": None,
-            "participants": [],
-            "restricted": case_type.visibility == "restricted",
-            "resolution_reason": None,
-            "resolution": "",
-            "message_ts": None,
-            "incident_id": None,
-            "closed_at": None,
-            "version": 1,
-            "rendered_version": 0,
-        }
+        values = new_case(
+            title=alert["title"],
+            description=alert["description"],
+            signal=routed.signal,
+            case_type=routed.case_type,
+            case_priority=routed.case_priority,
+            channel=routed.channel,
+            restricted=case_type.visibility == "restricted",
+            now=now,
+            alert_count=1,
+        )
         values["id"] = await cases.insert(values)
         await cases.add_event(
             values["id"], now, f"source:{alert['source']}", "opened", alert["title"], posted=True

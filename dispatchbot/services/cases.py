@@ -11,9 +11,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.alerting.cases import Case, CaseEntry, CaseStatus, ResolutionReason, case_name
+from dispatchbot.blocks.alerts.case_form import CaseForm, edit_detail
 from dispatchbot.clock import Clock
 from dispatchbot.errors import Forbidden, NotFound, UserFacingError
-from dispatchbot.storage.cases import CaseRepository
+from dispatchbot.ids import BlockId
+from dispatchbot.services.case_engagements import CaseEngagements
+from dispatchbot.storage.cases import CaseRepository, new_case
+from dispatchbot.storage.sent_once import SentOnceRepository
 
 
 class CaseService:
@@ -24,6 +28,8 @@ class CaseService:
         self._clock = clock
         self._on_change = on_change
         """Wakes delivery, which edits the message and says the change in the thread."""
+        self.engagements = CaseEngagements(sessions, clock, on_change)
+        """Asking the person a case's alert is about, and their answers."""
 
     async def get(self, case_id: int, user_id: str | None = None) -> Case:
         """The case, if `user_id` (when given) may see it; a restricted case is as missing to others."""
@@ -80,6 +86,80 @@ class CaseService:
             )
             await cases.add_event(case_id, self._clock.now(), user_id, "escalated", incident_name)
         self._on_change()
+
+    async def create(
+        self, key: str, form: CaseForm, reporter: str, channel: str, *, restricted: bool
+    ) -> bool:
+        """Open a case by hand, once per `key` (the form's view id: a double submission or a redelivery
+        opens one case). Delivery posts its message, so a crash right after this still gets one; False
+        when `key` opened one already."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            if not await SentOnceRepository(session).claim(f"case-form:{key}", now):
+                return False
+            cases = CaseRepository(session)
+            case_id = await cases.insert(
+                new_case(
+                    title=form.title,
+                    description=form.description,
+                    signal="",
+                    case_type=form.case_type,
+                    case_priority=form.case_priority,
+                    channel=channel,
+                    restricted=restricted,
+                    now=now,
+                    alert_count=0,
+                    reporter=reporter,
+                    assignee=form.assignee,
+                )
+            )
+            await cases.add_event(case_id, now, reporter, "opened")
+        self._on_change()
+        return True
+
+    async def may_edit(self, case_id: int, user_id: str) -> Case:
+        """The case, when `user_id` may edit it now (checked again when the form is submitted)."""
+        case = await self.get(case_id, user_id)
+        _check_changeable(case, user_id)
+        return case
+
+    async def edit(self, case_id: int, user_id: str, form: CaseForm, *, restricted: bool) -> None:
+        """Apply the edit form: what differs from the case as it is now changes, in one timeline line
+        (and one more for a new assignee); `restricted` follows the type when the type changes."""
+        async with self._sessions.begin() as session:
+            cases = CaseRepository(session)
+            case = await self._locked(cases, case_id, user_id)
+            _check_changeable(case, user_id)
+            status = form.status or case.status
+            if status is CaseStatus.ESCALATED and case.status is not CaseStatus.ESCALATED:
+                raise UserFacingError("Escalate a case with its Escalate button.", block_id=BlockId.STATUS)
+            detail, now = edit_detail(case, form), self._clock.now()
+            if not detail and form.assignee == case.assignee:
+                return
+            closed_at = (case.closed_at or now) if status is CaseStatus.CLOSED else None
+            await cases.change(
+                case_id,
+                title=form.title,
+                description=form.description,
+                status=status.value,
+                case_type=form.case_type,
+                case_priority=form.case_priority,
+                assignee=form.assignee,
+                resolution_reason=form.reason.value if form.reason else None,
+                resolution=form.resolution,
+                closed_at=closed_at,
+                participants=_joined(case, user_id),
+                restricted=restricted if form.case_type != case.case_type else case.restricted,
+            )
+            if detail:
+                await cases.add_event(case_id, now, user_id, "edited", detail)
+            if form.assignee != case.assignee:
+                await cases.add_event(case_id, now, user_id, "assigned", form.assignee or "")
+        self._on_change()
+
+    async def unannounced(self, limit: int) -> list[Case]:
+        async with self._sessions() as session:
+            return await CaseRepository(session).unannounced(limit)
 
     async def triage(self, case_id: int, user_id: str) -> None:
         """Anyone who can see a new case may take it: it moves to Triage, they join it, and it is theirs

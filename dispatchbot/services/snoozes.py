@@ -62,6 +62,10 @@ class SnoozeService:
         self._wake()
         return detail
 
+    async def active(self) -> list[Snooze]:
+        async with self._sessions() as session:
+            return await SnoozeRepository(session).active(self._clock.now())
+
     async def end_due(self) -> list[Snooze]:
         """Mark the snoozes that ended as said: those made from a case get a timeline line there; the
         others are returned for the caller to say in their signal's channel."""

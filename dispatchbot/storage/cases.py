@@ -113,6 +113,17 @@ class CaseRepository(Repository):
     async def rendered(self, case_id: int, version: int) -> None:
         await rendered.shown(self._session, CASES, case_id, version)
 
+    async def unannounced(self, limit: int) -> list[Case]:
+        """Cases opened by hand whose message is not posted yet, oldest first (an alert's case is
+        posted by its alert's notice instead)."""
+        rows = await self._session.execute(
+            select(CASES)
+            .where(CASES.c.signal == "", CASES.c.message_ts.is_(None))
+            .order_by(CASES.c.id)
+            .limit(limit)
+        )
+        return [to_case(dict(row._mapping)) for row in rows]
+
     async def record_message(self, case_id: int, ts: str, assignee: str | None) -> None:
         values: dict[str, Any] = {"message_ts": ts}
         if assignee is not None:
@@ -164,6 +175,12 @@ class CaseRepository(Repository):
         )
         return {channel: count for channel, count in rows}
 
+    async def opening_alert(self, case_id: int) -> int | None:
+        """The id of the alert that opened the case (its first): what a denial pages for."""
+        return await self._session.scalar(
+            select(ALERTS.c.id).where(ALERTS.c.case_id == case_id).order_by(ALERTS.c.id).limit(1)
+        )
+
     async def first_entities(self, case_id: int) -> dict[str, str]:
         """The entities extracted from the case's first alert (what a snooze may be narrowed to)."""
         details = await self._session.scalar(
@@ -174,6 +191,46 @@ class CaseRepository(Repository):
     async def counts(self) -> dict[str, int]:
         rows = await self._session.execute(select(CASES.c.status, func.count()).group_by(CASES.c.status))
         return {status: count for status, count in rows.tuples()}
+
+
+def new_case(
+    *,
+    title: str,
+    description: str,
+    signal: str,
+    case_type: str,
+    case_priority: str,
+    channel: str,
+    restricted: bool,
+    now: datetime,
+    alert_count: int,
+    reporter: str | None = None,
+    assignee: str | None = None,
+) -> CaseValues:
+    """A new case's row: New, unposted (delivery posts its message), with its reporter as participant."""
+    return {
+        "title": title,
+        "description": description,
+        "status": CaseStatus.NEW.value,
+        "signal": signal,
+        "case_type": case_type,
+        "case_priority": case_priority,
+        "channel": channel,
+        "alert_count": alert_count,
+        "created_at": now,
+        "last_alert_at": now if alert_count else None,
+        "reporter": reporter,
+        "assignee": assignee,
+        "participants": [reporter] if reporter else [],
+        "restricted": restricted,
+        "resolution_reason": None,
+        "resolution": "",
+        "message_ts": None,
+        "incident_id": None,
+        "closed_at": None,
+        "version": 1,
+        "rendered_version": 0,
+    }
 
 
 def to_case(row: Mapping[str, Any]) -> Case:

@@ -55,3 +55,14 @@ def test_a_case_channel_may_come_from_the_case_type(tmp_path: Path) -> None:
         '[[signals]]\nname = "Logins"\nroute = "case"\n'
     )
     assert load_settings(config).signals[0].route == "case"
+
+
+def test_engage_names_one_of_the_signals_entities_on_a_case_route(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        '[[signals]]\nname = "Logins"\nroute = "case"\nchannel = "#triage"\n'
+        'entities = { host = "labels.instance" }\nengage = "user"\n'
+        '[[signals]]\nname = "Deploys"\nentities = { user = "labels.user" }\nengage = "user"\n',
+    )
+    assert any("signals[0] (Logins).engage: no entity 'user' in its entities" in p for p in found)
+    assert any('signals[1] (Deploys).engage: only signals with route "case"' in p for p in found)

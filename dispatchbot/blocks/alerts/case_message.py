@@ -44,7 +44,7 @@ RESOLUTION_SHOWN = 2500
 RESOLUTION_LIMIT = 3000
 """What the resolve modal accepts (Slack's most for a text input)."""
 KEY_LIMIT = 200
-DETAIL_JOINERS = {"resolved": " as", "escalated": " to"}
+DETAIL_JOINERS = {"resolved": " as", "escalated": " to", "unreachable": ""}
 """How a timeline line leads into its detail (`closed CASE-3 as Benign: …`); others take a colon."""
 CODE_FENCES = len("```\n\n```")
 
@@ -134,11 +134,12 @@ def _buttons(case: Case) -> list[tuple[str, str, str]]:
     if case.incident_id is not None:
         join.append(("Join incident", ActionId.JOIN_INCIDENT, str(case.incident_id)))
     snooze = [("Snooze", ActionId.OPEN_SNOOZE_CASE, value)] if case.signal else []  # a signal's case
+    edit = ("Edit", ActionId.OPEN_EDIT_CASE, value)
     by_status: dict[CaseStatus, list[tuple[str, str, str]]] = {
-        CaseStatus.NEW: [triage, resolve, escalate, *snooze],
-        CaseStatus.TRIAGE: [resolve, escalate, *snooze],
-        CaseStatus.STABLE: [resolve, escalate, *snooze],
-        CaseStatus.ESCALATED: [*join, *snooze],
+        CaseStatus.NEW: [triage, resolve, edit, escalate, *snooze],
+        CaseStatus.TRIAGE: [resolve, edit, escalate, *snooze],
+        CaseStatus.STABLE: [resolve, edit, escalate, *snooze],
+        CaseStatus.ESCALATED: [*join, edit, *snooze],
         CaseStatus.CLOSED: [("Re-open", ActionId.REOPEN_CASE, value)],
     }
     return by_status[case.status]
@@ -224,6 +225,22 @@ def case_event_reply(entry: CaseEntry, case: Case) -> Message:
             line = md(":leftwards_arrow_with_hook: {who} re-opened {name}", who=who, name=name)
         case "escalated":
             line = md(":rotating_light: {who} escalated {name}", who=who, name=name)
+        case "engaged":  # the detail is whom the bot asked
+            asked = mention(clip(entry.detail, NAME_LIMIT))
+            line = md(":speech_balloon: {} asked {} to confirm or deny {}", who, asked, name)
+            return line, [section(line)]
+        case "confirmed":
+            line = md(":white_check_mark: {who} confirmed {name}", who=who, name=name)
+        case "denied":
+            line = md(":x: {who} denied {name}", who=who, name=name)
+        case "unreachable":
+            line = md(":warning: {who} could not reach", who=who)
+        case "edited":
+            line = md(":pencil2: {who} edited {name}", who=who, name=name)
+        case "assigned":  # the detail is whom to, a Slack id ("" for nobody)
+            whom = mention(clip(entry.detail, NAME_LIMIT)) if entry.detail else Mrkdwn("nobody")
+            line = md(":bust_in_silhouette: {who} assigned {name} to {whom}", who=who, name=name, whom=whom)
+            return line, [section(line)]
         case _:
             line = md("{who} · {action} · {name}", who=who, action=clip(entry.action, NAME_LIMIT), name=name)
     if entry.detail:

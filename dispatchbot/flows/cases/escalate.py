@@ -28,11 +28,11 @@ def run_key(case_id: int) -> str:
     return f"case:{case_id}"
 
 
-def read_reference(text: str) -> int:
+def read_reference(text: str, doing: str = "escalate") -> int:
     """The case a command names: `CASE-7` (or just `7`)."""
     found = _REFERENCE.fullmatch(text.strip())
     if found is None:
-        raise UserFacingError(f"Name the case to escalate, e.g. {CASE_PREFIX}7.")
+        raise UserFacingError(f"Name the case to {doing}, e.g. {CASE_PREFIX}7.")
     return int(found.group(1))
 
 

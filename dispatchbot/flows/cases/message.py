@@ -18,6 +18,7 @@ from dispatchbot.errors import ProviderError
 from dispatchbot.flows.alerts import oncall_channel, slack_channel
 from dispatchbot.flows.alerts.people import duty_officers, slack_ids
 from dispatchbot.flows.alerts.slack_channel import post_once
+from dispatchbot.flows.cases import engagement
 from dispatchbot.logs import get_logger
 from dispatchbot.services.alerts import Notice
 
@@ -32,7 +33,8 @@ def case_marker(case_id: int) -> str:
 
 async def open_case(deps: Deps, notice: Notice, alert: Alert) -> None:
     """The opening alert's notice: the case message (assigned to the case type's on-call), the payload
-    reply, and a page when the case's priority says so."""
+    reply, the question to the person the alert is about when its signal engages, and a page when the
+    case's priority says so."""
     if alert.case_id is None:
         return
     case = await deps.cases.get(alert.case_id)
@@ -53,6 +55,7 @@ async def open_case(deps: Deps, notice: Notice, alert: Alert) -> None:
         if first is not None:
             marker = f"case-payload-{case.id}"
             await post_once(deps, channel, blocks.payload_reply(*first), marker, retried=True, thread_ts=ts)
+    await engagement.ask(deps, notice, alert, case)
     if deps.settings.case_priority(case.case_priority).page_assignee and alert.oncall_service:
         await oncall_channel.page(deps, alert)
 
@@ -60,6 +63,7 @@ async def open_case(deps: Deps, notice: Notice, alert: Alert) -> None:
 async def render_changed(deps: Deps, edited: dict[int, float]) -> None:
     """Edit the messages of cases that moved on (throttled per case by `edited`, monotonic times), then
     say their new timeline lines in their threads."""
+    await _announce_opened(deps)
     now = time.monotonic()
     for case in await deps.cases.unrendered(100):
         if now - edited.get(case.id, 0.0) < EDIT_INTERVAL_SECONDS:
@@ -82,6 +86,23 @@ async def render_changed(deps: Deps, edited: dict[int, float]) -> None:
     await _say_timeline(deps)
 
 
+async def _announce_opened(deps: Deps) -> None:
+    """Post the message of each case opened by hand (an alert's case is posted by its notice). Its row
+    is written first, so a post that failed or crashed is tried again here, found by its marker."""
+    for case in await deps.cases.unannounced(20):
+        channel = await deps.slack.channel_id_for(case.channel)
+        if channel is None:
+            log.warning("cases.no_channel", case_id=case.id, channel=case.channel)
+            continue
+        try:
+            ts = await post_once(deps, channel, blocks.case_message(case), case_marker(case.id), retried=True)
+        except ProviderError as exc:
+            log.warning("cases.post_failed", case_id=case.id, error=exc.detail)
+            continue
+        await deps.cases.record_message(case.id, ts, None)
+        await deps.cases.rendered(case.id, case.version)
+
+
 async def _incident_channel(deps: Deps, case: Case) -> str | None:
     """The channel of the incident the case was escalated to, once it has one."""
     if case.incident_id is None:
@@ -92,6 +113,8 @@ async def _incident_channel(deps: Deps, case: Case) -> str | None:
 async def _say_timeline(deps: Deps) -> None:
     for event_id, entry, case_id in await deps.cases.unposted_events(50):
         case = await deps.cases.get(case_id)
+        if case.message_ts is None and not case.signal:
+            continue  # opened by hand: said once its message is posted
         channel = await deps.slack.channel_id_for(case.channel) if case.message_ts else None
         if channel is not None and case.message_ts is not None:
             try:

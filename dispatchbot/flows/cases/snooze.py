@@ -7,11 +7,19 @@ from datetime import datetime
 
 from dispatchbot.blocks.alerts import snooze as blocks
 from dispatchbot.blocks.alerts.snooze import snooze_detail
+from dispatchbot.config import SignalSettings
 from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError, UserFacingError
 from dispatchbot.logs import get_logger
 
 log = get_logger(__name__)
+
+
+def signal_channel(deps: Deps, signal: SignalSettings) -> str:
+    """Where a signal's alerts or cases are posted, as configured (a name or an id)."""
+    if signal.route == "case":
+        return deps.settings.case_channel(signal)
+    return signal.channel or deps.settings.alerts.default_channel
 
 
 async def open_form(deps: Deps, trigger_id: str, case_id: int, user_id: str) -> None:
@@ -25,12 +33,20 @@ async def open_form(deps: Deps, trigger_id: str, case_id: int, user_id: str) -> 
         log.warning("cases.snooze_form_not_opened", error=exc.detail)
 
 
+async def say_snoozed(deps: Deps, channel: str, user_id: str, detail: str) -> None:
+    """A snooze made from `/dispatch-list-signals`, said in the channel it was made in."""
+    try:
+        await deps.slack.post_message(channel, *blocks.snoozed_note(user_id, detail))
+    except ProviderError as exc:  # the snooze holds; the note is a courtesy (its end is said too)
+        log.warning("cases.snooze_not_said", error=exc.detail)
+
+
 async def end_tick(deps: Deps, now: datetime) -> None:
     """Say the end of snoozes that ended: in their case's thread (delivery), else in their signal's
     channel."""
     for snooze in await deps.snoozes.end_due():
         signal = next((entry for entry in deps.settings.signals if entry.name == snooze.signal), None)
-        target = signal.channel if signal and signal.channel else deps.settings.alerts.default_channel
+        target = signal_channel(deps, signal) if signal else deps.settings.alerts.default_channel
         channel = await deps.slack.channel_id_for(target) if target else None
         if channel is None:
             continue

@@ -26,6 +26,8 @@ def register(router: Router, deps: Deps) -> None:
 
     @router.view(CallbackId.SNOOZE_SIGNAL)
     async def on_snooze(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        signal, from_case, expires, entities = read_snooze_form(view)  # InvalidForm → inline errors
-        await deps.snoozes.snooze(signal, entities, body["user"]["id"], expires, from_case)
+        form, user = read_snooze_form(view), body["user"]["id"]  # InvalidForm → inline errors
+        detail = await deps.snoozes.snooze(form.signal, form.entities, user, form.expires, form.case_id)
         await ack()
+        if form.case_id is None and form.channel:  # a case's thread says it through its timeline
+            deps.background.spawn(snooze.say_snoozed(deps, form.channel, user, detail), name="say-snoozed")

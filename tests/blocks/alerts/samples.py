@@ -13,18 +13,26 @@ from dispatchbot.alerting.cases import Case, CaseEntry, CaseStatus, ResolutionRe
 from dispatchbot.alerting.model import Acknowledgement, Alert, AlertState, AuditEntry, Route
 from dispatchbot.blocks.alerts import (
     alert_message,
+    case_form,
     case_list,
     case_message,
     declare_from_alert,
+    engagement,
     escalate_case,
     prompts,
+    signal_list,
     snooze,
 )
+from dispatchbot.blocks.alerts.engagement import EngagementAnswer
+from dispatchbot.config import SignalSettings
+from dispatchbot.config.alerting import CasePrioritySettings, CaseTypeSettings
 from tests.blocks.samples import ALICE, BOB, CHANNEL, NOW
 
 SOURCE_URL = "https://prom.example/graph?g0.expr=up&g0.tab=1"
 RUNBOOK_URL = "https://wiki.example/runbooks/disk-full"
 PERMALINK = "https://slack.example/archives/C1/p1"
+ENGAGEMENT = ("engaged", "confirmed", "denied", "unreachable")
+"""The timeline lines of engagement (their detail: whom the bot asked, their context, why not)."""
 
 
 def alert(**changes: Any) -> Alert:
@@ -132,11 +140,29 @@ def hostile_alert(h: str, **changes: Any) -> Alert:
     )
 
 
+def hostile_signals(h: str, count: int) -> list[SignalSettings]:
+    """`count` signals with hostile names, of every route, the case ones of a hostile case type."""
+    routes = ["channel", "case", None, "page"]
+    return [
+        SignalSettings(name=f"{h}{n}"[:80], route=routes[n % 4], case_type=h[:60] if n % 4 == 1 else "")
+        for n in range(count)
+    ]
+
+
 def hostile_case(h: str, **changes: Any) -> Case:
     """Every typed text hostile, and the people too many and not all Slack ids."""
     typed = ("title", "description", "case_type", "case_priority", "resolution", "assignee")
     people = (ALICE, h) * 50
     return case(**{**dict.fromkeys(typed, h), "participants": people, "alert_count": 12345, **changes})
+
+
+def hostile_case_types(h: str) -> list[CaseTypeSettings]:
+    """More than a select holds, each named hostile (configured names are outside text too)."""
+    return [CaseTypeSettings(name=f"{h}{n}"[:60], channel=h) for n in range(120)]
+
+
+def hostile_case_priorities(h: str) -> list[CasePrioritySettings]:
+    return [CasePrioritySettings(name=f"{h}{n}"[:60], default=n == 3) for n in range(120)]
 
 
 def every_case_state(h: str) -> list[Case]:
@@ -207,7 +233,32 @@ BUILDERS: dict[str, Callable[[str], Any]] = {
     "case_message.case_event_reply": lambda h: [
         case_message.case_event_reply(CaseEntry(NOW, actor, action, h), hostile_case(h))
         for actor in (ALICE, h, "dispatchbot")
-        for action in ("opened", "triaged", "resolved", "reopened", h)
+        for action in ("opened", "triaged", "resolved", "reopened", "edited", "assigned", h, *ENGAGEMENT)
+    ],
+    "engagement.engagement_prompt": lambda h: [
+        engagement.engagement_prompt(c, channel)
+        for c in (hostile_case(h), hostile_case(h, description=""))
+        for channel in (CHANNEL, h)
+    ],
+    "engagement.engagement_answered": lambda h: [
+        engagement.engagement_answered(hostile_case(h), EngagementAnswer(3, confirmed, said, h, h))
+        for confirmed in (True, False)
+        for said in ("", h)
+    ],
+    "engagement.answer_modal": lambda h: [
+        engagement.answer_modal(hostile_case(h), confirmed=confirmed, prompt_channel=h, prompt_ts=h)
+        for confirmed in (True, False)
+    ],
+    "case_form.create_case_modal": lambda h: [
+        case_form.create_case_modal(
+            hostile_case_types(h), hostile_case_priorities(h), channel_id=c, description=h * 3, oncall=o
+        )
+        for c in (None, CHANNEL, h)
+        for o in (None, case_form.OnCall(ALICE, h), case_form.OnCall(h, h))
+    ],
+    "case_form.edit_case_modal": lambda h: [
+        case_form.edit_case_modal(c, hostile_case_types(h), hostile_case_priorities(h))
+        for c in every_case_state(h)
     ],
     "case_list.case_line": lambda h: [
         case_list.case_line(hostile_case(h, restricted=r), link) for r in (False, True) for link in ("", h)
@@ -245,11 +296,25 @@ BUILDERS: dict[str, Callable[[str], Any]] = {
         for case_id in (None, 3)
     ],
     "snooze.snooze_ended_note": lambda h: snooze.snooze_ended_note(h * 3),
+    "signal_list.signal_list": lambda h: [
+        signal_list.signal_list(signals, {h: NOW, "x": NOW}, channel, page)
+        for signals in ([], hostile_signals(h, 3), hostile_signals(h, 60))
+        for channel in (CHANNEL, h)
+        for page in (0, 1, 99)
+    ],
+    "snooze.snoozed_note": lambda h: [snooze.snoozed_note(user, h * 3) for user in (ALICE, h)],
 }
 
 NOT_FOR_SLACK: dict[str, str] = {
+    "case_form.read_case_form": "parser",
+    "case_form.read_channel": "parser",
+    "case_form.read_edited_case": "parser",
+    "case_form.edit_detail": "plain words for the timeline, escaped where shown",
     "case_message.read_resolve_form": "parser",
+    "engagement.read_answer_form": "parser",
     "snooze.read_snooze_form": "parser",
+    "signal_list.read_page": "parser",
+    "signal_list.read_snooze_button": "parser",
     "snooze.snooze_detail": "plain words for the timeline, escaped where shown",
     "alert_message.seen_times": "a count in words",
     "prompts.answer_text": "plain words for prompt_answered, which escapes them",

@@ -30,6 +30,7 @@ REOPEN = ("Re-open", ActionId.REOPEN_CASE, "3")
 ESCALATE = ("Escalate", ActionId.ESCALATE_CASE, "3")
 JOIN = ("Join incident", ActionId.JOIN_INCIDENT, "7")
 SNOOZE = ("Snooze", ActionId.OPEN_SNOOZE_CASE, "3")
+EDIT = ("Edit", ActionId.OPEN_EDIT_CASE, "3")
 
 
 def notes(blocks: list[dict[str, Any]]) -> list[str]:
@@ -48,16 +49,16 @@ def test_a_new_case() -> None:
     assert field(blocks, "Priority") == "Medium"
     assert field(blocks, "Participants") == "nobody"
     assert notes(blocks) == ["We observed 1 alert. Raw payload of the first alert in the thread."]
-    assert actions(blocks) == [TRIAGE, RESOLVE, ESCALATE, SNOOZE]
+    assert actions(blocks) == [TRIAGE, RESOLVE, EDIT, ESCALATE, SNOOZE]
 
 
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        (CaseStatus.NEW, [TRIAGE, RESOLVE, ESCALATE, SNOOZE]),
-        (CaseStatus.TRIAGE, [RESOLVE, ESCALATE, SNOOZE]),
-        (CaseStatus.STABLE, [RESOLVE, ESCALATE, SNOOZE]),
-        (CaseStatus.ESCALATED, [JOIN, SNOOZE]),
+        (CaseStatus.NEW, [TRIAGE, RESOLVE, EDIT, ESCALATE, SNOOZE]),
+        (CaseStatus.TRIAGE, [RESOLVE, EDIT, ESCALATE, SNOOZE]),
+        (CaseStatus.STABLE, [RESOLVE, EDIT, ESCALATE, SNOOZE]),
+        (CaseStatus.ESCALATED, [JOIN, EDIT, SNOOZE]),
         (CaseStatus.CLOSED, [REOPEN]),
     ],
 )
@@ -205,6 +206,9 @@ def test_a_huge_payload_is_clipped_inside_its_code_block() -> None:
         ),
         ("reopened", "", ":leftwards_arrow_with_hook: <@U0ALICE1> re-opened CASE-3"),
         ("escalated", "INC-7", ":rotating_light: <@U0ALICE1> escalated CASE-3 to INC-7"),
+        ("edited", "priority Medium → High", ":pencil2: <@U0ALICE1> edited CASE-3: priority Medium → High"),
+        ("assigned", "U0BOB002", ":bust_in_silhouette: <@U0ALICE1> assigned CASE-3 to <@U0BOB002>"),
+        ("assigned", "", ":bust_in_silhouette: <@U0ALICE1> assigned CASE-3 to nobody"),
         ("renamed", "new title", "<@U0ALICE1> · renamed · CASE-3: new title"),
     ],
 )

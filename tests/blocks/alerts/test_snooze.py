@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dispatchbot.blocks.alerts.snooze import read_snooze_form, snooze_detail, snooze_modal
+from dispatchbot.blocks.alerts.snooze import SnoozeForm, read_snooze_form, snooze_detail, snooze_modal
 from dispatchbot.errors import InvalidForm, NotFound
 
 
@@ -25,8 +25,12 @@ def test_the_form_offers_each_entity_and_reads_back_the_ticked_ones() -> None:
     labels = [o["text"]["text"] for b in view["blocks"] for o in b.get("element", {}).get("options", [])]
     assert "host = db1" in labels
     assert "region = eu" in labels
-    assert read_snooze_form(submitted(view, "1 day", ["host"])) == ("Disk full", 3, "1 day", {"host": "db1"})
-    assert read_snooze_form(submitted(view, "1 hour", [])) == ("Disk full", 3, "1 hour", {})
+    assert read_snooze_form(submitted(view, "1 day", ["host"])) == SnoozeForm(
+        "Disk full", 3, "1 day", {"host": "db1"}
+    )
+    assert read_snooze_form(submitted(view, "1 hour", [])) == SnoozeForm("Disk full", 3, "1 hour", {})
+    from_list = snooze_modal("Disk full", {}, None, "C123")
+    assert read_snooze_form(submitted(from_list, "1 week", [])).channel == "C123"
 
 
 def test_without_entities_there_is_nothing_to_narrow() -> None:

@@ -15,7 +15,7 @@ from dispatchbot.app import Running
 from dispatchbot.config import Settings
 from dispatchbot.testing import FakeSlack
 from dispatchbot.testing.slack.state import Message
-from tests.support.bot import bot_settings
+from tests.support.bot import BotProcess, bot_settings
 from tests.support.waiting import eventually
 
 TOKEN = "s3cret-token-for-tests-0123456789"
@@ -107,3 +107,25 @@ async def delivered(running: Running, *, within: float = 10.0) -> None:
         return not await alerts.pending_notices(1) and not await alerts.unrendered(1)
 
     await eventually(settled, within=within, what="alert delivery")
+
+
+async def start_serving(
+    processes: list[BotProcess], environment: dict[str, str], slack: FakeSlack, port: int
+) -> None:
+    """A `dispatchbot run` process (added to `processes`), once connected and answering /healthz."""
+    process = BotProcess(environment, probe=False)
+    processes.append(process)
+    await process.start()
+    await slack.socket.wait_connected(1, timeout=30)
+
+    async def answers() -> bool:
+        try:
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(f"http://127.0.0.1:{port}/healthz") as response,
+            ):
+                return response.status == 200
+        except aiohttp.ClientError:
+            return False
+
+    await eventually(answers, within=30, what="the bot's HTTP server")

@@ -13,6 +13,7 @@ import pytest
 
 from dispatchbot.storage.engine import open_database
 from dispatchbot.testing import Channel, FakeSlack
+from tests.e2e.alerts.support import start_serving
 from tests.support.bot import BotProcess, bot_environment, free_port
 from tests.support.waiting import eventually
 
@@ -30,30 +31,6 @@ def _environment(slack: FakeSlack, database_url: str, port: int) -> dict[str, st
         DISPATCHBOT_ALERT_SOURCES=json.dumps([{"name": "prometheus", "token": TOKEN}]),
         DISPATCHBOT_ALERTS__DEFAULT_CHANNEL="#alerts",
     )
-
-
-async def _start(
-    processes: list[BotProcess], environment: dict[str, str], slack: FakeSlack, port: int
-) -> None:
-    process = BotProcess(environment, probe=False)
-    processes.append(process)
-    await process.start()
-    await slack.socket.wait_connected(1, timeout=30)
-    await _ready(port)
-
-
-async def _ready(port: int) -> None:
-    async def answers() -> bool:
-        try:
-            async with (
-                aiohttp.ClientSession() as http,
-                http.get(f"http://127.0.0.1:{port}/healthz") as response,
-            ):
-                return response.status == 200
-        except aiohttp.ClientError:
-            return False
-
-    await eventually(answers, within=30, what="the bot's HTTP server")
 
 
 async def _fire(port: int) -> None:
@@ -97,7 +74,7 @@ async def test_one_message_after_a_kill_between_the_202_and_the_post(
     channel = slack.add_channel("alerts", members=[slack.bot_user_id])
     port = free_port()
     environment = _environment(slack, database_url, port)
-    await _start(processes, environment, slack, port)
+    await start_serving(processes, environment, slack, port)
     slack.faults.latency(hold, HELD_SECONDS)
     await _fire(port)
     await eventually(lambda: slack.arrivals(hold) >= 1, what=f"{hold} in flight")
@@ -105,6 +82,6 @@ async def test_one_message_after_a_kill_between_the_202_and_the_post(
     await processes[0].wait()
     await asyncio.sleep(HELD_SECONDS + 0.2)  # the held request lands, as Slack would finish it
     slack.faults.latency(hold, 0.0)
-    await _start(processes, environment, slack, port)
+    await start_serving(processes, environment, slack, port)
     await eventually(lambda: _delivered(database_url), within=20, what="the alert's notice delivered")
     assert len(_top_level(slack, channel)) == 1

@@ -12,6 +12,7 @@ from typing import Any
 
 from dispatchbot.app import Running
 from dispatchbot.testing import Channel, FakeSlack, Message
+from dispatchbot.testing.slack.state import Ephemeral
 from tests.e2e.alerts.support import alert_settings, delivered, post, replies, top_level
 from tests.support.bot import running_bot
 from tests.support.clocks import ManualClock
@@ -72,7 +73,7 @@ class Desk:
 OpenDesk = Callable[..., Awaitable[Desk]]
 
 
-def shown(message: Message) -> str:
+def shown(message: Message | Ephemeral) -> str:
     """Every text of the message's blocks (sections, fields, context), a line each."""
     found: list[str] = []
 
@@ -99,10 +100,17 @@ async def desks(slack: FakeSlack, database_url: str) -> AsyncIterator[OpenDesk]:
     """Opens `Desk`s (the `open_desk` fixture), all stopped on leaving."""
     async with contextlib.AsyncExitStack() as stack:
 
-        async def open_(*, case_types: list[dict[str, Any]] | None = None, **signal: Any) -> Desk:
-            """`signal` keys are laid over the signal's; `case_types` replaces the case catalog."""
+        async def open_(
+            *,
+            case_types: list[dict[str, Any]] | None = None,
+            more_signals: list[dict[str, Any]] | None = None,
+            **signal: Any,
+        ) -> Desk:
+            """`signal` keys are laid over the signal's; `case_types` replaces the case catalog;
+            `more_signals` come after the signal."""
             channel = slack.add_channel(TRIAGE, members=[slack.bot_user_id])
             signals = [{"name": "Disk full", "route": "case", "channel": f"#{TRIAGE}", **signal}]
+            signals += more_signals or []
             catalog = {"case_types": case_types} if case_types else {}
             settings = alert_settings(slack, database_url, signals=signals, **catalog)
             clock = ManualClock(START)
