@@ -63,6 +63,7 @@ class ActionId(StrEnum):
     CONFIRM_ENGAGEMENT = "case_engagement_confirm"
     DENY_ENGAGEMENT = "case_engagement_deny"
     OPEN_EDIT_CASE = "case_open_edit"
+    CREATE_CASE_CHANNEL = "case_create_channel"
 
 
 class BlockId(StrEnum):

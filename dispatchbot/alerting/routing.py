@@ -77,6 +77,8 @@ class Routed:
     """Route `case`: how recent the open case's last alert must be for this alert to join it."""
     entity_paths: Mapping[str, str] = field(default_factory=dict)
     """The signal's `entities`: what to extract from the alert for snoozes to match."""
+    dedup_entities: tuple[str, ...] = ()
+    """Route `case`: join the open case sharing one of these entities' values, else open one."""
 
 
 class SignalRouter:
@@ -151,6 +153,7 @@ class SignalRouter:
             else "",
             dedup_window=timedelta(seconds=signal.dedup_window_seconds if signal else 0),
             entity_paths=signal.entities if signal else {},
+            dedup_entities=tuple(signal.dedup_entities) if signal else (),
         )
 
     def _policy(self, signal: SignalSettings | None) -> Policy:

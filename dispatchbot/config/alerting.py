@@ -121,6 +121,11 @@ class SignalSettings(Section):
         ge=0,
         description='route "case": an alert joins the open case whose last alert is at most this old',
     )
+    dedup_entities: list[str] = Field(
+        default=[],
+        description='route "case": entity names; an alert joins the open case whose alerts shared one '
+        "of their values within dedup_window_seconds, else opens its own (instead of joining the latest)",
+    )
     entities: dict[str, str] = Field(
         default={},
         description='values a snooze can match on: { host = "labels.instance" } (labels.<name>, a field '

@@ -66,6 +66,11 @@ def _case_problems(settings: Settings, known: dict[str, set[str]], services: lis
             problems.append(f"{where}.case_type: no case type {signal.case_type!r}")
         if signal.case_priority and signal.case_priority not in priorities:
             problems.append(f"{where}.case_priority: no case priority {signal.case_priority!r}")
+        unknown_entities = sorted(set(signal.dedup_entities) - set(signal.entities))
+        if unknown_entities:
+            problems.append(f"{where}.dedup_entities: not among its entities {unknown_entities}")
+        if signal.dedup_entities and signal.route != "case":
+            problems.append(f'{where}.dedup_entities: only for route "case"')
         if signal.route == "case" and types and not settings.case_channel(signal):
             problems.append(f'{where}: route "case" needs a channel ({CASE_CHANNELS})')
         if signal.engage and signal.engage not in signal.entities:

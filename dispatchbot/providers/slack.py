@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,10 +169,7 @@ class SlackGateway:
         A taken name that is an unarchived channel the bot itself created and whose purpose starts
         with `adopt_from` is a leftover of our own interrupted attempt, so it is adopted, not doubled.
         """
-        for attempt in range(1, 50):
-            candidate = (
-                name if attempt == 1 else f"{name[: MAX_CHANNEL_NAME - len(str(attempt)) - 1]}-{attempt}"
-            )
+        for candidate in _name_candidates(name):
             try:
                 response = await self._call("conversations_create", name=candidate, is_private=private)
                 return str(response["channel"]["id"]), candidate
@@ -181,6 +179,21 @@ class SlackGateway:
             existing = await self._find_channel(candidate)
             if existing is not None and self._is_our_leftover(existing, adopt_from):
                 return str(existing["id"]), candidate
+        raise ProviderError("slack", "name_taken")
+
+    async def rename_channel(self, channel: str, name: str) -> str:
+        """Rename a channel to `name` (or `name-2`, `-3`, ... when taken, as `create_channel` names);
+        returns the name it has now. One already so named (a retry after a crash) is left as it is."""
+        current = str((await self.channel_info(channel)).get("name", ""))
+        for candidate in _name_candidates(name):
+            if candidate == current:
+                return candidate
+            try:
+                await self._call("conversations_rename", channel=channel, name=candidate)
+                return candidate
+            except ProviderError as exc:
+                if exc.detail != "name_taken":
+                    raise
         raise ProviderError("slack", "name_taken")
 
     async def invite(self, channel: str, users: list[str]) -> None:
@@ -415,6 +428,13 @@ class SlackGateway:
 
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 """What a channel id looks like; anything else in the config is a channel name (names are lowercase)."""
+
+
+def _name_candidates(name: str) -> Iterator[str]:
+    """`name`, then `name-2`, `name-3`, ... (shortened to fit), for a channel whose name is taken."""
+    yield name
+    for attempt in range(2, 50):
+        yield f"{name[: MAX_CHANNEL_NAME - len(str(attempt)) - 1]}-{attempt}"
 
 
 def _with_ts(messages: list[dict[str, Any]], ts: str) -> dict[str, Any] | None:

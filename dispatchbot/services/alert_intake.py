@@ -42,6 +42,7 @@ from dispatchbot.storage.alerts import (
     mapbox_to_stored,
     open_key,
 )
+from dispatchbot.storage.case_entities import CaseEntityRepository
 from dispatchbot.storage.cases import CaseRepository, new_case
 from dispatchbot.storage.snoozes import SnoozeRepository
 
@@ -199,7 +200,7 @@ class AlertIntake:
                 ]
                 for request in requests
             ]
-            await self._cases(CaseRepository(session), batch, now)
+            await self._cases(session, batch, now)
             await SnoozeRepository(session).count_matched(batch.snoozed)
             for alert_id, values in zip(await repository.insert(batch.new), batch.new, strict=True):
                 values["id"] = alert_id
@@ -222,22 +223,66 @@ class AlertIntake:
             )
         return outcomes
 
-    async def _cases(self, cases: CaseRepository, batch: _Batch, now: datetime) -> None:
-        """New alerts of case routes join their signal's open case when its last alert is recent
-        enough, else open one (the first of them, in order; the rest of the batch joins it). Only the
-        opener owes a notice: a burst of a thousand alerts is one case message, edited, not a thousand."""
+    async def _cases(self, session: AsyncSession, batch: _Batch, now: datetime) -> None:
+        """New alerts of case routes join a case or open one, in order (the first of a batch opens it,
+        the rest join). By default an alert joins its signal's open case when that case's last alert
+        is recent enough; with `dedup_entities`, the open case whose alerts shared one of its entity
+        values within the window. Only the opener owes a notice: a burst of a thousand alerts is one
+        case message, edited, not a thousand."""
+        cases = CaseRepository(session)
         if batch.for_cases:
-            current = await cases.open_for_signals(routed.signal for _, routed in batch.for_cases)
+            latest = await cases.open_for_signals(
+                routed.signal for _, routed in batch.for_cases if not routed.dedup_entities
+            )
+            sharing = await self._sharing(CaseEntityRepository(session), batch, now)
+            seen: dict[tuple[int, str, str], tuple[str, datetime]] = {}
             for alert, routed in batch.for_cases:
-                case = current.get(routed.signal)
+                if routed.dedup_entities:
+                    shared = _dedup_keys(alert, routed)
+                    case_id = min((sharing[key] for key in shared if key in sharing), default=None)
+                    if case_id is None:
+                        case_id = (await self._open_case(cases, alert, routed, now))["id"]
+                        batch.notices.append((alert, NoticeKind.ALERT))
+                    else:
+                        batch.case_counts[case_id] = batch.case_counts.get(case_id, 0) + 1
+                    for key in shared:
+                        sharing.setdefault(key, case_id)
+                        seen[(case_id, key[1], key[2])] = (routed.signal, now)
+                    alert["case_id"] = case_id
+                    continue
+                case = latest.get(routed.signal)
                 if case is None or now - (case["last_alert_at"] or case["created_at"]) > routed.dedup_window:
-                    case = current[routed.signal] = await self._open_case(cases, alert, routed, now)
+                    case = latest[routed.signal] = await self._open_case(cases, alert, routed, now)
                     batch.notices.append((alert, NoticeKind.ALERT))
                 else:
                     batch.case_counts[case["id"]] = batch.case_counts.get(case["id"], 0) + 1
                     case["last_alert_at"] = now
                 alert["case_id"] = case["id"]
+            await CaseEntityRepository(session).seen(seen)
         await cases.count_alerts(batch.case_counts, now)
+
+    async def _sharing(
+        self, entities: CaseEntityRepository, batch: _Batch, now: datetime
+    ) -> dict[tuple[str, str, str], int]:
+        """(signal, entity, value) → the oldest open case whose alerts carried it within the signal's
+        window, for the entity-de-duplicating alerts of this batch."""
+        windows = {
+            routed.signal: routed.dedup_window for _, routed in batch.for_cases if routed.dedup_entities
+        }
+        if not windows:
+            return {}
+        values = {
+            key[2]
+            for alert, routed in batch.for_cases
+            if routed.dedup_entities
+            for key in _dedup_keys(alert, routed)
+        }
+        sightings = await entities.open_sightings(windows, values, now - max(windows.values()))
+        sharing: dict[tuple[str, str, str], int] = {}
+        for case_id, signal, name, value, at in sightings:
+            if now - at <= windows[signal]:
+                sharing.setdefault((signal, name, value), case_id)
+        return sharing
 
     async def _open_case(
         self, cases: CaseRepository, alert: AlertValues, routed: Routed, now: datetime
@@ -487,6 +532,12 @@ def _written(alert: AlertValues, read: AlertValues) -> AlertValues:
     if "version" in changed:
         changed[VERSION_BUMP] = changed.pop("version") - read["version"]
     return {"id": alert["id"], **changed}
+
+
+def _dedup_keys(alert: AlertValues, routed: Routed) -> list[tuple[str, str, str]]:
+    """(signal, entity, value) of the alert's values for its signal's `dedup_entities`."""
+    entities = alert["details"].get("entities") or {}
+    return [(routed.signal, name, entities[name]) for name in routed.dedup_entities if entities.get(name)]
 
 
 def _details(entities: Mapping[str, str], snooze: Snooze | None) -> dict[str, Any]:

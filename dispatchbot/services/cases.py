@@ -4,7 +4,8 @@ refused plainly, never applied twice), and writes the timeline line its thread w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,12 +13,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatchbot.alerting.cases import Case, CaseEntry, CaseStatus, ResolutionReason, case_name
 from dispatchbot.blocks.alerts.case_form import CaseForm, edit_detail
+from dispatchbot.blocks.alerts.case_message import CHANNEL_STATUSES
 from dispatchbot.clock import Clock
 from dispatchbot.errors import Forbidden, NotFound, UserFacingError
 from dispatchbot.ids import BlockId
 from dispatchbot.services.case_engagements import CaseEngagements
-from dispatchbot.storage.cases import CaseRepository, new_case
+from dispatchbot.storage.cases import CHANNEL_CREATED, CaseRepository, new_case
 from dispatchbot.storage.sent_once import SentOnceRepository
+
+CHANNEL_REQUESTED = "channel_requested"
+
+
+@dataclass(frozen=True)
+class ChannelMove:
+    """A case's request for a channel of its own (*Create channel*): who asked, and whether the case is
+    there yet. Both are timeline lines, so a case needs no column to remember them."""
+
+    requested_by: str
+    done: bool
 
 
 class CaseService:
@@ -66,6 +79,9 @@ class CaseService:
         """The case, when `user_id` may escalate it now (checked again when the form is submitted)."""
         case = await self.get(case_id, user_id)
         _check_escalatable(case, user_id)
+        move = await self.channel_move(case_id)
+        if move is not None and not move.done:  # its incident takes over the channel once it is made
+            raise UserFacingError(f"{case.name} is moving to its own channel: escalate it once it is there.")
         return case
 
     async def escalated(self, case_id: int, incident_id: int, incident_name: str, user_id: str) -> None:
@@ -157,6 +173,47 @@ class CaseService:
                 await cases.add_event(case_id, now, user_id, "assigned", form.assignee or "")
         self._on_change()
 
+    async def request_channel(self, case_id: int, user_id: str) -> None:
+        """Ask for the case to move to a channel of its own (delivery makes the channel and moves the
+        case there). Recorded under the case's lock before anything is made, so a double click, a second
+        person or a crash mid-move asks once; the clicker joins the case, as for the other buttons."""
+        async with self._sessions.begin() as session:
+            cases = CaseRepository(session)
+            case = await self._locked(cases, case_id, user_id)
+            move = _channel_move(await cases.timeline(case_id))
+            if move is not None:
+                done = "has its own channel already" if move.done else "is moving to its own channel already"
+                raise UserFacingError(f"{case.name} {done}.")
+            if case.status not in CHANNEL_STATUSES:
+                raise UserFacingError(f"{case.name} is {case.status.label.lower()}: it needs no channel.")
+            _check_changeable(case, user_id)
+            await cases.change(case_id, participants=_joined(case, user_id))
+            await cases.add_event(case_id, self._clock.now(), user_id, CHANNEL_REQUESTED, posted=True)
+        self._on_change()
+
+    async def channel_move(self, case_id: int) -> ChannelMove | None:
+        """The case's request for a channel of its own, if it was ever asked for."""
+        async with self._sessions() as session:
+            return _channel_move(await CaseRepository(session).timeline(case_id))
+
+    async def moved(
+        self, case_id: int, channel_id: str, ts: str, user_id: str, *, old_channel: str, old_ts: str
+    ) -> None:
+        """The case now lives in `channel_id`, its message at `ts`; where it was is kept in the timeline
+        line (`<old channel> <old ts>`) said in its new thread. Once only: a retried move changes nothing."""
+        async with self._sessions.begin() as session:
+            cases = CaseRepository(session)
+            if await cases.get(case_id, lock=True) is None:
+                raise NotFound("That case does not exist or is not visible to you.")
+            move = _channel_move(await cases.timeline(case_id))
+            if move is None or move.done:
+                return
+            await cases.change(case_id, channel=channel_id, message_ts=ts)
+            await cases.add_event(
+                case_id, self._clock.now(), user_id, CHANNEL_CREATED, f"{old_channel} {old_ts}"
+            )
+        self._on_change()
+
     async def unannounced(self, limit: int) -> list[Case]:
         async with self._sessions() as session:
             return await CaseRepository(session).unannounced(limit)
@@ -220,6 +277,10 @@ class CaseService:
         async with self._sessions() as session:
             return await CaseRepository(session).first_payload(case_id)
 
+    async def open_in_own_channel(self, channel_id: str) -> int | None:
+        async with self._sessions() as session:
+            return await CaseRepository(session).open_in_own_channel(channel_id)
+
     async def first_entities(self, case_id: int) -> dict[str, str]:
         async with self._sessions() as session:
             return await CaseRepository(session).first_entities(case_id)
@@ -264,6 +325,13 @@ def _check_escalatable(case: Case, user_id: str) -> None:
     if not case.is_open:
         raise UserFacingError(f"{case.name} is closed: re-open it first to escalate it.")
     _check_changeable(case, user_id)
+
+
+def _channel_move(entries: Sequence[CaseEntry]) -> ChannelMove | None:
+    requested = next((entry for entry in entries if entry.action == CHANNEL_REQUESTED), None)
+    if requested is None:
+        return None
+    return ChannelMove(requested.actor, done=any(entry.action == CHANNEL_CREATED for entry in entries))
 
 
 def _listed_for(case: Case, user_id: str) -> bool:

@@ -21,6 +21,9 @@ ALERT_EVENTS = cast(Table, AlertEventRow.__table__)
 
 CaseValues = dict[str, Any]
 
+CHANNEL_CREATED = "channel_created"
+"""The timeline action that says a case moved to a channel of its own."""
+
 
 class CaseRepository(Repository):
     async def open_for_signals(self, signals: Iterable[str]) -> dict[str, CaseValues]:
@@ -179,6 +182,17 @@ class CaseRepository(Repository):
         """The id of the alert that opened the case (its first): what a denial pages for."""
         return await self._session.scalar(
             select(ALERTS.c.id).where(ALERTS.c.case_id == case_id).order_by(ALERTS.c.id).limit(1)
+        )
+
+    async def open_in_own_channel(self, channel_id: str) -> int | None:
+        """The open case that moved to `channel_id` as its own channel (Create channel), if any."""
+        moved = select(CASE_EVENTS.c.id).where(
+            CASE_EVENTS.c.case_id == CASES.c.id, CASE_EVENTS.c.action == CHANNEL_CREATED
+        )
+        return await self._session.scalar(
+            select(CASES.c.id).where(
+                CASES.c.channel == channel_id, CASES.c.status != CaseStatus.CLOSED.value, moved.exists()
+            )
         )
 
     async def first_entities(self, case_id: int) -> dict[str, str]:

@@ -32,3 +32,17 @@ async def insert_missing(
         return set()
     statement = _insert(session, table).values(rows).on_conflict_do_nothing().returning(table.c[key])
     return set((await session.execute(statement)).scalars())
+
+
+async def insert_or_update(
+    session: AsyncSession, table: FromClause, rows: list[dict[str, Any]], keys: list[str], update: list[str]
+) -> None:
+    """Insert `rows`; where one's `keys` are stored already, set its `update` columns instead."""
+    if not rows:
+        return
+    statement = _insert(session, table).values(rows)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=keys, set_={name: statement.excluded[name] for name in update}
+        )
+    )

@@ -517,3 +517,17 @@ class SignalSnoozeRow(Base):
     matched: Mapped[int] = mapped_column(Integer)
     ended_said: Mapped[bool] = mapped_column(Boolean)
     """Whether its end was said (in its case's thread, or its signal's channel)."""
+
+
+class CaseEntityRow(Base):
+    """An entity value (a host, a user) one of the case's alerts carried, and when last: a signal with
+    `dedup_entities` sends a new alert to the open case that shares one within its window."""
+
+    __tablename__ = "case_entities"
+    __table_args__ = (Index("ix_case_entities_signal_value", "signal", "value"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    signal: Mapped[str] = mapped_column(String(80))
+    last_seen_at: Mapped[datetime]

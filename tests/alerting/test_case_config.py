@@ -66,3 +66,15 @@ def test_engage_names_one_of_the_signals_entities_on_a_case_route(tmp_path: Path
     )
     assert any("signals[0] (Logins).engage: no entity 'user' in its entities" in p for p in found)
     assert any('signals[1] (Deploys).engage: only signals with route "case"' in p for p in found)
+
+
+def test_dedup_entities_must_be_entities_of_a_case_signal(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        '[[signals]]\nname = "Logins"\nchannel = "#x"\nentities = { host = "labels.instance" }\n'
+        'dedup_entities = ["host", "user"]\n',
+    )
+    assert any(
+        "signals[0] (Logins).dedup_entities: not among its entities ['user']" in line for line in found
+    )
+    assert any('signals[0] (Logins).dedup_entities: only for route "case"' in line for line in found)

@@ -22,6 +22,7 @@ from dispatchbot.blocks.common import (
     context,
     fields,
     modal,
+    plain,
     section,
     select_input,
     state_value,
@@ -47,11 +48,24 @@ KEY_LIMIT = 200
 DETAIL_JOINERS = {"resolved": " as", "escalated": " to", "unreachable": ""}
 """How a timeline line leads into its detail (`closed CASE-3 as Benign: …`); others take a colon."""
 CODE_FENCES = len("```\n\n```")
+CHANNEL_STATUSES = (CaseStatus.NEW, CaseStatus.TRIAGE, CaseStatus.STABLE)
+"""Where *Create channel* is offered: an escalated case's incident has a channel, a closed one needs none."""
 
 
-def case_message(case: Case, *, incident_channel: str | None = None) -> Message:
+def case_marker(case_id: int) -> str:
+    """The block id of a case message's first block: a post retried after a crash finds the first one."""
+    return f"case-{case_id}"
+
+
+def payload_marker(case_id: int) -> str:
+    """The block id of the payload reply in a case's thread (found, not doubled, on a retry)."""
+    return f"case-payload-{case_id}"
+
+
+def case_message(case: Case, *, incident_channel: str | None = None, own_channel: bool = False) -> Message:
     """The case as it is now: what, its state, who owns it, how many alerts joined it, and the buttons
-    its state allows (once escalated, only joining the incident, which takes over)."""
+    its state allows (once escalated, only joining the incident, which takes over; *Create channel*
+    until the case has, or is getting, a channel of its own)."""
     blocks = [
         section(
             md(
@@ -91,10 +105,22 @@ def case_message(case: Case, *, incident_channel: str | None = None) -> Message:
         blocks.append(context(Mrkdwn(" ").join(notes)))
     if case.status is CaseStatus.CLOSED:
         blocks.append(section(md(":heavy_check_mark: {closed}", closed=_closed_as(case))))
-    actions = _buttons(case)
+    actions = _buttons(case, own_channel=own_channel)
     if actions:
-        blocks.append(buttons(*actions))
+        blocks.append(_confirmed(buttons(*actions), case))
     return _notification_text(case), blocks
+
+
+def case_moved(case: Case, where: str) -> Message:
+    """What the case's first message becomes once the case moved to the channel `where`: a pointer
+    there, without buttons (the case is worked from its message in its channel)."""
+    line = md(
+        ":twisted_rightwards_arrows: *{name}* · {title}\nMoved to {where}.",
+        name=case.name,
+        title=clip(case.title, TITLE_LIMIT),
+        where=channel(where),
+    )
+    return md("{name} moved to its own channel", name=case.name), [section(line)]
 
 
 def _notification_text(case: Case) -> Mrkdwn:
@@ -125,7 +151,7 @@ def _closed_as(case: Case) -> Mrkdwn:
     return md("{closed}: {resolution}", closed=closed, resolution=clip(case.resolution, RESOLUTION_SHOWN))
 
 
-def _buttons(case: Case) -> list[tuple[str, str, str]]:
+def _buttons(case: Case, *, own_channel: bool) -> list[tuple[str, str, str]]:
     value = str(case.id)
     triage = ("Triage", ActionId.TRIAGE_CASE, value)
     resolve = ("Resolve", ActionId.OPEN_RESOLVE_CASE, value)
@@ -135,14 +161,28 @@ def _buttons(case: Case) -> list[tuple[str, str, str]]:
         join.append(("Join incident", ActionId.JOIN_INCIDENT, str(case.incident_id)))
     snooze = [("Snooze", ActionId.OPEN_SNOOZE_CASE, value)] if case.signal else []  # a signal's case
     edit = ("Edit", ActionId.OPEN_EDIT_CASE, value)
+    move = [] if own_channel else [("Create channel", ActionId.CREATE_CASE_CHANNEL, value)]
     by_status: dict[CaseStatus, list[tuple[str, str, str]]] = {
-        CaseStatus.NEW: [triage, resolve, edit, escalate, *snooze],
-        CaseStatus.TRIAGE: [resolve, edit, escalate, *snooze],
-        CaseStatus.STABLE: [resolve, edit, escalate, *snooze],
+        CaseStatus.NEW: [triage, resolve, edit, *move, escalate, *snooze],
+        CaseStatus.TRIAGE: [resolve, edit, *move, escalate, *snooze],
+        CaseStatus.STABLE: [resolve, edit, *move, escalate, *snooze],
         CaseStatus.ESCALATED: [*join, edit, *snooze],
         CaseStatus.CLOSED: [("Re-open", ActionId.REOPEN_CASE, value)],
     }
     return by_status[case.status]
+
+
+def _confirmed(actions: dict[str, Any], case: Case) -> dict[str, Any]:
+    """*Create channel* asks first: the case's conversation moves, which no click undoes."""
+    for element in actions["elements"]:
+        if element["action_id"] == ActionId.CREATE_CASE_CHANNEL:
+            element["confirm"] = {
+                "title": plain("Create channel"),
+                "text": plain(f"Move {case.name} to its own channel?"),
+                "confirm": plain("Create channel"),
+                "deny": plain("Cancel"),
+            }
+    return actions
 
 
 def _plural(count: int) -> str:
@@ -237,6 +277,17 @@ def case_event_reply(entry: CaseEntry, case: Case) -> Message:
             line = md(":warning: {who} could not reach", who=who)
         case "edited":
             line = md(":pencil2: {who} edited {name}", who=who, name=name)
+        case "channel_requested":  # not said in the thread: the move it asks for is
+            line = md(":hourglass_flowing_sand: {who} asked for a channel for {name}", who=who, name=name)
+            return line, [section(line)]
+        case "channel_created":  # the detail is `<old channel id> <old message ts>`
+            old = (
+                channel(clip(entry.detail.split(" ", 1)[0], NAME_LIMIT))
+                if entry.detail
+                else Mrkdwn("its channel")
+            )
+            line = md(":twisted_rightwards_arrows: {} moved {} from {} to its own channel", who, name, old)
+            return line, [section(line)]
         case "assigned":  # the detail is whom to, a Slack id ("" for nobody)
             whom = mention(clip(entry.detail, NAME_LIMIT)) if entry.detail else Mrkdwn("nobody")
             line = md(":bust_in_silhouette: {who} assigned {name} to {whom}", who=who, name=name, whom=whom)

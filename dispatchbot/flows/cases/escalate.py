@@ -28,12 +28,18 @@ def run_key(case_id: int) -> str:
     return f"case:{case_id}"
 
 
-def read_reference(text: str, doing: str = "escalate") -> int:
-    """The case a command names: `CASE-7` (or just `7`)."""
+async def commanded_case(deps: Deps, text: str, channel_id: str, doing: str = "escalate") -> int:
+    """The case a command means: the one it names (`CASE-7`, or just `7`), else the case whose own
+    channel it was run in."""
     found = _REFERENCE.fullmatch(text.strip())
-    if found is None:
-        raise UserFacingError(f"Name the case to {doing}, e.g. {CASE_PREFIX}7.")
-    return int(found.group(1))
+    if found is not None:
+        return int(found.group(1))
+    here = await deps.cases.open_in_own_channel(channel_id) if not text.strip() else None
+    if here is not None:
+        return here
+    raise UserFacingError(
+        f"Name the case to {doing}, e.g. {CASE_PREFIX}7, or run this in the case's own channel."
+    )
 
 
 async def open_form(deps: Deps, trigger_id: str, user_id: str, case_id: int) -> None:

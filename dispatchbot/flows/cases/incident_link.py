@@ -1,5 +1,6 @@
-"""The create-incident run's part for a case escalated to it: the case's people join the incident, the
-case becomes Escalated, and its timeline goes on in the incident's.
+"""The create-incident run's part for a case escalated to it: the case's people join the incident, a
+case with a channel of its own hands it over, the case becomes Escalated, and its timeline goes on in
+the incident's.
 
 `add_people` runs in the record step, so the channel step invites them like anyone the incident starts
 with; `link` is one action of the announce step (recorded when it succeeds). Both are idempotent for a
@@ -13,8 +14,12 @@ from dispatchbot.alerting.cases import Case
 from dispatchbot.blocks.alerts.escalate_case import copied_event
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Role
+from dispatchbot.errors import ProviderError
 from dispatchbot.flows.incidents.create_incident_run import CreateIncidentContext
+from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import md
+
+log = get_logger(__name__)
 
 EVENT_KIND = "case_event"
 LINES_COPIED = 100
@@ -29,6 +34,27 @@ async def add_people(deps: Deps, incident: Incident, case: Case, escalated_by: s
         await deps.participants.add(
             incident.id, user_id, Role.PARTICIPANT, added_by=escalated_by, reason=reason
         )
+
+
+async def own_channel(deps: Deps, case_id: int, *, private: bool) -> str | None:
+    """The case's own channel (made by *Create channel*), for the incident to rename and take over; None
+    when the case has none, or when it is public and the incident must be private (Slack cannot make a
+    public channel private): the incident then gets a new channel. Asked again by a retried channel step,
+    it answers the same, as the case keeps pointing at the channel."""
+    move = await deps.cases.channel_move(case_id)
+    if move is None or not move.done:
+        return None
+    case = await deps.cases.get(case_id)
+    try:
+        info = await deps.slack.channel_info(case.channel)
+    except ProviderError as exc:
+        if exc.detail != "channel_not_found":
+            raise  # the step is tried again: a retry must decide as the first attempt did
+        log.warning("case.channel_gone", case_id=case_id)  # deleted: the incident makes its own
+        return None
+    if info.get("is_archived") or (private and not info.get("is_private")):
+        return None
+    return case.channel
 
 
 async def link(ctx: CreateIncidentContext, incident: Incident, case_id: int) -> None:

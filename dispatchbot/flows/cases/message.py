@@ -18,17 +18,13 @@ from dispatchbot.errors import ProviderError
 from dispatchbot.flows.alerts import oncall_channel, slack_channel
 from dispatchbot.flows.alerts.people import duty_officers, slack_ids
 from dispatchbot.flows.alerts.slack_channel import post_once
-from dispatchbot.flows.cases import engagement
+from dispatchbot.flows.cases import case_channel, engagement
 from dispatchbot.logs import get_logger
 from dispatchbot.services.alerts import Notice
 
 log = get_logger(__name__)
 
 EDIT_INTERVAL_SECONDS = 1.0
-
-
-def case_marker(case_id: int) -> str:
-    return f"case-{case_id}"
 
 
 async def open_case(deps: Deps, notice: Notice, alert: Alert) -> None:
@@ -48,12 +44,12 @@ async def open_case(deps: Deps, notice: Notice, alert: Alert) -> None:
         assignee = case.assignee or next(iter(slack_ids(await duty_officers(deps, alert))), None)
         case = replace(case, assignee=assignee)
         ts = await post_once(
-            deps, channel, blocks.case_message(case), case_marker(case.id), retried=notice.attempted
+            deps, channel, blocks.case_message(case), blocks.case_marker(case.id), retried=notice.attempted
         )
         await deps.cases.record_message(case.id, ts, assignee)
         first = await deps.cases.first_payload(case.id)
         if first is not None:
-            marker = f"case-payload-{case.id}"
+            marker = blocks.payload_marker(case.id)
             await post_once(deps, channel, blocks.payload_reply(*first), marker, retried=True, thread_ts=ts)
     await engagement.ask(deps, notice, alert, case)
     if deps.settings.case_priority(case.case_priority).page_assignee and alert.oncall_service:
@@ -61,20 +57,29 @@ async def open_case(deps: Deps, notice: Notice, alert: Alert) -> None:
 
 
 async def render_changed(deps: Deps, edited: dict[int, float]) -> None:
-    """Edit the messages of cases that moved on (throttled per case by `edited`, monotonic times), then
-    say their new timeline lines in their threads."""
+    """Edit the messages of cases that moved on (throttled per case by `edited`, monotonic times), or
+    move a case to the channel of its own asked for (tried until it succeeds, the case unrendered until
+    then), then say their new timeline lines in their threads."""
     await _announce_opened(deps)
     now = time.monotonic()
     for case in await deps.cases.unrendered(100):
         if now - edited.get(case.id, 0.0) < EDIT_INTERVAL_SECONDS:
             continue
+        move = await deps.cases.channel_move(case.id)
+        if move is not None and not move.done:
+            edited[case.id] = now
+            try:
+                await case_channel.move(deps, case, move.requested_by)
+            except ProviderError as exc:
+                log.warning("cases.move_failed", case_id=case.id, error=exc.detail)
+            continue  # the case's version moved on with it: shown where it is on the next pass
         channel = await deps.slack.channel_id_for(case.channel)
         if channel and case.message_ts:
             text, message_blocks = blocks.case_message(
-                case, incident_channel=await _incident_channel(deps, case)
+                case, incident_channel=await _incident_channel(deps, case), own_channel=move is not None
             )
             try:
-                marked = [{**message_blocks[0], "block_id": case_marker(case.id)}, *message_blocks[1:]]
+                marked = [{**message_blocks[0], "block_id": blocks.case_marker(case.id)}, *message_blocks[1:]]
                 await deps.slack.update_message(channel, case.message_ts, text, marked)
             except ProviderError as exc:
                 log.warning("cases.edit_failed", case_id=case.id, error=exc.detail)
@@ -95,7 +100,9 @@ async def _announce_opened(deps: Deps) -> None:
             log.warning("cases.no_channel", case_id=case.id, channel=case.channel)
             continue
         try:
-            ts = await post_once(deps, channel, blocks.case_message(case), case_marker(case.id), retried=True)
+            ts = await post_once(
+                deps, channel, blocks.case_message(case), blocks.case_marker(case.id), retried=True
+            )
         except ProviderError as exc:
             log.warning("cases.post_failed", case_id=case.id, error=exc.detail)
             continue

@@ -76,9 +76,15 @@ async def create_channel(ctx: CreateIncidentContext) -> None:
         settings = deps.settings.incidents
         name = channel_name(settings.channel_name_template, incident.id, incident.title)
         private = incident.restricted or settings.private_channels
-        channel_id, final_name = await deps.slack.create_channel(
-            name, private=private, adopt_from=incident.reference
-        )
+        case_channel = None
+        if ctx.args.case_id is not None:  # a case escalated from a channel of its own goes on there
+            case_channel = await case_link.own_channel(deps, ctx.args.case_id, private=private)
+        if case_channel is not None:
+            channel_id, final_name = case_channel, await deps.slack.rename_channel(case_channel, name)
+        else:
+            channel_id, final_name = await deps.slack.create_channel(
+                name, private=private, adopt_from=incident.reference
+            )
         incident = await deps.incidents.set_channel(incident.id, channel_id, final_name)
     await ctx.record(channel_id=incident.channel_id)
 

@@ -1,4 +1,4 @@
-"""The buttons of a case's message (Triage, Resolve, Re-open) and the resolve form.
+"""The buttons of a case's message (Triage, Resolve, Re-open, Create channel) and the resolve form.
 
 Each change is decided and recorded before the ack, in one short transaction, so a refusal (someone
 who may not, a case already closed, a double click) reaches the person through the global error
@@ -44,6 +44,11 @@ def register(router: Router, deps: Deps) -> None:
     @router.action(ActionId.REOPEN_CASE)
     async def on_reopen(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await deps.cases.reopen(case_id(action), body["user"]["id"])
+        await ack()
+
+    @router.action(ActionId.CREATE_CASE_CHANNEL)
+    async def on_create_channel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await deps.cases.request_channel(case_id(action), body["user"]["id"])  # delivery moves it
         await ack()
 
 

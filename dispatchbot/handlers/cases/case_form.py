@@ -52,7 +52,7 @@ def register(router: Router, deps: Deps) -> None:
 
     @router.command(deps.settings.commands.name(Command.UPDATE_CASE))
     async def on_update_command(ack: AsyncAck, body: dict[str, Any]) -> None:
-        named = escalate.read_reference(body.get("text", ""), "update")
+        named = await escalate.commanded_case(deps, body.get("text", ""), body["channel_id"], "update")
         await _open_edit(deps, ack, body["trigger_id"], body["user_id"], named)
 
     @router.view(CallbackId.EDIT_CASE)

@@ -24,7 +24,7 @@ def register(router: Router, deps: Deps) -> None:
 
     @router.command(deps.settings.commands.name(Command.ESCALATE_CASE))
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
-        named = escalate.read_reference(body.get("text", ""))
+        named = await escalate.commanded_case(deps, body.get("text", ""), body["channel_id"])
         await _open_form(deps, ack, body["trigger_id"], body["user_id"], named)
 
 

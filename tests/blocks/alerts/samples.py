@@ -33,6 +33,8 @@ RUNBOOK_URL = "https://wiki.example/runbooks/disk-full"
 PERMALINK = "https://slack.example/archives/C1/p1"
 ENGAGEMENT = ("engaged", "confirmed", "denied", "unreachable")
 """The timeline lines of engagement (their detail: whom the bot asked, their context, why not)."""
+CHANNEL_MOVE = ("channel_requested", "channel_created")
+"""The timeline lines of *Create channel* (the second's detail: the old channel and message ts)."""
 
 
 def alert(**changes: Any) -> Alert:
@@ -222,9 +224,13 @@ BUILDERS: dict[str, Callable[[str], Any]] = {
         for people in ([], [ALICE, h] * 50)
     ],
     "case_message.case_message": lambda h: [
-        case_message.case_message(c, incident_channel=i)
+        case_message.case_message(c, incident_channel=i, own_channel=own)
         for c in every_case_state(h)
         for i in (None, CHANNEL, h)
+        for own in (False, True)
+    ],
+    "case_message.case_moved": lambda h: [
+        case_message.case_moved(hostile_case(h), where) for where in (CHANNEL, h)
     ],
     "case_message.resolve_modal": lambda h: case_message.resolve_modal(hostile_case(h)),
     "case_message.payload_reply": lambda h: case_message.payload_reply(
@@ -233,7 +239,17 @@ BUILDERS: dict[str, Callable[[str], Any]] = {
     "case_message.case_event_reply": lambda h: [
         case_message.case_event_reply(CaseEntry(NOW, actor, action, h), hostile_case(h))
         for actor in (ALICE, h, "dispatchbot")
-        for action in ("opened", "triaged", "resolved", "reopened", "edited", "assigned", h, *ENGAGEMENT)
+        for action in (
+            "opened",
+            "triaged",
+            "resolved",
+            "reopened",
+            "edited",
+            "assigned",
+            h,
+            *ENGAGEMENT,
+            *CHANNEL_MOVE,
+        )
     ],
     "engagement.engagement_prompt": lambda h: [
         engagement.engagement_prompt(c, channel)
@@ -311,6 +327,8 @@ NOT_FOR_SLACK: dict[str, str] = {
     "case_form.read_edited_case": "parser",
     "case_form.edit_detail": "plain words for the timeline, escaped where shown",
     "case_message.read_resolve_form": "parser",
+    "case_message.case_marker": "a block id made of a number",
+    "case_message.payload_marker": "a block id made of a number",
     "engagement.read_answer_form": "parser",
     "snooze.read_snooze_form": "parser",
     "signal_list.read_page": "parser",

@@ -11,6 +11,7 @@ from dispatchbot.alerting.cases import CaseEntry, CaseStatus, ResolutionReason
 from dispatchbot.blocks.alerts.case_message import (
     case_event_reply,
     case_message,
+    case_moved,
     payload_reply,
     resolve_modal,
 )
@@ -31,6 +32,7 @@ ESCALATE = ("Escalate", ActionId.ESCALATE_CASE, "3")
 JOIN = ("Join incident", ActionId.JOIN_INCIDENT, "7")
 SNOOZE = ("Snooze", ActionId.OPEN_SNOOZE_CASE, "3")
 EDIT = ("Edit", ActionId.OPEN_EDIT_CASE, "3")
+CHANNEL_BUTTON = ("Create channel", ActionId.CREATE_CASE_CHANNEL, "3")
 
 
 def notes(blocks: list[dict[str, Any]]) -> list[str]:
@@ -49,15 +51,15 @@ def test_a_new_case() -> None:
     assert field(blocks, "Priority") == "Medium"
     assert field(blocks, "Participants") == "nobody"
     assert notes(blocks) == ["We observed 1 alert. Raw payload of the first alert in the thread."]
-    assert actions(blocks) == [TRIAGE, RESOLVE, EDIT, ESCALATE, SNOOZE]
+    assert actions(blocks) == [TRIAGE, RESOLVE, EDIT, CHANNEL_BUTTON, ESCALATE, SNOOZE]
 
 
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        (CaseStatus.NEW, [TRIAGE, RESOLVE, EDIT, ESCALATE, SNOOZE]),
-        (CaseStatus.TRIAGE, [RESOLVE, EDIT, ESCALATE, SNOOZE]),
-        (CaseStatus.STABLE, [RESOLVE, EDIT, ESCALATE, SNOOZE]),
+        (CaseStatus.NEW, [TRIAGE, RESOLVE, EDIT, CHANNEL_BUTTON, ESCALATE, SNOOZE]),
+        (CaseStatus.TRIAGE, [RESOLVE, EDIT, CHANNEL_BUTTON, ESCALATE, SNOOZE]),
+        (CaseStatus.STABLE, [RESOLVE, EDIT, CHANNEL_BUTTON, ESCALATE, SNOOZE]),
         (CaseStatus.ESCALATED, [JOIN, EDIT, SNOOZE]),
         (CaseStatus.CLOSED, [REOPEN]),
     ],
@@ -97,6 +99,25 @@ def test_the_notification_text_never_mentions_anyone() -> None:
         text, _ = case_message(hostile, incident_channel=CHANNEL)
         assert text.startswith("CASE-3: &lt;!channel&gt;")
         assert "<" not in text
+
+
+def test_create_channel_asks_first_and_goes_once_the_case_has_a_channel() -> None:
+    _, blocks = message = case_message(samples.case(status=CaseStatus.TRIAGE))
+    valid_message(message)
+    (button,) = [e for e in blocks[-1]["elements"] if e["action_id"] == ActionId.CREATE_CASE_CHANNEL]
+    assert button["confirm"]["text"]["text"] == "Move CASE-3 to its own channel?"
+    assert [e for e in blocks[-1]["elements"] if e is not button and "confirm" in e] == []
+    _, blocks = case_message(samples.case(status=CaseStatus.TRIAGE), own_channel=True)
+    assert actions(blocks) == [RESOLVE, EDIT, ESCALATE, SNOOZE]
+
+
+def test_the_old_message_of_a_moved_case_points_at_its_channel() -> None:
+    text, blocks = message = case_moved(samples.case(title=HOSTILE), CHANNEL)
+    valid_message(message)
+    shown_escaped(message)
+    assert text == "CASE-3 moved to its own channel"
+    assert mrkdwn(blocks)[0].endswith(f"\nMoved to <#{CHANNEL}>.")
+    assert actions(blocks) == []
 
 
 def test_escalated_links_the_incident_channel_once_known() -> None:
@@ -210,6 +231,12 @@ def test_a_huge_payload_is_clipped_inside_its_code_block() -> None:
         ("assigned", "U0BOB002", ":bust_in_silhouette: <@U0ALICE1> assigned CASE-3 to <@U0BOB002>"),
         ("assigned", "", ":bust_in_silhouette: <@U0ALICE1> assigned CASE-3 to nobody"),
         ("renamed", "new title", "<@U0ALICE1> · renamed · CASE-3: new title"),
+        ("channel_requested", "", ":hourglass_flowing_sand: <@U0ALICE1> asked for a channel for CASE-3"),
+        (
+            "channel_created",
+            f"{CHANNEL} 1700000000.000100",
+            f":twisted_rightwards_arrows: <@U0ALICE1> moved CASE-3 from <#{CHANNEL}> to its own channel",
+        ),
     ],
 )
 def test_timeline_replies(action: str, detail: str, said: str) -> None:

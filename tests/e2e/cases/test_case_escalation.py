@@ -190,5 +190,5 @@ async def test_only_the_cases_people_may_escalate_it_and_anyone_an_unowned_one(
     ack = await slack.as_user(carol).slash_command(COMMAND, "CASE-1", channel=desk.channel.id)
     assert only in (ack.payload or {}).get("text", "")
     ack = await slack.as_user(carol).slash_command(COMMAND, "", channel=desk.channel.id)
-    assert "Name the case to escalate, e.g. CASE-7." in (ack.payload or {}).get("text", "")
+    assert "Name the case to escalate, e.g. CASE-7" in (ack.payload or {}).get("text", "")
     assert await incident_count(desk) == 0

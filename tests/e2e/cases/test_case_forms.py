@@ -138,7 +138,7 @@ async def test_others_may_not_edit_it_and_the_command_needs_a_case(
     ack = await outsider.slash_command(UPDATE, "case-1", channel=desk.channel.id)
     assert ONLY in (ack.payload or {}).get("text", "")
     ack = await outsider.slash_command(UPDATE, "", channel=desk.channel.id)
-    assert "Name the case to update, e.g. CASE-7." in (ack.payload or {}).get("text", "")
+    assert "Name the case to update, e.g. CASE-7" in (ack.payload or {}).get("text", "")
     ack = await outsider.slash_command(CREATE)  # in a DM, and no case type has a channel
     assert "Run /dispatch-create-case in the channel where the case belongs." in str(ack.payload)
 

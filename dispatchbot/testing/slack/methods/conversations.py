@@ -58,6 +58,13 @@ def create(ctx: Context, args: Args) -> JSON:
     return {"channel": channel.to_api(ctx.bot)}
 
 
+def rename(ctx: Context, args: Args) -> JSON:
+    channel = _writable(ctx, args)
+    _validate_name(ctx, args.get("name"))
+    channel.name = args.get("name")
+    return {"channel": channel.to_api(ctx.bot)}
+
+
 def info(ctx: Context, args: Args) -> JSON:
     return {"channel": ctx.channel(args.required("channel", "channel_not_found")).to_api(ctx.bot)}
 
@@ -256,6 +263,7 @@ def open_(ctx: Context, args: Args) -> JSON:
 HANDLERS: dict[str, Handler] = {
     "conversations.create": create,
     "conversations.info": info,
+    "conversations.rename": rename,
     "conversations.list": list_,
     "conversations.members": members,
     "conversations.invite": invite,
