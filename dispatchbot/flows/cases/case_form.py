@@ -24,6 +24,7 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError, UserFacingError
 from dispatchbot.flows.alerts.people import person
+from dispatchbot.flows.cases import forms
 from dispatchbot.ids import BlockId
 from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import unescape
@@ -50,7 +51,7 @@ async def open_create_form(deps: Deps, trigger_id: str, channel_id: str, *, desc
         description=description,
         oncall=await _oncall(deps, deps.settings.case_types[0].oncall_service),
     )
-    await _show(deps, trigger_id, form)
+    await forms.show(deps, trigger_id, form)
 
 
 async def open_for_message(deps: Deps, trigger_id: str, channel_id: str, message: dict[str, Any]) -> None:
@@ -75,7 +76,7 @@ async def create(deps: Deps, view: dict[str, Any], reporter: str) -> None:
 
 
 async def open_edit_form(deps: Deps, trigger_id: str, case: Case) -> None:
-    await _show(
+    await forms.show(
         deps, trigger_id, edit_case_modal(case, deps.settings.case_types, deps.settings.case_priorities)
     )
 
@@ -117,10 +118,3 @@ async def _oncall(deps: Deps, service_name: str) -> OnCall | None:
         return None
     found = await person(deps, oncall.email, name=oncall.name)
     return OnCall(found.slack_id, service.name) if found.slack_id else None
-
-
-async def _show(deps: Deps, trigger_id: str, view: dict[str, Any]) -> None:
-    try:
-        await deps.slack.open_view(trigger_id, view)
-    except ProviderError as exc:  # an expired trigger: the command or button can be used again
-        log.warning("cases.form_not_opened", error=exc.detail)

@@ -21,6 +21,7 @@ from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError
 from dispatchbot.flows.alerts.people import person
 from dispatchbot.flows.alerts.slack_channel import post_once
+from dispatchbot.flows.cases import forms
 from dispatchbot.logs import get_logger
 from dispatchbot.services.alerts import Notice
 
@@ -74,10 +75,7 @@ async def open_form(
         prompt_channel=str(prompt.get("channel_id") or ""),
         prompt_ts=str(prompt.get("message_ts") or ""),
     )
-    try:
-        await deps.slack.open_view(trigger_id, view)
-    except ProviderError as exc:  # an expired trigger: the button can be clicked again
-        log.warning("cases.engagement_form_not_opened", error=exc.detail)
+    await forms.show(deps, trigger_id, view)
 
 
 async def answer(deps: Deps, answer: EngagementAnswer, user_id: str) -> Case:

@@ -10,10 +10,8 @@ from dispatchbot.blocks.common import Message
 from dispatchbot.config import SignalSettings
 from dispatchbot.deps import Deps
 from dispatchbot.errors import NotFound, ProviderError
+from dispatchbot.flows.cases import forms
 from dispatchbot.flows.cases.snooze import signal_channel
-from dispatchbot.logs import get_logger
-
-log = get_logger(__name__)
 
 
 async def answer(deps: Deps, channel_id: str, page: int) -> Message:
@@ -31,10 +29,7 @@ def require_signal(deps: Deps, signal: str) -> None:
 
 
 async def open_snooze_form(deps: Deps, trigger_id: str, signal: str, channel_id: str) -> None:
-    try:
-        await deps.slack.open_view(trigger_id, snooze.snooze_modal(signal, {}, None, channel_id))
-    except ProviderError as exc:  # an expired trigger: the button can be clicked again
-        log.warning("cases.snooze_form_not_opened", error=exc.detail)
+    await forms.show(deps, trigger_id, snooze.snooze_modal(signal, {}, None, channel_id))
 
 
 async def _posts_in(deps: Deps, signal: SignalSettings, channel_id: str) -> bool:

@@ -13,12 +13,10 @@ from slack_bolt.async_app import AsyncAck
 
 from dispatchbot.blocks.alerts import case_message
 from dispatchbot.deps import Deps
-from dispatchbot.errors import NotFound, ProviderError
+from dispatchbot.errors import NotFound
+from dispatchbot.flows.cases import forms
 from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId, CallbackId
-from dispatchbot.logs import get_logger
-
-log = get_logger(__name__)
 
 
 def register(router: Router, deps: Deps) -> None:
@@ -32,7 +30,7 @@ def register(router: Router, deps: Deps) -> None:
         case = await deps.cases.may_resolve(case_id(action), body["user"]["id"])
         await ack()
         deps.background.spawn(
-            _open_form(deps, body["trigger_id"], case_message.resolve_modal(case)), name="open-resolve-case"
+            forms.show(deps, body["trigger_id"], case_message.resolve_modal(case)), name="open-resolve-case"
         )
 
     @router.view(CallbackId.RESOLVE_CASE)
@@ -50,13 +48,6 @@ def register(router: Router, deps: Deps) -> None:
     async def on_create_channel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await deps.cases.request_channel(case_id(action), body["user"]["id"])  # delivery moves it
         await ack()
-
-
-async def _open_form(deps: Deps, trigger_id: str, view: dict[str, Any]) -> None:
-    try:
-        await deps.slack.open_view(trigger_id, view)
-    except ProviderError as exc:  # an expired trigger: the button can be clicked again
-        log.warning("cases.form_not_opened", error=exc.detail)
 
 
 def case_id(action: dict[str, Any]) -> int:
