@@ -66,6 +66,11 @@ class Desk:
     def cases(self) -> list[Message]:
         return top_level(self.slack, self.channel.id)
 
+    def case(self, number: int) -> Message:
+        """The message of CASE-`number`: cases opened within milliseconds may be posted in either order."""
+        [message] = [m for m in self.cases() if m.text.startswith(f"CASE-{number}:")]
+        return message
+
     def thread(self, index: int = -1) -> list[Message]:
         return replies(self.slack, self.cases()[index])
 

@@ -90,7 +90,7 @@ async def test_the_list_shows_open_cases_newest_first_with_a_link(
     desk.clock.advance(seconds=7200)  # past the window: the next alert opens a second case
     await desk.fire("db2", title="Disk 99% on <!here> db2")
     await desk.settled()
-    await slack.as_user(alice).click(desk.cases()[1], "Triage")
+    await slack.as_user(alice).click(desk.case(2), "Triage")
     await desk.settled()
 
     text = await listed(slack, alice)

@@ -21,7 +21,7 @@ async def test_alerts_of_one_host_share_a_case_and_other_hosts_get_their_own(ope
     cases = desk.running.deps.cases
     assert [(await cases.get(n)).alert_count for n in (1, 2)] == [2, 1]
     assert len(desk.cases()) == 2
-    assert says(desk.cases()[0], "We observed 2 alerts.")
+    assert says(desk.case(1), "We observed 2 alerts.")
 
 
 async def test_a_host_quiet_for_longer_than_the_window_opens_a_new_case(open_desk: OpenDesk) -> None:
