@@ -6,6 +6,7 @@
 - `secret_fields`: finds the secrets by their type, for masking (`config show`) and log redaction.
 - `loading`: file and environment in, `Settings` or a `ConfigError` of operator-readable lines out.
 - `runtime_checks`: what `dispatchbot run` needs beyond a well-formed file.
+- `workflows`: `[[workflows]]` and the built-in workflow providers' sections.
 - `database_url`: database URLs completed to our async drivers, their password found or hidden.
 
 Everything public is re-exported here: `from dispatchbot.config import Settings` is the way in.
@@ -65,6 +66,12 @@ from dispatchbot.config.sections import (
     TaskSettings,
     TimelineSettings,
 )
+from dispatchbot.config.workflows import (
+    GitHubActionsSettings,
+    WebhookSettings,
+    WorkflowParameterSettings,
+    WorkflowSettings,
+)
 
 __all__ = [
     "CONFIG_PATH_ENV",
@@ -85,6 +92,7 @@ __all__ = [
     "CostSettings",
     "DatabaseSettings",
     "FeedbackSettings",
+    "GitHubActionsSettings",
     "GoogleSettings",
     "HealthSettings",
     "HttpSettings",
@@ -110,6 +118,9 @@ __all__ = [
     "SummarySettings",
     "TaskSettings",
     "TimelineSettings",
+    "WebhookSettings",
+    "WorkflowParameterSettings",
+    "WorkflowSettings",
     "load_settings",
     "masked_dict",
     "normalise_database_url",

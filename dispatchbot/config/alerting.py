@@ -138,6 +138,11 @@ class SignalSettings(Section):
     engage_page_on_deny: bool = Field(
         default=False, description="page the case's on-call service when the person asked denies"
     )
+    workflows: list[str] = Field(
+        default=[],
+        description="[[workflows]] names to run for each new alert (or new case), parameters filled from "
+        "its labels and entities",
+    )
 
     @field_validator("entities")
     @classmethod

@@ -26,7 +26,19 @@ def catalog_problems(settings: Settings) -> list[str]:
     problems += _duplicates("services", services)
     known = {label: set(names) for label, names in catalog.items()}
     problems += _reference_problems(settings, known, services) + _alert_problems(settings, services)
-    return problems + _case_problems(settings, known, services)
+    return problems + _case_problems(settings, known, services) + _workflow_problems(settings)
+
+
+def _workflow_problems(settings: Settings) -> list[str]:
+    """Workflows: unique names and parameter keys, and every workflow a signal runs exists."""
+    names = [workflow.name for workflow in settings.workflows]
+    problems = _duplicates("workflows", names)
+    for index, workflow in enumerate(settings.workflows):
+        keys = [parameter.key for parameter in workflow.parameters]
+        problems += _duplicates(f"workflows[{index}] ({workflow.name}).parameters", keys)
+    for index, signal in enumerate(settings.signals):
+        problems += _unknown(f"signals[{index}] ({signal.name}).workflows", signal.workflows, set(names))
+    return problems
 
 
 def _alert_problems(settings: Settings, services: list[str]) -> list[str]:

@@ -28,6 +28,7 @@ from dispatchbot.config.base import Section
 from dispatchbot.config.catalog_checks import catalog_problems
 from dispatchbot.config.database_url import database_password, mask_url_password, normalise_database_url
 from dispatchbot.config.secret_fields import SecretWithin, secret_values
+from dispatchbot.config.workflows import GitHubActionsSettings, WebhookSettings, WorkflowSettings
 
 
 class SlackMode(StrEnum):
@@ -219,6 +220,9 @@ class TimelineSettings(Section):
 
 class SchedulerSettings(Section):
     reminder_tick_seconds: float = Field(default=30.0, gt=0)
+    workflow_poll_seconds: float = Field(
+        default=30.0, gt=0, description="how often open workflow runs are read"
+    )
     leader_retry_seconds: float = Field(default=2.0, gt=0)
 
 
@@ -418,6 +422,8 @@ class Settings(BaseSettings):
     pagerduty: PagerDutySettings = PagerDutySettings()
     opsgenie: OpsgenieSettings = OpsgenieSettings()
     google: GoogleSettings = GoogleSettings()
+    webhook: WebhookSettings = WebhookSettings()
+    github_actions: GitHubActionsSettings = GitHubActionsSettings()
     providers: ProviderSettings = ProviderSettings()
     plugins: dict[str, dict[str, Any]] = Field(
         default={}, description="options for third-party provider adapters, one table per adapter name"
@@ -433,6 +439,11 @@ class Settings(BaseSettings):
     signals: list[SignalSettings] = []
     case_types: list[CaseTypeSettings] = Field(default_factory=lambda: list(DEFAULT_CASE_TYPES))
     case_priorities: list[CasePrioritySettings] = Field(default_factory=lambda: list(DEFAULT_CASE_PRIORITIES))
+    workflows: list[WorkflowSettings] = []
+
+    def workflow(self, name: str) -> WorkflowSettings | None:
+        """The workflow called `name`, if it is (still) configured."""
+        return next((entry for entry in self.workflows if entry.name == name), None)
 
     def case_type(self, name: str) -> CaseTypeSettings:
         """The case type called `name`; the first one for "" (a signal that names none)."""

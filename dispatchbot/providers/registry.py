@@ -18,6 +18,7 @@ from dispatchbot.errors import StartupError
 from dispatchbot.logs import get_logger
 from dispatchbot.providers.documents import Documents
 from dispatchbot.providers.oncall import Oncall
+from dispatchbot.providers.workflows import Workflows
 
 log = get_logger(__name__)
 
@@ -31,12 +32,15 @@ class Providers:
     oncall: dict[str, Oncall] = field(default_factory=dict)
     """On-call adapters by name (`[[services]].provider`)."""
     documents: Documents | None = None
+    workflows: dict[str, Workflows] = field(default_factory=dict)
+    """Workflow adapters by name (`[[workflows]].provider`)."""
 
 
 def load_providers(settings: Settings) -> Providers:
     """Build every configured adapter; a broken adapter or an unusable `[[services]]` stops start-up."""
     oncall: dict[str, Oncall] = {}
     documents: Documents | None = None
+    workflows: dict[str, Workflows] = {}
     for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
         try:
             factory: Factory = entry_point.load()
@@ -58,8 +62,12 @@ def load_providers(settings: Settings) -> Providers:
                     f"two documents providers are configured ({documents.name}, {adapter.name}); keep one"
                 )
             documents = adapter
+        elif isinstance(adapter, Workflows):
+            workflows[adapter.name] = adapter
         else:
-            raise StartupError(f"provider adapter {entry_point.name!r} is neither Oncall nor Documents")
+            raise StartupError(
+                f"provider adapter {entry_point.name!r} is neither Oncall, Documents nor Workflows"
+            )
         log.info("provider.loaded", provider=entry_point.name)
     for index, service in enumerate(settings.services):
         if service.provider not in oncall:
@@ -67,4 +75,10 @@ def load_providers(settings: Settings) -> Providers:
                 f"services[{index}] ({service.name}): the on-call provider {service.provider!r} is not "
                 f"configured — configured: {sorted(oncall) or 'none'} (see [pagerduty])"
             )
-    return Providers(oncall=oncall, documents=documents)
+    for index, workflow in enumerate(settings.workflows):
+        if workflow.provider not in workflows:
+            raise StartupError(
+                f"workflows[{index}] ({workflow.name}): the workflow provider {workflow.provider!r} is not "
+                f"configured — configured: {sorted(workflows) or 'none'} (see [webhook], [github_actions])"
+            )
+    return Providers(oncall=oncall, documents=documents, workflows=workflows)
