@@ -64,6 +64,7 @@ from dispatchbot.services.scheduler_jobs import JobStateService
 from dispatchbot.services.sent_once import SentOnceService
 from dispatchbot.services.snoozes import SnoozeService
 from dispatchbot.services.tasks import TaskService
+from dispatchbot.services.workflow_runs import WorkflowRunService
 from dispatchbot.socket_mode import ConnectionWatch, InstrumentedSocketModeHandler
 from dispatchbot.storage import migrate
 from dispatchbot.storage.engine import Database, open_database
@@ -287,6 +288,7 @@ class Bot:
             alerts=alerts,
             cases=CaseService(database.sessions, self._clock, on_change=alerts.work_written),
             snoozes=SnoozeService(database.sessions, self._clock, settings, on_change=alerts.work_written),
+            workflow_runs=WorkflowRunService(database.sessions, self._clock),
         )
         runs.bind(deps)
         self._runs = runs

@@ -33,6 +33,8 @@ class Command(StrEnum):
     CREATE_CASE = "create_case"
     UPDATE_CASE = "update_case"
     ESCALATE_CASE = "escalate_case"
+    RUN_WORKFLOW = "run_workflow"
+    LIST_WORKFLOWS = "list_workflows"
 
 
 @dataclass(frozen=True)
@@ -77,5 +79,11 @@ COMMANDS: dict[Command, CommandInfo] = {
     Command.UPDATE_CASE: CommandInfo("/dispatch-update-case", "Update a case", "[CASE-7]"),
     Command.ESCALATE_CASE: CommandInfo(
         "/dispatch-escalate-case", "Escalate a case to an incident", "[CASE-7]"
+    ),
+    Command.RUN_WORKFLOW: CommandInfo(
+        "/dispatch-run-workflow", "Run a workflow for this incident or case", "[CASE-7]"
+    ),
+    Command.LIST_WORKFLOWS: CommandInfo(
+        "/dispatch-list-workflows", "List the workflows run for this incident or case", "[CASE-7]"
     ),
 }

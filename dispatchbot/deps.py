@@ -27,6 +27,7 @@ from dispatchbot.services.reports import ReportService
 from dispatchbot.services.sent_once import SentOnceService
 from dispatchbot.services.snoozes import SnoozeService
 from dispatchbot.services.tasks import TaskService
+from dispatchbot.services.workflow_runs import WorkflowRunService
 from dispatchbot.storage.engine import Database
 
 
@@ -58,3 +59,4 @@ class Deps:
     alerts: AlertService
     cases: CaseService
     snoozes: SnoozeService
+    workflow_runs: WorkflowRunService

@@ -34,6 +34,8 @@ from dispatchbot.flows.oncall import engage_oncall, oncall_pages
 from dispatchbot.flows.reports import report_reminders
 from dispatchbot.flows.runner import Flow
 from dispatchbot.flows.tasks import create_task, document_tasks, task_reminders, task_status
+from dispatchbot.flows.workflows import poll as workflow_poll
+from dispatchbot.flows.workflows import run_workflow
 from dispatchbot.handlers import run_failures as run_failure_handlers
 from dispatchbot.handlers.alerts import alerts as alert_handlers
 from dispatchbot.handlers.alerts import declare as declare_handlers
@@ -61,6 +63,7 @@ from dispatchbot.handlers.oncall import oncall as oncall_handlers
 from dispatchbot.handlers.reports import reports as report_handlers
 from dispatchbot.handlers.router import Router
 from dispatchbot.handlers.tasks import tasks as task_handlers
+from dispatchbot.handlers.workflows import run_workflow as workflow_handlers
 
 Handlers = Callable[[Router, Deps], None]
 """Registers a feature's Slack listeners on the router (and nothing else: flows and senders are declared)."""
@@ -191,6 +194,18 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature("case_lists", case_list_handlers.register),
     Feature("case_forms", case_form_handlers.register),
+    Feature(
+        "workflows",
+        flows=(run_workflow.RUN_WORKFLOW,),
+        jobs=(
+            ScheduledJob(
+                "poll_workflows",
+                lambda settings: settings.scheduler.workflow_poll_seconds,
+                workflow_poll.tick,
+            ),
+        ),
+    ),
+    Feature("workflow_commands", workflow_handlers.register),  # runs through the "workflows" feature's flow
 )
 """In an order that keeps `dispatchbot scheduler list` as it was: the scheduler's own jobs come first,
 then each feature's, in this order (listeners and flows are looked up by name, so their order is free)."""

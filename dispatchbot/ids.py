@@ -28,6 +28,8 @@ class CallbackId(StrEnum):
     CREATE_CASE = "case_create"
     CREATE_CASE_SHORTCUT = "case_create_shortcut"
     EDIT_CASE = "case_edit"
+    RUN_WORKFLOW = "workflow_run"
+    LIST_WORKFLOWS = "workflow_list"
 
 
 class ActionId(StrEnum):
@@ -103,3 +105,4 @@ class BlockId(StrEnum):
     CONTEXT = "context"
     CASE_TYPE = "case_type"
     ASSIGNEE = "assignee"
+    WORKFLOW = "workflow"

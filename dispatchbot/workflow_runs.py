@@ -51,6 +51,10 @@ class WorkflowRun:
     next_poll_at: datetime | None
     version: int
     rendered_version: int
+    signal: str = ""
+    """The `[[signals]]` name that started it when `requested_by` is None (its message says "by signal …")."""
+    reply_ts: str | None = None
+    """The thread reply that said it finished (with its artifacts); None until posted."""
 
     @property
     def open(self) -> bool:

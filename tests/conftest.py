@@ -12,7 +12,7 @@ from pytest_asyncio import is_async_test
 
 from dispatchbot.storage import migrate
 from dispatchbot.storage.engine import Database, open_database
-from dispatchbot.testing import FakeSlack
+from dispatchbot.testing import FakeGitHub, FakeSlack, FakeWorkflowWebhook
 from dispatchbot.testing.postgres import scratch_database
 from tests.support import leftover_tasks
 
@@ -77,4 +77,20 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 async def slack() -> AsyncIterator[FakeSlack]:
     """A fresh fake Slack workspace, serving on a free local port until the test ends."""
     async with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def workflow_webhook() -> AsyncIterator[FakeWorkflowWebhook]:
+    """A fake workflow server (Dispatch's generic workflow protocol) on a free local port; `.settings()`
+    is the `[webhook]` section that points at it."""
+    async with FakeWorkflowWebhook() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def github() -> AsyncIterator[FakeGitHub]:
+    """A fake GitHub (Actions REST API) on a free local port; `.settings()` is the `[github_actions]`
+    section that points at it. Declare workflows with `declare_workflow` before dispatching them."""
+    async with FakeGitHub() as fake:
         yield fake

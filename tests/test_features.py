@@ -40,17 +40,18 @@ def test_the_jobs_are_the_ones_scheduler_list_always_showed() -> None:
         JobSpec("ask_shift_feedback", timedelta(minutes=5), True),
         JobSpec("realert_alerts", timedelta(seconds=30), True),
         JobSpec("end_snoozes", timedelta(seconds=30), True),
+        JobSpec("poll_workflows", timedelta(seconds=30), True),
     ]
 
 
 def test_job_periods_follow_the_settings() -> None:
     settings = Settings.model_validate(
         {
-            "scheduler": {"reminder_tick_seconds": 7},
             "runs": {"sweep_interval_seconds": 2},
             "cost": {"accrual_interval_seconds": 11},
             "oncall": {"poll_seconds": 13},
             "google": {"task_sync_seconds": 17},
+            "scheduler": {"reminder_tick_seconds": 7, "workflow_poll_seconds": 19},
         }
     )
     periods = {spec.name: spec.every.total_seconds() for spec in job_specs(settings)}
@@ -66,6 +67,7 @@ def test_job_periods_follow_the_settings() -> None:
         "ask_shift_feedback": 300,
         "realert_alerts": 7,
         "end_snoozes": 7,
+        "poll_workflows": 19,
     }
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from dispatchbot.config.workflows import parse_github_workflow
+
 if TYPE_CHECKING:
     from dispatchbot.config.sections import Settings
 
@@ -30,12 +32,18 @@ def catalog_problems(settings: Settings) -> list[str]:
 
 
 def _workflow_problems(settings: Settings) -> list[str]:
-    """Workflows: unique names and parameter keys, and every workflow a signal runs exists."""
+    """Workflows: unique names and parameter keys, a GitHub workflow's resource_id in its form, and every
+    workflow a signal runs exists."""
     names = [workflow.name for workflow in settings.workflows]
     problems = _duplicates("workflows", names)
     for index, workflow in enumerate(settings.workflows):
         keys = [parameter.key for parameter in workflow.parameters]
         problems += _duplicates(f"workflows[{index}] ({workflow.name}).parameters", keys)
+        if workflow.provider == "github_actions":
+            try:
+                parse_github_workflow(workflow.resource_id)
+            except ValueError as exc:
+                problems.append(f"workflows[{index}] ({workflow.name}).resource_id: {exc}")
     for index, signal in enumerate(settings.signals):
         problems += _unknown(f"signals[{index}] ({signal.name}).workflows", signal.workflows, set(names))
     return problems

@@ -115,6 +115,8 @@ class CommandSettings(Section):
     create_case: str = COMMANDS[Command.CREATE_CASE].default_name
     update_case: str = COMMANDS[Command.UPDATE_CASE].default_name
     escalate_case: str = COMMANDS[Command.ESCALATE_CASE].default_name
+    run_workflow: str = COMMANDS[Command.RUN_WORKFLOW].default_name
+    list_workflows: str = COMMANDS[Command.LIST_WORKFLOWS].default_name
 
     @field_validator("*")
     @classmethod

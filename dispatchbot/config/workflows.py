@@ -8,6 +8,7 @@ or a third-party adapter installed as a package (options in `[plugins.<name>]`).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -67,3 +68,32 @@ class GitHubActionsSettings(Section):
     token: SecretStr | None = Field(
         default=None, description="a token allowed to dispatch and read Actions runs; empty: not configured"
     )
+
+
+GITHUB_WORKFLOW = re.compile(
+    r"^(?P<owner>[A-Za-z0-9][A-Za-z0-9-]*)/(?P<repo>[A-Za-z0-9._-]+):(?P<path>[^@\s]+\.ya?ml)@(?P<ref>\S+)$"
+)
+
+
+@dataclass(frozen=True)
+class GitHubWorkflow:
+    """A `github_actions` workflow's `resource_id`, ``owner/repo:file.yml@ref``, taken apart."""
+
+    owner: str
+    repo: str
+    file: str
+    """The file's name, what GitHub's API takes as the workflow id (a ``.github/workflows/`` path is cut)."""
+    ref: str
+
+    @property
+    def repository(self) -> str:
+        return f"{self.owner}/{self.repo}"
+
+
+def parse_github_workflow(resource_id: str) -> GitHubWorkflow:
+    """Parsed here, not in the adapter, so a config check catches a malformed one at start-up; ValueError
+    says what is wrong in one line."""
+    match = GITHUB_WORKFLOW.match(resource_id.strip())
+    if match is None:
+        raise ValueError(f"{resource_id!r} is not a GitHub workflow: write it as owner/repo:file.yml@ref")
+    return GitHubWorkflow(match["owner"], match["repo"], match["path"].rsplit("/", 1)[-1], match["ref"])

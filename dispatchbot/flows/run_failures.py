@@ -6,6 +6,8 @@ from dispatchbot.blocks.run_failures import run_failed_message
 from dispatchbot.deps import Deps
 from dispatchbot.domain import FlowRun
 from dispatchbot.errors import Forbidden
+from dispatchbot.flows.run_models import RunArgs, RunState
+from dispatchbot.flows.runner import RunContext
 from dispatchbot.mrkdwn import Mrkdwn
 
 
@@ -24,3 +26,10 @@ async def retry(deps: Deps, run_id: int, user_id: str) -> FlowRun | None:
     if run is None or deps.runs.requester(run) != user_id:
         raise Forbidden("Only the person who made this request can retry it.")
     return await deps.runs.retry(run_id)
+
+
+async def last_attempt(ctx: RunContext[Deps, RunArgs, RunState]) -> bool:
+    """Whether the runner gives up if this attempt fails (it counts failed attempts up to
+    `max_attempts`): a step that waits on a provider says so, or gives its last word, on this one."""
+    run = await ctx.deps.runs.get(ctx.run_id)
+    return run is not None and run.attempts + 1 >= ctx.deps.settings.runs.max_attempts

@@ -60,8 +60,10 @@ def delivery_key(body: dict[str, Any]) -> tuple[str, timedelta | None] | None:
         container = body.get("container") or {}
         target = container.get("view_id") or container.get("message_ts") or ""
         # Each click has its own action_ts, so a redelivery repeats it and a double click does not:
-        # the second key catches two clicks on the same control within a moment.
-        click = f"click:{user}:{action.get('action_id')}:{action.get('value', '')}:{target}"
+        # the second key catches two clicks on the same control within a moment (a select's pick is
+        # its value: picking another option at once is a new intent).
+        value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
+        click = f"click:{user}:{action.get('action_id')}:{value}:{target}"
         return click, DOUBLE_CLICK_WINDOW
     if body.get("trigger_id"):
         return f"trigger:{body['trigger_id']}", None

@@ -4,7 +4,8 @@ Their SDKs block, so each attempt at an operation runs in a worker thread, under
 `providers/retries.py` (Retry-After honoured, waits on the event loop, one deadline per call): people
 wait on these calls, and a vendor outage must become a `ProviderError` they can read, never a hung flow.
 What each vendor's exceptions mean stays in its adapter (`translate`, `classify`); the thread, the
-retries, the deadline and the logging are the same for all of them and live here.
+retries, the deadline and the logging are the same for all of them and live here; `run_async` gives
+them to adapters whose client is asynchronous already (`http_api.py`).
 
 A thread cannot be stopped, so an attempt the caller stopped waiting for (its deadline passed, or the
 flow was cancelled at shutdown) would go on and could still make what it was making — a folder, say —
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from dispatchbot.errors import ProviderError, ProviderUnavailable
@@ -80,9 +81,36 @@ async def run_blocking(
     (in the log), `what` the failed operation as people read it ("could not page ..."). `idempotent`
     says whether running `call` twice is harmless (see `providers/retries.py`).
     """
+    return await run_async(
+        lambda: _in_thread(call),
+        provider=provider,
+        name=name,
+        what=what,
+        policy=policy,
+        failures=failures,
+        translate=translate,
+        classify=classify,
+        idempotent=idempotent,
+    )
+
+
+async def run_async(
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    provider: str,
+    name: str,
+    what: str,
+    policy: RetryPolicy,
+    failures: tuple[type[Exception], ...],
+    translate: Callable[[Exception], ProviderError],
+    classify: Classify,
+    idempotent: bool = True,
+) -> T:
+    """`run_blocking` for an adapter whose client is asynchronous already (aiohttp): `attempt()` on the
+    event loop, with the same retries, deadline and translation of failures."""
     try:
         return await retries.call(
-            lambda: _in_thread(call),
+            attempt,
             policy=policy,
             classify=classify,
             idempotent=idempotent,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dispatchbot.config import Settings
 from dispatchbot.providers.documents import Documents
 from dispatchbot.providers.oncall import Oncall
+from dispatchbot.providers.workflows import Workflows
 
 
 def pagerduty(settings: Settings) -> Oncall | None:
@@ -31,5 +32,21 @@ def google(settings: Settings) -> Documents | None:
     if not settings.google.service_account_file:
         return None
     from dispatchbot.providers import google as adapter
+
+    return adapter.build(settings)
+
+
+def webhook(settings: Settings) -> Workflows | None:
+    if not settings.webhook.api_url:
+        return None
+    from dispatchbot.providers import webhook_workflows as adapter
+
+    return adapter.build(settings)
+
+
+def github_actions(settings: Settings) -> Workflows | None:
+    if not (settings.github_actions.token and settings.github_actions.token.get_secret_value()):
+        return None
+    from dispatchbot.providers import github_actions as adapter
 
     return adapter.build(settings)

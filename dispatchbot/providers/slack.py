@@ -262,8 +262,9 @@ class SlackGateway:
         response = await self._call("views_open", trigger_id=trigger_id, view=view)
         return str(response["view"]["id"])
 
-    async def update_view(self, view_id: str, view: dict[str, Any]) -> None:
-        await self._call("views_update", view_id=view_id, view=view)
+    async def update_view(self, view_id: str, view: dict[str, Any], *, view_hash: str | None = None) -> None:
+        """With `view_hash`, only if the view is still the one that hash names (else `hash_conflict`)."""
+        await self._call("views_update", view_id=view_id, view=view, hash=view_hash)
 
     async def publish_home(self, user: str, view: dict[str, Any]) -> None:
         await self._call("views_publish", user_id=user, view=view)

@@ -22,7 +22,7 @@ from dispatchbot.storage.engine import Database
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 """The newest revision this release ships; a test holds it equal to the script directory's head."""
 _VERSION_TABLE = "alembic_version"
 _MIGRATION_LOCK_KEY = 0x64697370  # "disp"

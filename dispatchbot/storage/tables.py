@@ -531,3 +531,47 @@ class CaseEntityRow(Base):
     value: Mapped[str] = mapped_column(String(200), primary_key=True)
     signal: Mapped[str] = mapped_column(String(80))
     last_seen_at: Mapped[datetime]
+
+
+class WorkflowRunRow(Base):
+    """A workflow run (`dispatchbot.workflow_runs.WorkflowRun`): stored before the provider is called,
+    followed until it finishes, its message edited until `rendered_version` catches up with `version`."""
+
+    __tablename__ = "workflow_runs"
+    __table_args__ = (
+        Index("ix_workflow_runs_next_poll", "next_poll_at"),
+        Index("ix_workflow_runs_dirty", "rendered_version", "version"),
+        Index("ix_workflow_runs_unreplied", "reply_ts", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    workflow: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any]]
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str | None] = mapped_column(String(80))
+    signal: Mapped[str] = mapped_column(String(80))
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[str | None] = mapped_column(String(80))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    reply_ts: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    instance_id: Mapped[str | None] = mapped_column(String(255))
+    weblink: Mapped[str] = mapped_column(Text)
+    artifacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    error: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    unknown_since: Mapped[datetime | None]
+    poll_failures: Mapped[int] = mapped_column(Integer)
+    next_poll_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer)
+    rendered_version: Mapped[int] = mapped_column(Integer)

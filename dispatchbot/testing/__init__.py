@@ -4,9 +4,11 @@
 slack_sdk and slack-bolt talk to over 127.0.0.1, with workspace state to assert on, fault injection,
 and ``Person`` drivers that act as people do (slash commands, modals, buttons, posts, reactions).
 ``FakeGoogle`` plays Google's token endpoint, Drive, Docs, Drive Activity and People the same way;
-``FakePagerDuty`` (HTTPS, throwaway CA) and ``FakeOpsgenie`` play the on-call providers.
+``FakePagerDuty`` (HTTPS, throwaway CA) and ``FakeOpsgenie`` play the on-call providers,
+``FakeWorkflowWebhook`` (Dispatch's generic workflow protocol) and ``FakeGitHub`` (Actions) the workflow ones.
 """
 
+from dispatchbot.testing.github import FakeGitHub, FakeRun, GitHubDispatch
 from dispatchbot.testing.google import FakeGoogle
 from dispatchbot.testing.opsgenie import FakeAlert, FakeOpsgenie
 from dispatchbot.testing.pagerduty import FakePagerDuty, FakePdIncident
@@ -20,6 +22,7 @@ from dispatchbot.testing.slack.server import FakeSlack
 from dispatchbot.testing.slack.socket_mode import SocketMode
 from dispatchbot.testing.slack.state import (
     Bookmark,
+    Change,
     Channel,
     Ephemeral,
     Message,
@@ -29,6 +32,7 @@ from dispatchbot.testing.slack.state import (
     Workspace,
 )
 from dispatchbot.testing.slack.web_api import ApiCall
+from dispatchbot.testing.workflow_webhook import FakeWorkflowWebhook, WebhookArtifact, WebhookRun
 
 __all__ = [
     "EVENTS_API",
@@ -37,16 +41,21 @@ __all__ = [
     "Ack",
     "ApiCall",
     "Bookmark",
+    "Change",
     "Channel",
     "ClientRefused",
     "Ephemeral",
     "FakeAlert",
+    "FakeGitHub",
     "FakeGoogle",
     "FakeOpsgenie",
     "FakePagerDuty",
     "FakePdIncident",
+    "FakeRun",
     "FakeSlack",
+    "FakeWorkflowWebhook",
     "Faults",
+    "GitHubDispatch",
     "HttpDelivery",
     "Message",
     "Person",
@@ -55,5 +64,7 @@ __all__ = [
     "StoredView",
     "User",
     "View",
+    "WebhookArtifact",
+    "WebhookRun",
     "Workspace",
 ]

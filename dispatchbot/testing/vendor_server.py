@@ -1,6 +1,6 @@
-"""What the PagerDuty and Opsgenie fakes share on top of `LocalServer`: the request log, the API-key
-check and outage faults (503s, 429s, with or without Retry-After, for all requests or some) that apply
-before any route runs.
+"""What the PagerDuty, Opsgenie, workflow webhook and GitHub fakes share on top of `LocalServer`: the
+request log, the credential check and faults (503s, 429s, other 5xx, with or without Retry-After, for all
+requests or some) that apply before any route runs.
 
 Faults are answered before authentication and routing, like a load balancer in front of the real API,
 so a refused request never changes the fake's state.
@@ -17,6 +17,13 @@ from dispatchbot.testing.http_faults import FaultScope, HttpFaults
 from dispatchbot.testing.local_server import LocalServer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+MESSAGES = {
+    429: "Rate Limit Exceeded",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 class VendorServer(LocalServer):
@@ -60,12 +67,17 @@ class VendorServer(LocalServer):
         """The next `times` matching requests (one by default; None: every one until `up()`) answer 429."""
         self._faults.add(429, times=times, **scope)
 
+    def fail(self, status: int = 500, times: int | None = 1, **scope: Unpack[FaultScope]) -> None:
+        """The next `times` matching requests (one by default; None: every one until `up()`) answer
+        `status`: a 500, 502 or 504 that a request may have survived, unlike a 503."""
+        self._faults.add(status, times=times, **scope)
+
     @web.middleware
     async def _front_door(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
         fault = self._faults.take(request.method, request.path)
         if fault is not None:
-            message = "Rate Limit Exceeded" if fault.status == 429 else "Service Unavailable"
+            message = MESSAGES.get(fault.status, "Internal Server Error")
             refusal = self.error(fault.status, message)
             if fault.retry_after is not None:
                 refusal.headers["Retry-After"] = fault.retry_after

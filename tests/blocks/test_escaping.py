@@ -71,6 +71,8 @@ from tests.blocks import samples
 from tests.blocks.alerts import samples as alert_samples
 from tests.blocks.limits import problems, valid_message, valid_view
 from tests.blocks.samples import ALICE, BOB, CAROL, CHANNEL, NOW
+from tests.blocks.workflows import form_samples as workflow_form_samples
+from tests.blocks.workflows import run_message_samples as workflow_run_samples
 from tests.support.escaping import HOSTILE, unescaped
 
 DOC_URL = "https://docs.example/document/d/1?usp=sharing&x=1"
@@ -424,6 +426,8 @@ BUILDERS: dict[str, Sample] = {
     "update_incident.unarchive_by_hand": lambda h: update_incident.unarchive_by_hand(an_incident(h)),
     # alerts: the alert message, its replies, storms, mapbox DMs
     **alert_samples.BUILDERS,
+    **workflow_form_samples.BUILDERS,
+    **workflow_run_samples.BUILDERS,
 }
 
 NOT_FOR_SLACK: dict[str, str] = {
@@ -483,6 +487,8 @@ NOT_FOR_SLACK: dict[str, str] = {
     "timeline.zone_or_utc": "a time zone",
     "update_incident.read_update_form": "parser",
     **alert_samples.NOT_FOR_SLACK,
+    **workflow_form_samples.NOT_FOR_SLACK,
+    **workflow_run_samples.NOT_FOR_SLACK,
 }
 
 

@@ -153,6 +153,16 @@ OLD_RUNS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {"confirmation_attempted": True, "confirmation_ts": "1.6"},
     ),
+    "run_workflow": (  # new with typed runs: the untyped shape reads all the same
+        {
+            "workflow": "Collect diagnostics",
+            "params": {"host": "db1"},
+            "reason": "Heap is growing",
+            "requested_by": "U1",
+            "incident_id": 7,
+        },
+        {"run_id": 3, "attempted_at": "2026-12-03T13:05:00+00:00", "message_attempted": True},
+    ),
 }
 
 FLOWS = {flow.kind: flow for feature in FEATURES for flow in feature.flows}

@@ -73,4 +73,7 @@ def test_delivery_keys_by_kind() -> None:
         }
     )
     assert click == ("click:U1:join:7:5.5", timedelta(seconds=2))
+    pick = {"action_id": "workflow", "selected_option": {"value": "Roll back"}, "action_ts": "1.3"}
+    picked = delivery_key({"type": "block_actions", "user": {"id": "U1"}, "actions": [pick]})
+    assert picked == ("click:U1:workflow:Roll back:", timedelta(seconds=2))  # another pick is another key
     assert delivery_key({"type": "view_closed"}) is None

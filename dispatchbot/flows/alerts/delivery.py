@@ -28,6 +28,7 @@ from dispatchbot.errors import ProviderError
 from dispatchbot.flows.alerts import declare, oncall_channel, slack_channel
 from dispatchbot.flows.alerts.people import duty_officers, slack_ids, users_of
 from dispatchbot.flows.cases import message as case_message
+from dispatchbot.flows.workflows import from_signals
 from dispatchbot.logs import get_logger
 from dispatchbot.providers.alert_channels import AlertChannel, Person, UpdatingAlertChannel
 from dispatchbot.services.alerts import Notice
@@ -237,6 +238,7 @@ class AlertDelivery:
                 failed.append(name)
         if notice.kind is NoticeKind.RECOVERED and alert.incident_id is not None:
             await declare.tell_incident_recovered(deps, alert, notice)
+        await from_signals.start_for_alert(deps, notice, alert)  # its message is there to reply under
         if failed:
             await deps.alerts.record(alert.id, action="plugin_failed", detail=", ".join(failed))
 

@@ -32,6 +32,7 @@ from dispatchbot.flows.incidents import incident_channel
 from dispatchbot.flows.incidents.create_incident_run import CreateIncidentContext
 from dispatchbot.flows.incidents.update_incident_run import UpdateIncidentContext
 from dispatchbot.flows.posting import PostingState
+from dispatchbot.flows.run_failures import last_attempt
 from dispatchbot.flows.run_models import IncidentArgs
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.logs import get_logger
@@ -167,7 +168,7 @@ async def deliver(ctx: PageContext) -> None:
         )
     except ProviderUnavailable as exc:
         said.warning("oncall.page_delayed", error=exc.detail)
-        if await _last_attempt(ctx):
+        if await last_attempt(ctx):
             gave_up = oncall_blocks.page_failed(who, service, exc.detail)
             await posting.post_once(ctx, "page_failed", incident.channel_id, gave_up)
             raise UserFacingError(gave_up[0]) from exc
@@ -180,12 +181,6 @@ async def deliver(ctx: PageContext) -> None:
         said.warning("oncall.page_failed", error=exc.detail)
         failed = oncall_blocks.page_failed(who, service, exc.detail)
         await posting.post_once(ctx, "page_failed", incident.channel_id, failed)
-
-
-async def _last_attempt(ctx: PageContext) -> bool:
-    """Whether the runner gives up if this attempt fails: it counts failed attempts up to `max_attempts`."""
-    run = await ctx.deps.runs.get(ctx.run_id)
-    return run is not None and run.attempts + 1 >= ctx.deps.settings.runs.max_attempts
 
 
 PAGE_ONCALL = Flow.of(

@@ -226,3 +226,14 @@ def find_element(
             }:
                 return block, element
     raise ClientRefused(f"no {'/'.join(kinds)} with text={text!r} action_id={action_id!r}")
+
+
+def element_by_id(blocks: list[JSON], block_id: str, action_id: str) -> tuple[JSON, JSON]:
+    """The block ``block_id`` and its element ``action_id`` (an input's element too)."""
+    for block in blocks:
+        if block.get("block_id") != block_id:
+            continue
+        for element in _elements(block):
+            if element.get("action_id") == action_id:
+                return block, element
+    raise ClientRefused(f"no element {action_id!r} in block {block_id!r}")

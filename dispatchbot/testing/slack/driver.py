@@ -14,7 +14,16 @@ from dispatchbot.testing.slack import block_kit, payloads
 from dispatchbot.testing.slack.block_kit import ClientRefused
 from dispatchbot.testing.slack.delivery import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Ack
 from dispatchbot.testing.slack.modal import View
-from dispatchbot.testing.slack.state import JSON, Channel, Ephemeral, Message, ResponseTarget, User, Workspace
+from dispatchbot.testing.slack.state import (
+    JSON,
+    Change,
+    Channel,
+    Ephemeral,
+    Message,
+    ResponseTarget,
+    User,
+    Workspace,
+)
 
 if TYPE_CHECKING:
     from dispatchbot.testing.slack.server import FakeSlack
@@ -80,15 +89,18 @@ class Person:
         return action
 
     def select_action(self, block: JSON, element: JSON, option: str) -> JSON:
-        state = block_kit.filled_state(element, option)
-        return {
-            "type": element["type"],
-            "action_id": element["action_id"],
-            "block_id": block["block_id"],
-            "selected_option": state["selected_option"],
-            "placeholder": element.get("placeholder"),
-            "action_ts": payloads.action_ts(),
-        }
+        """Picking ``option`` in a select or an overflow menu outside the inputs; the action carries the
+        choice under the key the element's state has (``selected_option``, ``selected_user``, ...)."""
+        kind = element["type"]
+        # an overflow menu's choice is one of its options, as a static select's
+        state = block_kit.filled_state(
+            {**element, "type": "static_select"} if kind == "overflow" else element, option
+        )
+        action = {key: value for key, value in state.items() if key != "type"}
+        action.update(type=kind, action_id=element["action_id"], block_id=block["block_id"])
+        if kind != "overflow":
+            action["placeholder"] = element.get("placeholder")
+        return action | {"action_ts": payloads.action_ts()}
 
     async def click(
         self, message: Message | Ephemeral, text: str | None = None, *, action_id: str | None = None
@@ -103,6 +115,22 @@ class Person:
         """Pick ``option`` (by text or value) in a static select found by placeholder or section text."""
         block, element = block_kit.find_element(message.blocks, text=text, kinds=("static_select",))
         return await self._message_action(message, self.select_action(block, element, option))
+
+    def element_action(self, block: JSON, element: JSON, option: str | None = None) -> JSON:
+        """The action a person's use of ``element`` sends: a click, or picking ``option`` in a select."""
+        if element.get("type") == "button":
+            return self.button_action(block, element)
+        if option is None:
+            raise ClientRefused(f"pick an option in {element.get('type')} {element.get('action_id')!r}")
+        return self.select_action(block, element, option)
+
+    async def act(
+        self, message: Message | Ephemeral, block_id: str, action_id: str, option: str | None = None
+    ) -> Ack:
+        """Use the element ``action_id`` in block ``block_id`` of a message: click it if it is a button,
+        else pick ``option`` (text or value). For clients that know ids, not what a person reads."""
+        block, element = block_kit.element_by_id(message.blocks, block_id, action_id)
+        return await self._message_action(message, self.element_action(block, element, option))
 
     async def _message_action(self, message: Message | Ephemeral, action: JSON) -> Ack:
         ws = self.workspace
@@ -183,7 +211,9 @@ class Person:
     # ------------------------------------------------------------------ events
 
     async def _event(self, channel: Channel, event: JSON) -> Ack | None:
-        """Deliver an event only if the bot can see it, as Slack does for channel events."""
+        """Deliver an event only if the bot can see it, as Slack does for channel events (every caller
+        has just changed ``channel`` as this person)."""
+        self.workspace.changed(Change("person", channel.id, self.id))
         if self.workspace.bot_user_id not in channel.members:
             return None
         return await self.deliver(EVENTS_API, payloads.event_callback(self.workspace, event))

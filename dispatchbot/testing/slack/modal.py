@@ -13,7 +13,7 @@ from dispatchbot.testing.slack import block_kit, payloads
 from dispatchbot.testing.slack.block_kit import ClientRefused
 from dispatchbot.testing.slack.delivery import INTERACTIVE, Ack
 from dispatchbot.testing.slack.methods import views as view_ops
-from dispatchbot.testing.slack.state import JSON, StoredView
+from dispatchbot.testing.slack.state import JSON, Change, StoredView
 
 if TYPE_CHECKING:
     from dispatchbot.testing.slack.driver import Person
@@ -82,6 +82,36 @@ class View:
             )
         return self
 
+    def enter(self, values: Mapping[str, Mapping[str, Any]]) -> View:
+        """Enter values by ``block_id`` then ``action_id``, each taking what ``fill`` takes; for clients
+        that render the view themselves and know its ids rather than its labels."""
+        for block_id, entries in values.items():
+            for action_id, value in entries.items():
+                _, element = block_kit.element_by_id(self.blocks, block_id, action_id)
+                self.stored.values.setdefault(block_id, {})[action_id] = block_kit.filled_state(
+                    element, value
+                )
+        return self
+
+    async def choose(self, label: str, value: Any) -> Ack | None:
+        """``fill`` one input; if its block has ``dispatch_action``, Slack tells the app at once (a
+        ``block_actions`` carrying the element's action and the view), as it does here. None otherwise."""
+        block = block_kit.find_input(self.blocks, label)
+        return await self.choose_by_id(block["block_id"], block["element"]["action_id"], value)
+
+    async def choose_by_id(self, block_id: str, action_id: str, value: Any) -> Ack | None:
+        """``choose`` for clients that know the input's ids rather than its label."""
+        self.enter({block_id: {action_id: value}})
+        block, element = block_kit.element_by_id(self.blocks, block_id, action_id)
+        if not block.get("dispatch_action"):
+            return None
+        state = self.stored.values[block_id][action_id]
+        action = {key: entry for key, entry in state.items() if key != "type"}
+        action.update(
+            type=element["type"], action_id=action_id, block_id=block_id, action_ts=payloads.action_ts()
+        )
+        return await self._action(action)
+
     async def submit(self) -> Ack:
         """Submit like the Submit button: empty required inputs are refused client-side, as in Slack;
         then the ack's ``response_action`` is applied to the person's modal stack."""
@@ -117,6 +147,7 @@ class View:
         action = answer.get("response_action")
         if action == "errors":
             self.stored.errors = dict(answer.get("errors", {}))
+            ws.changed(Change("view", user=self.person.id))
         elif action == "update":
             view_ops.replace_view(ws, self.stored, answer.get("view"))
         elif action == "push":
@@ -152,6 +183,11 @@ class View:
         """Pick an option in a static select outside the inputs (actions block or accessory)."""
         block, element = block_kit.find_element(self.blocks, text=text, kinds=("static_select",))
         return await self._action(self.person.select_action(block, element, option))
+
+    async def act(self, block_id: str, action_id: str, option: str | None = None) -> Ack:
+        """Use an element outside the inputs by its ids: click a button or pick ``option`` in a select."""
+        block, element = block_kit.element_by_id(self.blocks, block_id, action_id)
+        return await self._action(self.person.element_action(block, element, option))
 
     async def _action(self, action: JSON) -> Ack:
         ws = self.person.workspace

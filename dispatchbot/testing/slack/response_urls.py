@@ -11,7 +11,7 @@ import json
 from aiohttp import web
 
 from dispatchbot.testing.slack.block_kit import assign_ids
-from dispatchbot.testing.slack.state import JSON, Ephemeral, ResponseTarget, Workspace
+from dispatchbot.testing.slack.state import JSON, Change, Ephemeral, ResponseTarget, Workspace
 
 
 class ResponseUrls:
@@ -41,6 +41,7 @@ class ResponseUrls:
     def show(self, target: ResponseTarget, body: JSON) -> None:
         """Make a response (or a slash command's ack text) visible the way Slack would."""
         ws = self.workspace
+        ws.changed(Change("response_url", target.channel_id, target.user_id))
         text, blocks = str(body.get("text", "")), assign_ids(list(body.get("blocks") or []))
         original = (
             ws.find_message(target.channel_id, target.message_ts)

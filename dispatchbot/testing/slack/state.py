@@ -8,7 +8,7 @@ JSON shapes Slack returns through ``to_api`` methods, so the Web API handlers st
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -339,6 +339,16 @@ def _texts_in(where: str, data: Any) -> Iterator[ShownText]:
             yield from _texts_in(where, value)
 
 
+@dataclass(frozen=True)
+class Change:
+    """Something people may now see differently: ``source`` says what changed it (a Web API method, a
+    ``response_url``, a ``person`` acting, a ``view``), ``channel`` and ``user`` narrow it when known."""
+
+    source: str
+    channel: str | None = None
+    user: str | None = None
+
+
 @dataclass
 class Trigger:
     """A trigger_id the fake handed to the bot; Slack accepts each once, within 3 seconds."""
@@ -378,6 +388,9 @@ class Workspace:
         self.view_versions: dict[str, int] = {}
         self.triggers: dict[str, Trigger] = {}
         self.response_targets: dict[str, ResponseTarget] = {}
+        self.listeners: list[Callable[[Change], None]] = []
+        """Called (on the event loop, synchronously) after anything people can see changed; for a live
+        view of the workspace such as the sandbox. Listeners must not raise or block."""
         self._counters: dict[str, int] = {}
         self._last_ts = 0.0
         self.users[bot_user_id] = User(
@@ -476,6 +489,12 @@ class Workspace:
     def view_shown(self, user_id: str) -> None:
         """Note that what ``user_id`` sees in their modal changed, so ``wait_for_view`` wakes up."""
         self.view_versions[user_id] = self.view_versions.get(user_id, 0) + 1
+        self.changed(Change("view", user=user_id))
+
+    def changed(self, change: Change) -> None:
+        """Tell every listener about ``change``."""
+        for listener in self.listeners:
+            listener(change)
 
     def top_view(self, user_id: str) -> StoredView | None:
         stack = self.modal_stacks.get(user_id, [])

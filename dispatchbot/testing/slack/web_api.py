@@ -19,7 +19,7 @@ from aiohttp import web
 from dispatchbot.manifest import BOT_SCOPES
 from dispatchbot.testing.slack.faults import Faults
 from dispatchbot.testing.slack.methods import HANDLERS, ApiError, Args, Context
-from dispatchbot.testing.slack.state import JSON, Workspace
+from dispatchbot.testing.slack.state import JSON, Change, Workspace
 
 _APP_TOKEN_METHODS = {"apps.connections.open"}
 
@@ -49,6 +49,11 @@ async def _read_args(request: web.Request) -> dict[str, Any]:
         else:
             args.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
     return args
+
+
+def _hint(args: dict[str, Any], name: str) -> str | None:
+    value = args.get(name)
+    return value if isinstance(value, str) else None
 
 
 class WebApi:
@@ -109,6 +114,7 @@ class WebApi:
             self._authenticate(method, token)
             result = handler(Context(self.workspace, self.open_socket), Args(args))
             body: JSON = {"ok": True, **result}
+            self.workspace.changed(Change(method, _hint(args, "channel"), _hint(args, "user_id")))
         except ApiError as exc:
             body = {"ok": False, "error": exc.error, **exc.extra}
         return self._answer(method, args, token, body, 200, {}, started)

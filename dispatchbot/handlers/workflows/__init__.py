@@ -1,0 +1,4 @@
+"""Slack listeners: workflows.
+
+`/dispatch-run-workflow` and its modal, `/dispatch-list-workflows`.
+"""
