@@ -156,7 +156,31 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("source", metavar="SOURCE", help="the source's name, as in POST /alerts/SOURCE")
     show.add_argument("key", metavar="KEY", help="the de-duplication key, as answered in the 202")
     show.set_defaults(handler=_alerts_show)
+    sandbox = commands.add_parser("sandbox", help="try the bot in a local workspace in your browser")
+    sandbox.add_argument("--port", type=int, default=8090, help="the web UI's port (default 8090)")
+    sandbox.add_argument(
+        "--db", metavar="PATH", help="SQLite database, kept with the workspace (default: fresh on each start)"
+    )
+    sandbox.add_argument("--seed", choices=("demo", "empty"), default="empty", help="what to start with")
+    sandbox.add_argument("--open", action="store_true", help="open the UI in a browser")
+    sandbox.set_defaults(handler=_sandbox)
     return parser
+
+
+def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    from dispatchbot.sandbox.run import Options, SandboxError, run
+
+    options = Options(
+        port=args.port,
+        database=None if args.db is None else Path(args.db),
+        seed=args.seed,
+        open_browser=args.open,
+        config=getattr(args, "config", None),
+    )
+    try:
+        return run(options, settings.commands.model_dump())
+    except SandboxError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _positive(text: str) -> int:
