@@ -7,7 +7,10 @@ from typing import Any
 from dispatchbot.commands import COMMANDS
 from dispatchbot.config import Settings, SlackMode
 from dispatchbot.ids import CallbackId
-from dispatchbot.web import SLACK_EVENTS_PATH
+
+SLACK_EVENTS_PATH = "/slack/events"
+"""The request URL path of HTTP mode: the manifest gives it to Slack and `web` serves it. Kept here, not
+in `web`, so reading the manifest (the fake Slack does, for its scopes) imports no server or database."""
 
 BOT_SCOPES = (
     "app_mentions:read",

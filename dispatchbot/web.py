@@ -13,11 +13,11 @@ from slack_bolt.async_app import AsyncApp
 
 from dispatchbot import __version__
 from dispatchbot.logs import log_handled, request_kind
+from dispatchbot.manifest import SLACK_EVENTS_PATH
 from dispatchbot.metrics import Metrics
 from dispatchbot.storage.engine import Database
 
 DATABASE_TIMEOUT_SECONDS = 2.0
-SLACK_EVENTS_PATH = "/slack/events"
 ALERTS_PATH = "/alerts/{source}"
 
 

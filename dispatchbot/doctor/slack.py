@@ -22,10 +22,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from dispatchbot.config import Settings, SlackMode
 from dispatchbot.doctor.results import CheckResult, failed, guarded, passed, skipped, warned
-from dispatchbot.manifest import bot_scopes
+from dispatchbot.manifest import SLACK_EVENTS_PATH, bot_scopes
 from dispatchbot.metrics import Metrics
 from dispatchbot.providers.slack import build_web_client
-from dispatchbot.web import SLACK_EVENTS_PATH
 
 REQUEST_TIMEOUT_SECONDS = 5
 CLOCK_WARN_SECONDS = 5.0

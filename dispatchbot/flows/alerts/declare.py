@@ -20,11 +20,11 @@ from dispatchbot.blocks.incidents.report_incident import TITLE_LIMIT, report_mod
 from dispatchbot.deps import Deps
 from dispatchbot.domain import FlowRun, IncidentDraft
 from dispatchbot.errors import ProviderError, UserFacingError
+from dispatchbot.flows import forms
 from dispatchbot.flows.alerts.incident_link import alert_permalink
 from dispatchbot.flows.alerts.people import duty_officers, slack_ids, users_of
 from dispatchbot.flows.incidents.create_incident import CREATE_INCIDENT
 from dispatchbot.flows.incidents.create_incident_run import CreateIncidentArgs
-from dispatchbot.flows.incidents.report_incident import show_form
 from dispatchbot.flows.posting import ARCHIVED
 from dispatchbot.ids import BlockId
 from dispatchbot.logs import get_logger
@@ -49,7 +49,7 @@ async def open_form(deps: Deps, trigger_id: str, user_id: str, alert_id: int) ->
         priority=draft.priority,
         alert_id=alert.id,
     )
-    await show_form(deps, trigger_id, user_id, form)
+    await forms.show(deps, trigger_id, form, user_id)
 
 
 async def submit(deps: Deps, view_id: str, draft: IncidentDraft, reporter_id: str, alert_id: int) -> FlowRun:

@@ -23,8 +23,8 @@ from dispatchbot.blocks.alerts.case_message import DESCRIPTION_LIMIT
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError, UserFacingError
+from dispatchbot.flows import forms
 from dispatchbot.flows.alerts.people import person
-from dispatchbot.flows.cases import forms
 from dispatchbot.ids import BlockId
 from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import unescape
@@ -40,7 +40,9 @@ def check_somewhere(deps: Deps, channel_id: str) -> None:
         raise UserFacingError(f"Run {command} in the channel where the case belongs.")
 
 
-async def open_create_form(deps: Deps, trigger_id: str, channel_id: str, *, description: str = "") -> None:
+async def open_create_form(
+    deps: Deps, trigger_id: str, user_id: str, channel_id: str, *, description: str = ""
+) -> None:
     """The form for a case in `channel_id` (its type's channel when the bot cannot post there), with
     the first case type's on-call proposed as assignee."""
     posted_in = await _postable(deps, channel_id)
@@ -51,13 +53,15 @@ async def open_create_form(deps: Deps, trigger_id: str, channel_id: str, *, desc
         description=description,
         oncall=await _oncall(deps, deps.settings.case_types[0].oncall_service),
     )
-    await forms.show(deps, trigger_id, form)
+    await forms.show(deps, trigger_id, form, user_id)
 
 
-async def open_for_message(deps: Deps, trigger_id: str, channel_id: str, message: dict[str, Any]) -> None:
+async def open_for_message(
+    deps: Deps, trigger_id: str, user_id: str, channel_id: str, message: dict[str, Any]
+) -> None:
     """The shortcut: the message's text (as typed: the form is plain text) describes the case."""
     text = unescape(str(message.get("text") or ""))[:DESCRIPTION_LIMIT]
-    await open_create_form(deps, trigger_id, channel_id, description=text)
+    await open_create_form(deps, trigger_id, user_id, channel_id, description=text)
 
 
 async def create(deps: Deps, view: dict[str, Any], reporter: str) -> None:
@@ -75,10 +79,9 @@ async def create(deps: Deps, view: dict[str, Any], reporter: str) -> None:
     await deps.cases.create(view["id"], form, reporter, channel, restricted=restricted)
 
 
-async def open_edit_form(deps: Deps, trigger_id: str, case: Case) -> None:
-    await forms.show(
-        deps, trigger_id, edit_case_modal(case, deps.settings.case_types, deps.settings.case_priorities)
-    )
+async def open_edit_form(deps: Deps, trigger_id: str, user_id: str, case: Case) -> None:
+    form = edit_case_modal(case, deps.settings.case_types, deps.settings.case_priorities)
+    await forms.show(deps, trigger_id, form, user_id)
 
 
 async def edit(deps: Deps, view: dict[str, Any], user_id: str) -> None:

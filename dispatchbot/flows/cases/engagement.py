@@ -19,9 +19,9 @@ from dispatchbot.blocks.alerts import engagement as blocks
 from dispatchbot.blocks.alerts.engagement import EngagementAnswer
 from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError
+from dispatchbot.flows import forms
 from dispatchbot.flows.alerts.people import person
 from dispatchbot.flows.alerts.slack_channel import post_once
-from dispatchbot.flows.cases import forms
 from dispatchbot.logs import get_logger
 from dispatchbot.services.alerts import Notice
 
@@ -66,7 +66,7 @@ async def ask(deps: Deps, notice: Notice, alert: Alert, case: Case) -> None:
 
 
 async def open_form(
-    deps: Deps, trigger_id: str, case: Case, prompt: dict[str, Any], *, confirmed: bool
+    deps: Deps, trigger_id: str, user_id: str, case: Case, prompt: dict[str, Any], *, confirmed: bool
 ) -> None:
     """The answer form; `prompt` is the clicked message's container (where the prompt is, to edit)."""
     view = blocks.answer_modal(
@@ -75,7 +75,7 @@ async def open_form(
         prompt_channel=str(prompt.get("channel_id") or ""),
         prompt_ts=str(prompt.get("message_ts") or ""),
     )
-    await forms.show(deps, trigger_id, view)
+    await forms.show(deps, trigger_id, view, user_id)
 
 
 async def answer(deps: Deps, answer: EngagementAnswer, user_id: str) -> Case:

@@ -16,9 +16,9 @@ from dispatchbot.blocks.incidents.report_incident import report_modal
 from dispatchbot.deps import Deps
 from dispatchbot.domain import FlowRun, IncidentDraft, Visibility
 from dispatchbot.errors import UserFacingError
+from dispatchbot.flows import forms
 from dispatchbot.flows.incidents.create_incident import CREATE_INCIDENT
 from dispatchbot.flows.incidents.create_incident_run import CreateIncidentArgs
-from dispatchbot.flows.incidents.report_incident import show_form
 from dispatchbot.ids import BlockId
 
 _REFERENCE = re.compile(rf"(?:{CASE_PREFIX})?(\d+)", re.IGNORECASE)
@@ -56,7 +56,7 @@ async def open_form(deps: Deps, trigger_id: str, user_id: str, case_id: int) -> 
         visibility=Visibility.RESTRICTED if case.restricted else None,
         case_id=case.id,
     )
-    await show_form(deps, trigger_id, user_id, form)
+    await forms.show(deps, trigger_id, form, user_id)
 
 
 async def submit(deps: Deps, view_id: str, draft: IncidentDraft, reporter_id: str, case_id: int) -> FlowRun:

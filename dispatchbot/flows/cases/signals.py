@@ -10,7 +10,7 @@ from dispatchbot.blocks.common import Message
 from dispatchbot.config import SignalSettings
 from dispatchbot.deps import Deps
 from dispatchbot.errors import NotFound, ProviderError
-from dispatchbot.flows.cases import forms
+from dispatchbot.flows import forms
 from dispatchbot.flows.cases.snooze import signal_channel
 
 
@@ -28,8 +28,8 @@ def require_signal(deps: Deps, signal: str) -> None:
         raise NotFound("That signal is not configured any more.")
 
 
-async def open_snooze_form(deps: Deps, trigger_id: str, signal: str, channel_id: str) -> None:
-    await forms.show(deps, trigger_id, snooze.snooze_modal(signal, {}, None, channel_id))
+async def open_snooze_form(deps: Deps, trigger_id: str, user_id: str, signal: str, channel_id: str) -> None:
+    await forms.show(deps, trigger_id, snooze.snooze_modal(signal, {}, None, channel_id), user_id)
 
 
 async def _posts_in(deps: Deps, signal: SignalSettings, channel_id: str) -> bool:

@@ -10,7 +10,7 @@ from dispatchbot.blocks.alerts.snooze import snooze_detail
 from dispatchbot.config import SignalSettings
 from dispatchbot.deps import Deps
 from dispatchbot.errors import ProviderError, UserFacingError
-from dispatchbot.flows.cases import forms
+from dispatchbot.flows import forms
 from dispatchbot.logs import get_logger
 
 log = get_logger(__name__)
@@ -28,7 +28,7 @@ async def open_form(deps: Deps, trigger_id: str, case_id: int, user_id: str) -> 
     if not case.signal:
         raise UserFacingError(f"{case.name} was opened by hand: there is no signal to snooze.")
     entities = await deps.cases.first_entities(case.id)
-    await forms.show(deps, trigger_id, blocks.snooze_modal(case.signal, entities, case.id))
+    await forms.show(deps, trigger_id, blocks.snooze_modal(case.signal, entities, case.id), user_id)
 
 
 async def say_snoozed(deps: Deps, channel: str, user_id: str, detail: str) -> None:

@@ -13,7 +13,7 @@ from dispatchbot.blocks.feedback.feedback import FeedbackForm, Surface
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Feedback, Incident, Status
 from dispatchbot.errors import Forbidden, ProviderError
-from dispatchbot.flows import posting
+from dispatchbot.flows import forms, posting
 from dispatchbot.flows.feedback import request_dm
 from dispatchbot.flows.incidents.update_incident_run import UpdateIncidentContext
 from dispatchbot.logs import get_logger
@@ -49,7 +49,7 @@ async def open_form(
     """The rating modal, prefilled with the person's earlier answer."""
     previous = await deps.feedback.get(incident.id, user_id)
     view = feedback_blocks.feedback_modal(incident, _form(previous) if previous else None, surface)
-    await deps.slack.open_view(trigger_id, view)
+    await forms.show(deps, trigger_id, view, user_id)
 
 
 async def submit(deps: Deps, incident_id: int, user_id: str, form: FeedbackForm) -> Incident:

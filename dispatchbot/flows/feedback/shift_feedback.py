@@ -18,6 +18,7 @@ from dispatchbot.config import ServiceSettings
 from dispatchbot.deps import Deps
 from dispatchbot.domain import ShiftRequest
 from dispatchbot.errors import Forbidden, ProviderError
+from dispatchbot.flows import forms
 from dispatchbot.flows.feedback import request_dm
 from dispatchbot.logs import get_logger
 from dispatchbot.providers.oncall import Shift
@@ -50,7 +51,8 @@ async def open_form(deps: Deps, trigger_id: str, request: ShiftRequest, surface:
     previous = None
     if request.submitted_at is not None and request.effort is not None and request.hours is not None:
         previous = ShiftFeedbackForm(request.effort, request.hours, request.text, request.anonymous)
-    await deps.slack.open_view(trigger_id, feedback_blocks.shift_modal(_summary(request), previous, surface))
+    view = feedback_blocks.shift_modal(_summary(request), previous, surface)
+    await forms.show(deps, trigger_id, view, request.user_id)
 
 
 def read_form(request: ShiftRequest, values: dict[str, Any]) -> ShiftFeedbackForm:

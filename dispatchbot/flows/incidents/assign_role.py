@@ -17,20 +17,16 @@ from dispatchbot.blocks.incidents import incident as incident_blocks
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Role, Status
 from dispatchbot.errors import InvalidForm, ProviderError, UserFacingError
-from dispatchbot.flows import access
+from dispatchbot.flows import access, forms
 from dispatchbot.flows.incidents import incident_channel
 from dispatchbot.flows.run_models import IncidentArgs, RunState
 from dispatchbot.flows.runner import Flow, RunContext, Step
 from dispatchbot.ids import BlockId
 from dispatchbot.logs import get_logger
-from dispatchbot.mrkdwn import Mrkdwn
 
 log = get_logger(__name__)
 
 ACTION = "assign roles"
-TRIGGER_EXPIRED_TEXT = Mrkdwn(
-    "Slack did not let me open the form in time (the request expired). Please try again."
-)
 
 
 class AssignRoleArgs(IncidentArgs):
@@ -61,12 +57,7 @@ async def authorize(deps: Deps, incident: Incident, user_id: str) -> None:
 
 
 async def open_form(deps: Deps, trigger_id: str, user_id: str, incident: Incident) -> None:
-    """Open the modal; if Slack refuses (an expired trigger), tell the person instead of failing silently."""
-    try:
-        await deps.slack.open_view(trigger_id, blocks.assign_role_modal(incident))
-    except ProviderError as exc:
-        log.warning("assign_role.form_not_opened", error=exc.detail)
-        await deps.slack.post_message(user_id, TRIGGER_EXPIRED_TEXT)
+    await forms.show(deps, trigger_id, blocks.assign_role_modal(incident), user_id)
 
 
 async def submit(deps: Deps, view_id: str, form: blocks.RoleForm, assigner_id: str) -> dict[str, Any]:

@@ -10,18 +10,12 @@ from dispatchbot.blocks.incidents.notifications_group import GroupForm, group_mo
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, MemberKind
-from dispatchbot.errors import InvalidForm, ProviderError
-from dispatchbot.flows import access
+from dispatchbot.errors import InvalidForm
+from dispatchbot.flows import access, forms
 from dispatchbot.ids import BlockId
-from dispatchbot.logs import get_logger
-from dispatchbot.mrkdwn import Mrkdwn, md, mention
-
-log = get_logger(__name__)
+from dispatchbot.mrkdwn import md, mention
 
 ACTION = "change who is notified about this incident"
-TRIGGER_EXPIRED_TEXT = Mrkdwn(
-    "Slack did not let me open the notifications group form in time. Please run the command again."
-)
 RESTRICTED = "Restricted incidents notify their participants only"
 
 
@@ -38,11 +32,7 @@ async def open_form(deps: Deps, incident: Incident, trigger_id: str, user_id: st
     current = GroupForm(
         users=members[MemberKind.USER], channels=members[MemberKind.CHANNEL], emails=members[MemberKind.EMAIL]
     )
-    try:
-        await deps.slack.open_view(trigger_id, group_modal(incident, current))
-    except ProviderError as exc:
-        log.warning("notifications_group.form_not_opened", error=exc.detail)
-        await deps.slack.post_message(user_id, TRIGGER_EXPIRED_TEXT)
+    await forms.show(deps, trigger_id, group_modal(incident, current), user_id)
 
 
 async def save(deps: Deps, incident_id: int, user_id: str, form: GroupForm) -> Incident:

@@ -12,17 +12,10 @@ from typing import Any
 from dispatchbot.blocks.incidents import participants as blocks
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Participant
-from dispatchbot.errors import Forbidden, InvalidForm, ProviderError
-from dispatchbot.flows import access
+from dispatchbot.errors import Forbidden, InvalidForm
+from dispatchbot.flows import access, forms
 from dispatchbot.ids import BlockId
-from dispatchbot.logs import get_logger
-from dispatchbot.mrkdwn import Mrkdwn, escape
-
-log = get_logger(__name__)
-
-TRIGGER_EXPIRED_TEXT = Mrkdwn(
-    "Slack did not let me open the form in time (the request expired). Please try again."
-)
+from dispatchbot.mrkdwn import escape
 
 
 async def listing(
@@ -49,11 +42,7 @@ async def update_form_for(
 
 
 async def open_update_form(deps: Deps, trigger_id: str, incident: Incident, caller: Participant) -> None:
-    try:
-        await deps.slack.open_view(trigger_id, blocks.update_participant_modal(incident, caller))
-    except ProviderError as exc:
-        log.warning("update_participant.form_not_opened", error=exc.detail)
-        await deps.slack.post_message(caller.user_id, TRIGGER_EXPIRED_TEXT)
+    await forms.show(deps, trigger_id, blocks.update_participant_modal(incident, caller), caller.user_id)
 
 
 async def update_reason(deps: Deps, form: blocks.ReasonForm, actor_id: str) -> dict[str, Any]:

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from dispatchbot.blocks.incidents.report_incident import report_modal
 from dispatchbot.deps import Deps
 from dispatchbot.domain import FlowRun, IncidentDraft
 from dispatchbot.errors import ProviderError
+from dispatchbot.flows import forms
 from dispatchbot.flows.incidents.create_incident import CREATE_INCIDENT
 from dispatchbot.flows.incidents.create_incident_run import CreateIncidentArgs
-from dispatchbot.logs import get_logger
-from dispatchbot.mrkdwn import Mrkdwn, unescape
-
-log = get_logger(__name__)
-
-TRIGGER_EXPIRED_TEXT = Mrkdwn(
-    "Slack did not let me open the report form in time (the request expired). Please run it again — "
-    "nothing was created."
-)
+from dispatchbot.mrkdwn import unescape
 
 
 async def open_form(deps: Deps, trigger_id: str, user_id: str, *, description: str = "") -> None:
-    await show_form(deps, trigger_id, user_id, report_modal(deps.catalog, description=description))
-
-
-async def show_form(deps: Deps, trigger_id: str, user_id: str, form: dict[str, Any]) -> None:
-    """Open the modal; if Slack refuses (an expired trigger), tell the person instead of failing silently."""
-    try:
-        await deps.slack.open_view(trigger_id, form)
-    except ProviderError as exc:
-        log.warning("report.form_not_opened", error=exc.detail)
-        await deps.slack.post_message(user_id, TRIGGER_EXPIRED_TEXT)
+    await forms.show(deps, trigger_id, report_modal(deps.catalog, description=description), user_id)
 
 
 async def open_form_for_message(

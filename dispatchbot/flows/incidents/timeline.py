@@ -19,7 +19,7 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident
 from dispatchbot.errors import ProviderError
-from dispatchbot.flows import access, posting
+from dispatchbot.flows import access, forms, posting
 from dispatchbot.flows.posting import PostingState
 from dispatchbot.flows.run_models import IncidentArgs
 from dispatchbot.flows.runner import Flow, RunContext, Step
@@ -32,11 +32,6 @@ ACTION = "add to the timeline"
 CUSTOM = "custom"
 MESSAGE = "message"
 EMPTY_MESSAGE = Mrkdwn("_(a message without text)_")
-TRIGGER_EXPIRED_TEXT = Mrkdwn(
-    "Slack did not let me open the {what} in time (the request expired). "
-    "Please try again — nothing was changed."
-)
-
 
 # ------------------------------------------------------------------ adding an event by hand
 
@@ -54,11 +49,7 @@ async def open_form(deps: Deps, trigger_id: str, incident: Incident, user_id: st
     view = timeline_blocks.add_event_modal(
         incident, timeline_blocks.parse_command_text(text), person.tz, deps.clock.now()
     )
-    try:
-        await deps.slack.open_view(trigger_id, view)
-    except ProviderError as exc:
-        log.warning("timeline.form_not_opened", error=exc.detail)
-        await deps.slack.post_message(user_id, TRIGGER_EXPIRED_TEXT.format(what="timeline form"))
+    await forms.show(deps, trigger_id, view, user_id)
 
 
 class TimelineEventArgs(IncidentArgs):
@@ -186,11 +177,7 @@ async def release(deps: Deps, event: dict[str, Any]) -> None:
 
 async def open_timeline(deps: Deps, trigger_id: str, incident: Incident, user_id: str) -> None:
     """Open the timeline on its last page (what happened most recently)."""
-    try:
-        await deps.slack.open_view(trigger_id, await _timeline_view(deps, incident, None))
-    except ProviderError as exc:
-        log.warning("timeline.view_not_opened", error=exc.detail)
-        await deps.slack.post_message(user_id, TRIGGER_EXPIRED_TEXT.format(what="timeline"))
+    await forms.show(deps, trigger_id, await _timeline_view(deps, incident, None), user_id)
 
 
 async def show_page(deps: Deps, view_id: str, incident: Incident, page: int) -> None:

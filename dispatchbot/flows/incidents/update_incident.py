@@ -21,7 +21,7 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import EDITABLE_FIELDS, MANAGING_ROLES, Incident, IncidentUpdate, Status, Visibility
 from dispatchbot.errors import ProviderError, UserFacingError
-from dispatchbot.flows import access, notify, posting
+from dispatchbot.flows import access, forms, notify, posting
 from dispatchbot.flows.feedback import feedback
 from dispatchbot.flows.incidents import close_reminders, costs, incident_channel, incident_documents
 from dispatchbot.flows.incidents.update_incident_run import (
@@ -34,16 +34,11 @@ from dispatchbot.flows.reports import report_reminders
 from dispatchbot.flows.runner import Flow, Step
 from dispatchbot.flows.tasks import task_reminders
 from dispatchbot.logs import get_logger
-from dispatchbot.mrkdwn import Mrkdwn
 
 log = get_logger(__name__)
 
 ACTION = "update the incident"
 REFERENCE = re.compile(r"^\s*(?:inc-?)?(\d{1,9})\s*$", re.IGNORECASE)
-TRIGGER_EXPIRED_TEXT = Mrkdwn(
-    "Slack did not let me open the update form in time (the request expired). Please run it again — "
-    "nothing was changed."
-)
 
 
 async def incident_for_command(deps: Deps, channel_id: str, text: str, user_id: str) -> Incident:
@@ -82,12 +77,8 @@ async def require_editor(deps: Deps, incident: Incident, user_id: str) -> None:
 
 
 async def open_form(deps: Deps, trigger_id: str, incident: Incident, user_id: str) -> None:
-    """Open the prefilled modal; if Slack refuses (an expired trigger), tell the person instead."""
-    try:
-        await deps.slack.open_view(trigger_id, update_blocks.update_modal(incident, deps.catalog))
-    except ProviderError as exc:
-        log.warning("update.form_not_opened", error=exc.detail)
-        await deps.slack.post_message(user_id, TRIGGER_EXPIRED_TEXT)
+    """The modal, prefilled with the incident as it is."""
+    await forms.show(deps, trigger_id, update_blocks.update_modal(incident, deps.catalog), user_id)
 
 
 async def submit(deps: Deps, key: str, incident_id: int, edit: IncidentEdit, user_id: str) -> Incident | None:

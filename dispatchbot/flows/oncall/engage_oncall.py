@@ -21,7 +21,7 @@ from dispatchbot.config import ServiceSettings
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Role, Status
 from dispatchbot.errors import Forbidden, ProviderError, ProviderUnavailable, UserFacingError
-from dispatchbot.flows import access
+from dispatchbot.flows import access, forms
 from dispatchbot.flows.oncall import oncall_pages
 from dispatchbot.flows.run_models import IncidentArgs, RunState, RunValue
 from dispatchbot.flows.runner import Flow, RunContext, Step
@@ -29,11 +29,6 @@ from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import Mrkdwn, md, trusted
 
 log = get_logger(__name__)
-
-TRIGGER_EXPIRED_TEXT = Mrkdwn(
-    "Slack did not let me open the on-call form in time (the request expired). Please run it again — "
-    "nothing was changed."
-)
 
 
 class EngageArgs(IncidentArgs):
@@ -110,11 +105,7 @@ async def require_participant(deps: Deps, incident: Incident, user_id: str) -> N
 
 
 async def open_form(deps: Deps, trigger_id: str, incident: Incident, user_id: str) -> None:
-    try:
-        await deps.slack.open_view(trigger_id, oncall_blocks.engage_modal(incident, deps.settings.services))
-    except ProviderError as exc:
-        log.warning("engage_oncall.form_not_opened", error=exc.detail)
-        await deps.slack.post_message(user_id, TRIGGER_EXPIRED_TEXT)
+    await forms.show(deps, trigger_id, oncall_blocks.engage_modal(incident, deps.settings.services), user_id)
 
 
 async def submit(deps: Deps, view_id: str, form: EngageForm, user_id: str) -> None:

@@ -13,10 +13,10 @@ from dispatchbot.blocks.reports import reports as report_blocks
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, ReportKind
-from dispatchbot.flows import notify
+from dispatchbot.flows import forms, notify
 from dispatchbot.flows.incidents import incident_documents
 from dispatchbot.flows.reports.report_run import ReportArgs, ReportState
-from dispatchbot.flows.reports.report_tactical import open_view, post, record, remind_later, send_copies
+from dispatchbot.flows.reports.report_tactical import post, record, remind_later, send_copies
 from dispatchbot.flows.runner import Flow, Step
 
 
@@ -24,7 +24,7 @@ async def open_form(deps: Deps, trigger_id: str, incident: Incident, user_id: st
     previous = await deps.reports.latest(incident.id, ReportKind.EXECUTIVE)
     targets = await notify.notification_targets(deps, incident)
     group_command = deps.settings.commands.name(Command.NOTIFICATIONS_GROUP)
-    await open_view(
+    await forms.show(
         deps, trigger_id, report_blocks.executive_modal(incident, previous, targets, group_command), user_id
     )
 

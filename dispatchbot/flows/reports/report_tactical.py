@@ -13,26 +13,19 @@ them: each reads the report kind from the run's arguments.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from dispatchbot.blocks.common import Message
 from dispatchbot.blocks.reports import reports as report_blocks
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Report, ReportKind, TaskStatus
 from dispatchbot.errors import ProviderError
-from dispatchbot.flows import access, notify, posting
+from dispatchbot.flows import access, forms, notify, posting
 from dispatchbot.flows.reports import report_reminders
 from dispatchbot.flows.reports.report_run import ReportArgs, ReportContext, ReportFlow, ReportState
 from dispatchbot.flows.runner import Flow, Step
 from dispatchbot.logs import get_logger
-from dispatchbot.mrkdwn import Mrkdwn
 
 log = get_logger(__name__)
-
-TRIGGER_EXPIRED_TEXT = Mrkdwn(
-    "Slack did not let me open the report form in time (the request expired). Please try again — "
-    "nothing was posted."
-)
 
 
 def action(kind: ReportKind) -> str:
@@ -58,16 +51,7 @@ async def incident_for_button(deps: Deps, value: str, user_id: str) -> tuple[Rep
 async def open_form(deps: Deps, trigger_id: str, incident: Incident, user_id: str) -> None:
     previous = await deps.reports.latest(incident.id, ReportKind.TACTICAL)
     tasks = [task for task in await deps.tasks.for_incident(incident.id) if task.status is TaskStatus.OPEN]
-    await open_view(deps, trigger_id, report_blocks.tactical_modal(incident, previous, tasks), user_id)
-
-
-async def open_view(deps: Deps, trigger_id: str, view: dict[str, Any], user_id: str) -> None:
-    """Open a report modal; if Slack refuses (an expired trigger), tell the person instead."""
-    try:
-        await deps.slack.open_view(trigger_id, view)
-    except ProviderError as exc:
-        log.warning("report.form_not_opened", error=exc.detail)
-        await deps.slack.post_message(user_id, TRIGGER_EXPIRED_TEXT)
+    await forms.show(deps, trigger_id, report_blocks.tactical_modal(incident, previous, tasks), user_id)
 
 
 async def submit(

@@ -18,7 +18,7 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, ReminderKind, Role, Task
 from dispatchbot.errors import InvalidForm, ProviderError
-from dispatchbot.flows import access, posting
+from dispatchbot.flows import access, forms, posting
 from dispatchbot.flows.posting import PostingState
 from dispatchbot.flows.run_models import IncidentArgs
 from dispatchbot.flows.runner import Flow, RunContext, Step
@@ -29,10 +29,6 @@ from dispatchbot.mrkdwn import Mrkdwn
 log = get_logger(__name__)
 
 ACTION = "create tasks"
-TRIGGER_EXPIRED_TEXT = Mrkdwn(
-    "Slack did not let me open the task form in time (the request expired). Please run it again — "
-    "nothing was created."
-)
 
 
 class CreateTaskArgs(IncidentArgs):
@@ -75,11 +71,7 @@ async def open_form(deps: Deps, trigger_id: str, incident: Incident, user_id: st
     view = task_blocks.create_task_modal(
         incident, tz, deps.clock.now(), deps.settings.tasks.default_due_hours
     )
-    try:
-        await deps.slack.open_view(trigger_id, view)
-    except ProviderError as exc:
-        log.warning("tasks.form_not_opened", error=exc.detail)
-        await deps.slack.post_message(user_id, TRIGGER_EXPIRED_TEXT)
+    await forms.show(deps, trigger_id, view, user_id)
 
 
 async def submit(deps: Deps, view_id: str, incident_id: int, form: TaskForm, user_id: str) -> None:

@@ -16,16 +16,13 @@ from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.domain import Incident, Task
 from dispatchbot.errors import NotFound, ProviderError
-from dispatchbot.flows import access
+from dispatchbot.flows import access, forms
 from dispatchbot.logs import get_logger
 from dispatchbot.mrkdwn import Mrkdwn, md
 
 log = get_logger(__name__)
 
 INCIDENT_SCOPE = "incident:"
-TRIGGER_EXPIRED_TEXT = Mrkdwn(
-    "Slack did not let me open the task list in time (the request expired). Please run it again."
-)
 
 
 async def incident_for_command(deps: Deps, channel_id: str, user_id: str) -> Incident:
@@ -39,12 +36,7 @@ def incident_scope(incident_id: int) -> str:
 
 
 async def open_list(deps: Deps, trigger_id: str, scope: str, user_id: str) -> None:
-    """Open the list; if Slack refuses (an expired trigger), tell the person instead."""
-    try:
-        await deps.slack.open_view(trigger_id, await list_view(deps, scope, user_id))
-    except ProviderError as exc:
-        log.warning("tasks.list_not_opened", error=exc.detail)
-        await deps.slack.post_message(user_id, TRIGGER_EXPIRED_TEXT)
+    await forms.show(deps, trigger_id, await list_view(deps, scope, user_id), user_id)
 
 
 async def redraw(deps: Deps, view_id: str, scope: str, user_id: str) -> None:

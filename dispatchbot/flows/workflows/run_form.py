@@ -14,7 +14,7 @@ from dispatchbot.blocks.workflows.run_form import RunFor, read_run_for, read_run
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
 from dispatchbot.errors import NotFound, ProviderError
-from dispatchbot.flows.cases import forms
+from dispatchbot.flows import forms
 from dispatchbot.flows.workflows import access
 from dispatchbot.flows.workflows.run_workflow import RunRequest, start
 from dispatchbot.logs import get_logger
@@ -30,8 +30,8 @@ async def check(deps: Deps, channel_id: str, text: str, user_id: str) -> RunFor:
     return run_for
 
 
-async def open_form(deps: Deps, trigger_id: str, run_for: RunFor) -> None:
-    await forms.show(deps, trigger_id, run_modal(run_for, deps.settings.workflows))
+async def open_form(deps: Deps, trigger_id: str, user_id: str, run_for: RunFor) -> None:
+    await forms.show(deps, trigger_id, run_modal(run_for, deps.settings.workflows), user_id)
 
 
 async def choose(deps: Deps, view: dict[str, Any], name: str) -> None:

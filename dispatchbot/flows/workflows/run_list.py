@@ -9,7 +9,7 @@ from dispatchbot.blocks.workflows.run_form import RunFor
 from dispatchbot.blocks.workflows.run_list import run_list_modal
 from dispatchbot.commands import Command
 from dispatchbot.deps import Deps
-from dispatchbot.flows.cases import forms
+from dispatchbot.flows import forms
 from dispatchbot.flows.workflows import access
 
 
@@ -19,7 +19,7 @@ async def check(deps: Deps, channel_id: str, text: str, user_id: str) -> RunFor:
     return run_for
 
 
-async def open_list(deps: Deps, trigger_id: str, run_for: RunFor) -> None:
+async def open_list(deps: Deps, trigger_id: str, user_id: str, run_for: RunFor) -> None:
     """The runs newest first; a workflow still configured is described as it is configured now."""
     runs = (
         await deps.workflow_runs.for_incident(run_for.incident_id)
@@ -27,4 +27,4 @@ async def open_list(deps: Deps, trigger_id: str, run_for: RunFor) -> None:
         else await deps.workflow_runs.for_case(run_for.case_id or 0)
     )
     descriptions = {workflow.name: workflow.description for workflow in deps.settings.workflows}
-    await forms.show(deps, trigger_id, run_list_modal(run_for, runs, descriptions))
+    await forms.show(deps, trigger_id, run_list_modal(run_for, runs, descriptions), user_id)

@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncAck
 from dispatchbot.blocks.alerts import case_message
 from dispatchbot.deps import Deps
 from dispatchbot.errors import NotFound
-from dispatchbot.flows.cases import forms
+from dispatchbot.flows import forms
 from dispatchbot.handlers.router import Router
 from dispatchbot.ids import ActionId, CallbackId
 
@@ -30,7 +30,8 @@ def register(router: Router, deps: Deps) -> None:
         case = await deps.cases.may_resolve(case_id(action), body["user"]["id"])
         await ack()
         deps.background.spawn(
-            forms.show(deps, body["trigger_id"], case_message.resolve_modal(case)), name="open-resolve-case"
+            forms.show(deps, body["trigger_id"], case_message.resolve_modal(case), body["user"]["id"]),
+            name="open-resolve-case",
         )
 
     @router.view(CallbackId.RESOLVE_CASE)

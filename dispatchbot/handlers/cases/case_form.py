@@ -27,7 +27,9 @@ def register(router: Router, deps: Deps) -> None:
         case_form.check_somewhere(deps, channel)
         await ack()
         deps.background.spawn(
-            case_form.open_create_form(deps, body["trigger_id"], channel, description=body.get("text", "")),
+            case_form.open_create_form(
+                deps, body["trigger_id"], body["user_id"], channel, description=body.get("text", "")
+            ),
             name="open-create-case",
         )
 
@@ -37,7 +39,9 @@ def register(router: Router, deps: Deps) -> None:
         case_form.check_somewhere(deps, channel)
         await ack()
         deps.background.spawn(
-            case_form.open_for_message(deps, body["trigger_id"], channel, body.get("message") or {}),
+            case_form.open_for_message(
+                deps, body["trigger_id"], body["user"]["id"], channel, body.get("message") or {}
+            ),
             name="open-create-case",
         )
 
@@ -64,4 +68,4 @@ def register(router: Router, deps: Deps) -> None:
 async def _open_edit(deps: Deps, ack: AsyncAck, trigger_id: str, user_id: str, edited: int) -> None:
     case = await deps.cases.may_edit(edited, user_id)
     await ack()
-    deps.background.spawn(case_form.open_edit_form(deps, trigger_id, case), name="open-edit-case")
+    deps.background.spawn(case_form.open_edit_form(deps, trigger_id, user_id, case), name="open-edit-case")

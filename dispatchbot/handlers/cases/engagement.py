@@ -37,7 +37,12 @@ def _button_handler(deps: Deps, *, confirmed: bool) -> Callable[..., Awaitable[N
         case = await deps.cases.engagements.may_answer(case_id(action), body["user"]["id"])
         await ack()
         form = engagement.open_form(
-            deps, body["trigger_id"], case, body.get("container") or {}, confirmed=confirmed
+            deps,
+            body["trigger_id"],
+            body["user"]["id"],
+            case,
+            body.get("container") or {},
+            confirmed=confirmed,
         )
         deps.background.spawn(form, name="open-case-engagement-form")
 

@@ -40,5 +40,6 @@ def register(router: Router, deps: Deps) -> None:
         signals.require_signal(deps, signal)
         await ack()
         deps.background.spawn(
-            signals.open_snooze_form(deps, body["trigger_id"], signal, channel), name="open-signal-snooze"
+            signals.open_snooze_form(deps, body["trigger_id"], body["user"]["id"], signal, channel),
+            name="open-signal-snooze",
         )

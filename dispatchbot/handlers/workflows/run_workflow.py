@@ -24,7 +24,8 @@ def register(router: Router, deps: Deps) -> None:
     async def on_run_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         run_for = await run_form.check(deps, body["channel_id"], body.get("text", ""), body["user_id"])
         await ack()
-        deps.background.spawn(run_form.open_form(deps, body["trigger_id"], run_for), name="open-run-workflow")
+        opening = run_form.open_form(deps, body["trigger_id"], body["user_id"], run_for)
+        deps.background.spawn(opening, name="open-run-workflow")
 
     @router.action(BlockId.WORKFLOW)  # the select's action_id is its block's id, as for every input
     async def on_workflow_chosen(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -43,5 +44,5 @@ def register(router: Router, deps: Deps) -> None:
         run_for = await run_list.check(deps, body["channel_id"], body.get("text", ""), body["user_id"])
         await ack()
         deps.background.spawn(
-            run_list.open_list(deps, body["trigger_id"], run_for), name="open-list-workflows"
+            run_list.open_list(deps, body["trigger_id"], body["user_id"], run_for), name="open-list-workflows"
         )
