@@ -182,11 +182,13 @@ class Person:
 
     async def wait_for_view(
         self,
-        timeout: float = 2.0,  # noqa: ASYNC109 - part of the public API; tests read better with it
+        timeout: float = 10.0,  # noqa: ASYNC109 - part of the public API; tests read better with it
         callback_id: str | None = None,
     ) -> View:
         """The modal now on top of this person's stack, once it changed since the last wait (opened,
-        pushed or updated), optionally only once its ``callback_id`` matches."""
+        pushed or updated), optionally only once its ``callback_id`` matches. The wait ends as soon as
+        the view shows; `timeout` only bounds a busy machine (modals open after the ack, in the
+        background, so a loaded CI runner may take a second or two)."""
         ws = self.workspace
         try:
             async with asyncio.timeout(timeout):
