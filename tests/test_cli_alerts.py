@@ -86,7 +86,8 @@ class Sender:
 
 @pytest.fixture
 async def send(database: Database) -> AsyncIterator[Sender]:
-    clock = ManualClock(datetime.now(UTC))
+    # Noon today: the alerts' dates are asserted, so the test's seconds must never cross midnight.
+    clock = ManualClock(datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0))
     intake = AlertIntake(database.sessions, clock, router(), Settings(), on_stored=lambda: None)
     intake.start()
     yield Sender(intake, clock)
