@@ -417,6 +417,7 @@ async def _prepare_schema(database: Database, settings: Settings) -> None:
         revision = await migrate.current_revision(database)
         if revision == migrate.HEAD_REVISION:
             return
+        migrate.refuse_newer(revision)
         if not settings.database.migrate_on_start:
             raise StartupError(
                 "database schema is not current and database.migrate_on_start is off"
@@ -427,6 +428,8 @@ async def _prepare_schema(database: Database, settings: Settings) -> None:
         log.info("database.migrated", from_revision=revision, to_revision=migrate.HEAD_REVISION)
     except StartupError:
         raise
+    except migrate.SchemaFromNewerRelease as exc:
+        raise StartupError(f"database {_describe_database(settings)}: {exc}") from exc
     except Exception as exc:
         raise StartupError(f"database {_describe_database(settings)}: {type(exc).__name__}: {exc}") from exc
 

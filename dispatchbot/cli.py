@@ -257,7 +257,12 @@ def _db_current(settings: Settings, _args: argparse.Namespace) -> int:
 
     revision = _on_database(settings, migrate.current_revision)
     head = migrate.HEAD_REVISION
-    state = "up to date" if revision == head else f"behind (head is {head}; run `dispatchbot db upgrade`)"
+    if revision == head:
+        state = "up to date"
+    elif revision is None or migrate.is_known(revision):
+        state = f"behind (head is {head}; run `dispatchbot db upgrade`)"
+    else:
+        state = f"newer than this release's {head} (written by a newer dispatchbot; upgrade dispatchbot)"
     print(f"{revision or 'empty'} — {state}")
     return 0
 
@@ -411,6 +416,7 @@ def _on_database(settings: Settings, use: Callable[[Database], Awaitable[T]], *,
 
     from dispatchbot.config import masked_dict
     from dispatchbot.storage.engine import NoDatabase, open_database, open_existing_database
+    from dispatchbot.storage.migrate import SchemaFromNewerRelease
 
     async def session() -> T:
         url = settings.database.url
@@ -426,6 +432,8 @@ def _on_database(settings: Settings, use: Callable[[Database], Awaitable[T]], *,
         raise CommandError(
             f"no database at {exc.path} (run `dispatchbot db upgrade` or `dispatchbot run` to create it)"
         ) from None
+    except SchemaFromNewerRelease as exc:
+        raise CommandError(f"database {masked_dict(settings)['database']['url']}: {exc}") from None
     except (OSError, SQLAlchemyError) as exc:
         cause: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
         server = "" if settings.database.url.startswith("sqlite") else " and that the server is up"

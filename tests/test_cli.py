@@ -6,6 +6,7 @@ import asyncio
 import json
 import signal
 import socket
+import sqlite3
 import tomllib
 from collections.abc import Callable
 from importlib import metadata
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from dispatchbot import __version__
 from dispatchbot.cli import _report_unexpected, main
 from dispatchbot.config import LogSettings, Settings, load_settings
+from dispatchbot.storage.migrate import HEAD_REVISION
 from dispatchbot.testing import FakeSlack
 from tests.support.bot import BotProcess, bot_environment, free_port
 from tests.support.waiting import eventually
@@ -199,6 +202,55 @@ def test_a_file_that_is_not_a_database(cli: Cli, tmp_path: Path) -> None:
     assert err == (
         "dispatchbot: database sqlite+aiosqlite:///./dispatchbot.db: file is not a database"
         " — check database.url (DISPATCHBOT_DATABASE__URL or DATABASE_URL)\n"
+    )
+
+
+def _migrated_by_a_newer_release(path: Path) -> None:
+    """A database a newer dispatchbot migrated: at a revision this release does not ship."""
+    assert main(["db", "upgrade"]) == 0
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'f00dcafe'")
+
+
+NEWER = (
+    "its schema is at revision f00dcafe, written by a newer dispatchbot than this one "
+    f"({__version__}, schema {HEAD_REVISION}) — upgrade dispatchbot, or use another database"
+)
+
+
+def test_a_database_from_a_newer_release_is_named_so(
+    cli: Cli, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _migrated_by_a_newer_release(tmp_path / "dispatchbot.db")
+    capsys.readouterr()  # what the upgrade printed
+    code, out, err = cli("db", "current")
+    assert (code, err) == (0, "")
+    assert out == (
+        f"f00dcafe — newer than this release's {HEAD_REVISION} "
+        "(written by a newer dispatchbot; upgrade dispatchbot)\n"
+    )
+    code, out, err = cli("db", "upgrade")
+    assert (code, out) == (1, "")
+    assert err == f"dispatchbot: database sqlite+aiosqlite:///./dispatchbot.db: {NEWER}\n"
+
+
+@pytest.mark.slow
+async def test_run_on_a_database_from_a_newer_release_is_one_line(tmp_path: Path) -> None:
+    await asyncio.to_thread(_migrated_by_a_newer_release, tmp_path / "dispatchbot.db")
+    async with FakeSlack() as slack:
+        process = BotProcess(
+            bot_environment(slack, f"sqlite:///{tmp_path}/dispatchbot.db", free_port()), probe=False
+        )
+        await process.start()
+        try:
+            assert await process.wait() == 1
+        finally:
+            await process.ensure_stopped()
+    errors = process.stderr.decode()
+    assert "Traceback" not in errors
+    assert (
+        f"dispatchbot: cannot start: database sqlite+aiosqlite:///{tmp_path}/dispatchbot.db: {NEWER}"
+        in errors
     )
 
 

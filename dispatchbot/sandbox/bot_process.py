@@ -29,6 +29,10 @@ STOP_SECONDS = 10.0
 """How long the bot gets to finish after SIGTERM before it is killed."""
 
 
+_REFUSAL = "dispatchbot: cannot start: "
+"""How `dispatchbot run` begins the line that says why it will not start (cli.py)."""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -91,9 +95,11 @@ class BotProcess:
         self.http_port = free_port()
         self.process: asyncio.subprocess.Process | None = None
         self._log: IO[bytes] | None = None
+        self._log_start = 0
 
     async def start(self) -> None:
         self._log = self.log_path.open("ab")  # a kept sandbox (--db) keeps its history
+        self._log_start = self._log.tell()
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -122,18 +128,32 @@ class BotProcess:
             task.cancel()
         if connected.done() and not connected.cancelled() and connected.exception() is None:
             return
+        if exited.done() and (refusal := self.refusal()):
+            raise BotFailed(f"the bot {refusal}")
         why = f"exited with code {exited.result()}" if exited.done() else f"did not connect in {within:.0f} s"
         raise BotFailed(f"the bot {why}; the end of its log ({self.log_path}):\n{self.log_tail()}")
+
+    def refusal(self) -> str:
+        """The one line in which `dispatchbot run` said why it cannot start (a database from a newer
+        release, an invalid config file), already written for a person; "" when it said none."""
+        lines = self._this_run().splitlines()
+        return next((line.removeprefix("dispatchbot: ") for line in lines if line.startswith(_REFUSAL)), "")
 
     async def wait_exited(self) -> int:
         assert self.process is not None
         return await self.process.wait()
 
     def log_tail(self, lines: int = 15) -> str:
+        """The last ``lines`` this start wrote (a kept log also holds earlier runs')."""
+        return "\n".join(self._this_run().splitlines()[-lines:]) or "(no log)"
+
+    def _this_run(self) -> str:
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            with self.log_path.open("rb") as log:
+                log.seek(self._log_start)
+                return log.read().decode(errors="replace")
         except OSError:
-            return "(no log)"
+            return ""
 
     async def stop(self) -> int | None:
         """SIGTERM, then SIGKILL if it has not finished within STOP_SECONDS; the exit code."""

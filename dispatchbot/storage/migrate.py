@@ -39,7 +39,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def upgrade(database: Database, revision: str = "head") -> None:
+    """Upgrade to ``revision``; `SchemaFromNewerRelease` when a newer release migrated the database."""
     from alembic import command
+
+    refuse_newer(await current_revision(database))
 
     async with database.engine.begin() as connection:
         if database.dialect == "postgresql":
@@ -65,6 +68,25 @@ def script_head() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+class SchemaFromNewerRelease(Exception):
+    """The database was migrated by a newer dispatchbot: this release cannot read it, nor downgrade it
+    (it does not ship the newer migrations), so it must not start on it."""
+
+    def __init__(self, revision: str) -> None:
+        from dispatchbot import __version__
+
+        super().__init__(
+            f"its schema is at revision {revision}, written by a newer dispatchbot than this one "
+            f"({__version__}, schema {HEAD_REVISION}) — upgrade dispatchbot, or use another database"
+        )
+
+
+def refuse_newer(revision: str | None) -> None:
+    """Raise `SchemaFromNewerRelease` when ``revision`` is one this release does not ship."""
+    if revision is not None and revision != HEAD_REVISION and not is_known(revision):
+        raise SchemaFromNewerRelease(revision)
 
 
 def is_known(revision: str) -> bool:

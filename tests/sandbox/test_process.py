@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -162,3 +163,20 @@ async def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
     )
     assert b"ready" not in out
     assert not (tmp_path / "sandbox.log").exists()
+
+
+async def test_a_database_from_a_newer_release_is_one_clear_line(tmp_path: Path) -> None:
+    """A kept sandbox database a newer dispatchbot migrated: the bot's own one-line refusal, not a
+    traceback nor the log of earlier runs."""
+    database = tmp_path / "sandbox.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        connection.execute("INSERT INTO alembic_version VALUES ('f00dcafe')")
+    (tmp_path / "sandbox.log").write_text("an earlier run's line\n")
+    process = await launch(tmp_path, free_port())
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    assert b"ready" not in out
+    [line] = err.decode().splitlines()
+    assert line.startswith(f"dispatchbot: the bot cannot start: database sqlite+aiosqlite:///{database}: ")
+    assert "its schema is at revision f00dcafe, written by a newer dispatchbot than this one" in line
