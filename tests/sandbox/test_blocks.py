@@ -148,6 +148,37 @@ def test_actions_with_buttons_selects_and_overflow() -> None:
     assert [o.text for o in selects["where"].iterfind("option")] == ["Pick a channel", "#general"]
 
 
+def test_a_button_that_asks_first_carries_its_dialog() -> None:
+    """Slack's client asks before sending a click on a button with ``confirm``; the page does too, from
+    the dialog's `<template>` beside the button (unescaped text never reaches it)."""
+    confirm = {
+        "title": plain("Create channel"),
+        "text": mrkdwn("Move *CASE-1* to <!channel>?"),
+        "confirm": plain("Create channel"),
+        "deny": plain("Cancel"),
+        "style": "danger",
+    }
+    block = {
+        "type": "actions",
+        "block_id": "acts",
+        "elements": [
+            {"type": "button", "action_id": "move", "text": plain("Create channel"), "confirm": confirm},
+            {"type": "button", "action_id": "plain", "text": plain("Triage"), "confirm": {}},
+        ],
+    }
+    root = parse(render_blocks([block], SURFACE))
+    move, *_ = root.iterfind(".//button[@data-action-id='move']")
+    assert move.get("aria-haspopup") == "dialog"
+    template, defaults = root.findall(".//template[@class='b-confirm']")
+    assert text_of(one(template, "h2")) == "Create channel"
+    assert text_of(one(template, "div")) == "Move CASE-1 to @channel?"
+    assert one(template, "div/strong").text == "CASE-1"
+    answers = {b.get("value"): (b.text, b.get("class")) for b in template.iterfind(".//button")}
+    assert answers == {"deny": ("Cancel", None), "confirm": ("Create channel", "danger")}
+    assert [b.text for b in defaults.iterfind(".//button")] == ["Cancel", "Yes"]
+    assert text_of(one(defaults, "h2")) == "Are you sure?"
+
+
 def test_rich_text() -> None:
     block = {
         "type": "rich_text",

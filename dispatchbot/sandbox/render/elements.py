@@ -125,7 +125,9 @@ def select_options(element: JSON, surface: Surface, selected: set[str]) -> str:
     )
 
 
-def button(element: JSON, block_id: str) -> str:
+def button(element: JSON, block_id: str, names: Names) -> str:
+    """A `<button>`; with a ``confirm`` object, followed by the `<template>` of the dialog that asks
+    first (the page shows it, and sends the click only on its confirm button, as Slack's client does)."""
     label = text(plain(element.get("text")))
     style = str(element.get("style", ""))
     css = f"b-button {text(style)}".strip()
@@ -134,7 +136,29 @@ def button(element: JSON, block_id: str) -> str:
         attributes += data_attributes({"value": str(element["value"])})
     if element.get("url"):
         attributes += data_attributes({"url": str(element["url"])})
-    return f'<button type="button" class="{css}"{attributes}>{label}</button>'
+    confirm = element.get("confirm")
+    if not isinstance(confirm, dict):
+        return f'<button type="button" class="{css}"{attributes}>{label}</button>'
+    return (
+        f'<button type="button" class="{css}"{attributes} aria-haspopup="dialog">{label}</button>'
+        + confirm_template(confirm, names)
+    )
+
+
+def confirm_template(confirm: JSON, names: Names) -> str:
+    """A confirmation dialog's content: its title, its text and its two buttons, Slack's defaults
+    ("Are you sure?", "Yes", "Cancel") where the app gives none. `<template>` keeps it out of the page
+    (and out of what a screen reader reads) until the page opens it in its one `<dialog>`."""
+    title = text(plain(confirm.get("title")) or "Are you sure?")
+    style = text(str(confirm.get("style", "primary")))
+    yes = text(plain(confirm.get("confirm")) or "Yes")
+    no = text(plain(confirm.get("deny")) or "Cancel")
+    return (
+        f'<template class="b-confirm"><h2 id="confirm-title">{title}</h2>'
+        f'<div class="b-confirm-text">{text_object(confirm.get("text"), names)}</div>'
+        f'<footer><button value="deny">{no}</button>'
+        f'<button value="confirm" class="{style}">{yes}</button></footer></template>'
+    )
 
 
 def _aria(label: str, required: bool, described_by: str) -> str:
@@ -162,7 +186,7 @@ def control(
     `<label for>` (selects in a message); checkbox and radio groups show it as their legend."""
     kind = str(element.get("type", ""))
     if kind == "button":
-        return button(element, block_id)
+        return button(element, block_id, surface.names)
     if kind == "image":
         return image(element)
     current = chosen(_state_of(element, state))

@@ -235,10 +235,26 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   const close = $("modal").querySelector("[data-view-close]");
-  if (event.key === "Escape" && close) close.click();
+  if (event.key === "Escape" && close && !$("confirm").open) close.click(); // Escape in a dialog closes only it
 });
 
 // ---------------------------------------------------------------- what the person does
+
+// A button with a Block Kit `confirm` asks first, in the page's one <dialog> (outside the regions a
+// refresh replaces); resolves true only when the person chose the dialog's confirm button.
+function confirmed(button) {
+  const template = button.nextElementSibling;
+  if (button.getAttribute("aria-haspopup") !== "dialog" || !template?.matches("template.b-confirm")) {
+    return Promise.resolve(true);
+  }
+  const dialog = $("confirm");
+  dialog.querySelector("form").replaceChildren(template.content.cloneNode(true));
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
+  });
+}
 
 document.addEventListener("click", async (event) => {
   const el = event.target.closest("a, button");
@@ -253,8 +269,10 @@ document.addEventListener("click", async (event) => {
   }
   if (el.matches("button.completion")) { complete(el.closest(".composer").querySelector("textarea"), el.textContent); return; }
   if (el.matches("button[data-action-id]") && !el.closest(".b-input")) {
+    const target = actionTarget(el); // read now: a refresh may replace the button while a dialog asks
+    if (!(await confirmed(el))) return;
     if (el.dataset.url) window.open(el.dataset.url, "_blank", "noopener");
-    await post("/api/action", actionTarget(el));
+    await post("/api/action", target);
   } else if (el.matches("[data-view-close], [data-view-back]")) {
     await post("/api/close", { view_id: el.closest("form").dataset.viewId });
   } else if (el.matches("button.reaction")) {
@@ -293,6 +311,7 @@ document.addEventListener("change", async (event) => {
 
 document.addEventListener("submit", async (event) => {
   const form = event.target;
+  if (form.method === "dialog") return; // a confirmation's answer: the browser closes its dialog
   event.preventDefault();
   if (form.matches(".composer")) {
     const box = form.querySelector("textarea");
