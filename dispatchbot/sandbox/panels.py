@@ -24,7 +24,7 @@ from dispatchbot.sandbox import acting
 from dispatchbot.sandbox.render import panels as render
 from dispatchbot.sandbox.samples import SAMPLES
 from dispatchbot.sandbox.vendors import ALERT_SOURCE, Vendors
-from dispatchbot.sandbox.web import SandboxWeb
+from dispatchbot.sandbox.web import SandboxWeb, json_object
 from dispatchbot.testing.local_server import Handler
 from dispatchbot.testing.slack.block_kit import ClientRefused
 from dispatchbot.testing.slack.server import FakeSlack
@@ -65,13 +65,7 @@ class SandboxWithPanels(SandboxWeb):
         """A JSON POST answered with what the other side said: ``{"status", "answer"}``."""
 
         async def handle(request: web.Request) -> web.StreamResponse:
-            try:
-                body = await request.json()
-            except json.JSONDecodeError:
-                body = None
-            if not isinstance(body, dict):
-                return web.json_response({"error": "send a JSON object"}, status=400)
-            status, answer = await act(body)
+            status, answer = await act(await json_object(request))
             return web.json_response({"status": status, "answer": answer})
 
         return handle

@@ -32,6 +32,17 @@ def _static(name: str) -> str:
     return resources.files("dispatchbot.sandbox").joinpath("static", name).read_text(encoding="utf-8")
 
 
+async def json_object(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object; anything else is refused (the guard answers 400 with the reason)."""
+    try:
+        body = await request.json()
+    except json.JSONDecodeError:
+        body = None
+    if not isinstance(body, dict):
+        raise ClientRefused("send a JSON object")
+    return body
+
+
 def _html(fragment: str) -> web.Response:
     return web.Response(text=fragment, content_type="text/html", headers={"Cache-Control": "no-store"})
 
@@ -142,12 +153,7 @@ class SandboxWeb(LocalServer):
 
     def _action(self, act: Callable[[str, dict[str, Any]], Awaitable[None]]) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
-            try:
-                body = await request.json()
-            except json.JSONDecodeError:
-                body = None
-            if not isinstance(body, dict):
-                return web.json_response({"error": "send a JSON object"}, status=400)
+            body = await json_object(request)
             await act(str(body.get("as", "")), body)
             return web.json_response({"ok": True})
 

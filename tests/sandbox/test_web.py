@@ -142,6 +142,10 @@ async def test_refusals(web: SandboxWeb, http: aiohttp.ClientSession, slack: Fak
         assert (unknown.status, await unknown.json()) == (400, {"error": "/nope is not a valid command"})
     async with http.post(web.url + "api/send", data="as=x") as form:
         assert form.status == 415, "only JSON, which another site cannot post without a preflight"
+    for body in ("[1, 2]", "{not json"):
+        headers = {"Content-Type": "application/json"}
+        async with http.post(web.url + "api/send", data=body, headers=headers) as malformed:
+            assert (malformed.status, await malformed.json()) == (400, {"error": "send a JSON object"})
     async with http.get(web.url + "api/session", headers={"Host": "evil.test"}) as rebound:
         assert rebound.status == 403
     async with http.get(web.url + "api/sidebar", params={"as": slack.bot_user_id}) as bot:
