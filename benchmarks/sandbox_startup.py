@@ -4,6 +4,11 @@ answers the page and the session with the bot connected (the sandbox prints the 
 For scale, the same run measures a bare `dispatchbot run` connecting to a fake Slack (what the sandbox
 does on top: start the fakes and the UI, then spawn that same bot) and `python -c "import
 dispatchbot.cli"` (the interpreter and the imports every command pays). Target <= 3 s.
+
+Then a channel of 1,000 messages (the issue asks that the page not stall on one): the time to post them
+through the page's /api/send, the channel fragment the page fetches to open it (its newest 100, as the
+server renders it), and, when Playwright and the system's Chromium are there, the browser's time from
+navigation to showing those 100 messages.
 Run: python benchmarks/sandbox_startup.py [--starts 3]
 """
 
@@ -13,12 +18,14 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import signal
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -28,6 +35,8 @@ from dispatchbot.testing import FakeSlack
 
 READY = re.compile(rb"ready at (http://127\.0\.0\.1:\d+/)")
 TARGET_SECONDS = 3.0
+MESSAGES = 1000
+SHOWN = 100  # what the page asks for when it opens a channel
 
 
 def environment() -> dict[str, str]:
@@ -38,8 +47,10 @@ def environment() -> dict[str, str]:
     }
 
 
-async def sandbox_start(directory: Path) -> float:
-    """Seconds from spawning `dispatchbot sandbox` until its page and session answer."""
+@asynccontextmanager
+async def running_sandbox(directory: Path) -> AsyncIterator[tuple[str, float]]:
+    """`dispatchbot sandbox` running: its URL and the seconds from spawning it until its page and
+    session answered; stopped with Ctrl-C at the end."""
     began = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -67,10 +78,16 @@ async def sandbox_start(directory: Path) -> float:
                 async with http.get(url + path) as response:
                     response.raise_for_status()
                     await response.read()
-        return time.perf_counter() - began
+        yield url, time.perf_counter() - began
     finally:
         process.send_signal(signal.SIGINT)
         await asyncio.wait_for(process.wait(), 30)
+
+
+async def sandbox_start(directory: Path) -> float:
+    """Seconds from spawning `dispatchbot sandbox` until its page and session answer."""
+    async with running_sandbox(directory) as (_, seconds):
+        return seconds
 
 
 async def bot_connect(directory: Path) -> float:
@@ -96,16 +113,79 @@ async def bare_import(directory: Path) -> float:
     return time.perf_counter() - began
 
 
+def report(label: str, times: list[float], *, milliseconds: bool = False) -> float:
+    """Print the median, max and every run of ``times`` (seconds); return the median."""
+    scale, unit, digits = (1000, "ms", 1) if milliseconds else (1, "s", 2)
+
+    def figure(seconds: float) -> str:
+        return f"{seconds * scale:.{digits}f}"
+
+    median = statistics.median(times)
+    runs = ", ".join(map(figure, times))
+    print(f"  {label:44} median {figure(median)} {unit}, max {figure(max(times))} {unit}   ({runs})")
+    return median
+
+
 async def measure(label: str, starts: int, once: Callable[[Path], Awaitable[float]]) -> float:
     times: list[float] = []
     with tempfile.TemporaryDirectory() as directory:
         for _ in range(starts):
             times.append(await once(Path(directory)))
             await asyncio.sleep(0.2)
-    median = statistics.median(times)
-    runs = ", ".join(f"{t:.2f}" for t in times)
-    print(f"  {label:38} median {median:.2f} s, max {max(times):.2f} s   ({runs})")
-    return median
+    return report(label, times)
+
+
+async def big_channel(starts: int) -> None:
+    """A sandbox whose #general holds ``MESSAGES`` messages from bob, opened as alice."""
+    with tempfile.TemporaryDirectory() as directory:
+        async with running_sandbox(Path(directory)) as (url, _), aiohttp.ClientSession() as http:
+            async with http.get(url + "api/session") as response:
+                session = await response.json()
+            ids = {person["name"]: person["id"] for person in session["people"]}
+            general = session["start"]
+            began = time.perf_counter()
+            for n in range(1, MESSAGES + 1):
+                body = {"as": ids["bob"], "channel": general, "text": f"message {n}"}
+                async with http.post(url + "api/send", json=body) as response:
+                    response.raise_for_status()
+            posted = time.perf_counter() - began
+            print(f"  {MESSAGES} messages posted through /api/send in {posted:.2f} s, one at a time")
+            fetched: list[float] = []
+            query = {"as": ids["alice"], "limit": str(SHOWN)}
+            for _ in range(starts * 5):
+                began = time.perf_counter()
+                async with http.get(f"{url}api/channel/{general}", params=query) as response:
+                    response.raise_for_status()
+                    await response.read()
+                fetched.append(time.perf_counter() - began)
+            report(f"fetch of the channel (newest {SHOWN} of {MESSAGES})", fetched, milliseconds=True)
+            await browser_shows(url, starts)
+
+
+async def browser_shows(url: str, starts: int) -> None:
+    """Seconds from navigation until the page shows the channel's newest ``SHOWN`` messages."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        executable = None
+    if executable is None:
+        print("  browser: skipped (needs playwright and the system's chromium)")
+        return
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            page = await browser.new_page()
+            shown: list[float] = []
+            for _ in range(starts):
+                await page.goto(url)
+                await page.wait_for_function(
+                    f"document.querySelectorAll('#main .messages > li').length >= {SHOWN}"
+                )
+                shown.append(float(await page.evaluate("performance.now()")) / 1000)
+            report(f"browser, navigation to {SHOWN} shown", shown, milliseconds=True)
+        finally:
+            await browser.close()
 
 
 async def main(starts: int) -> None:
@@ -120,6 +200,8 @@ async def main(starts: int) -> None:
         f"{usable - connected:+.2f} s over a bare bot's connect ({connected:.2f} s), whose imports alone "
         f"take {imported:.2f} s"
     )
+    print(f"a channel of {MESSAGES} messages:")
+    await big_channel(starts)
 
 
 if __name__ == "__main__":

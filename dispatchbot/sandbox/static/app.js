@@ -20,9 +20,13 @@ function status(text, error = false) {
   line.classList.toggle("error", error);
 }
 
+const UNREACHABLE = "No connection to the sandbox; reconnecting…";
+
 async function fragment(path, params = {}) {
   const query = new URLSearchParams({ as: state.as, ...params });
-  const response = await fetch(`${path}?${query}`);
+  const response = await fetch(`${path}?${query}`).catch(() => {
+    throw new Error(UNREACHABLE);
+  });
   if (!response.ok) {
     const body = await response.json().catch(() => ({ error: response.statusText }));
     throw new Error(body.error);
@@ -36,7 +40,11 @@ async function post(path, body) {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ as: state.as, ...body }),
-  });
+  }).catch(() => null);
+  if (!response) {
+    status(`Not sent. ${UNREACHABLE}`, true);
+    return false;
+  }
   const answer = await response.json().catch(() => ({ error: response.statusText }));
   if (!response.ok) {
     status(answer.error || "refused", true);
@@ -54,7 +62,16 @@ function typing(target) {
   }));
 }
 
-// Replace a region only when its HTML changed, keeping what was being typed in a composer.
+// The first message in view in a list and how far below the list's top it starts.
+function inView(list) {
+  const top = list.getBoundingClientRect().top;
+  const item = [...list.children].find((li) => li.id && li.getBoundingClientRect().bottom > top);
+  return item && { id: item.id, offset: item.getBoundingClientRect().top - top };
+}
+
+// Replace a region only when its HTML changed, keeping what was being typed in a composer and the
+// messages in view: the newest when the list was scrolled to its end, else the same ones (older
+// messages come in above them, newer below).
 function show(region, html) {
   if (shown[region] === html) return false;
   shown[region] = html;
@@ -62,6 +79,7 @@ function show(region, html) {
   const typed = typing(target);
   const list = target.querySelector(".messages");
   const atBottom = !list || list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  const kept = list && !atBottom ? inView(list) : null;
   target.innerHTML = html;
   for (const { label, value, focused } of typed) {
     const box = [...target.querySelectorAll(".composer textarea")].find((b) => b.getAttribute("aria-label") === label);
@@ -70,7 +88,9 @@ function show(region, html) {
     if (focused) box.focus();
   }
   const messages = target.querySelector(".messages");
+  const again = kept && messages?.querySelector(`#${CSS.escape(kept.id)}`);
   if (messages && atBottom) messages.scrollTop = messages.scrollHeight;
+  else if (again) messages.scrollTop += again.getBoundingClientRect().top - messages.getBoundingClientRect().top - kept.offset;
   return true;
 }
 
@@ -316,10 +336,9 @@ document.addEventListener("submit", async (event) => {
   if (form.matches(".composer")) {
     const box = form.querySelector("textarea");
     const sent = await post("/api/send", { channel: form.dataset.channel, thread: form.dataset.thread || "", text: box.value });
-    if (sent) {
-      box.value = "";
-      form.querySelector(".completions")?.remove();
-    }
+    if (!sent) return; // nothing changed: the text stays, and the status line says why
+    box.value = "";
+    form.querySelector(".completions")?.remove();
   } else if (form.matches(".view-form")) {
     await post("/api/submit", { view_id: form.dataset.viewId, values: formValues(form) });
   }
@@ -340,7 +359,9 @@ async function start() {
     status("");
     refresh();
   });
-  events.onerror = () => status("reconnecting…");
+  events.onerror = () => { // every retry fails while the network is down: keep what was said then
+    if (!$("status").textContent.endsWith("reconnecting…")) status("reconnecting…");
+  };
 }
 
 start();

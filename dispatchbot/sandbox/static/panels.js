@@ -42,8 +42,12 @@
   async function load(target, path) {
     const who = acting();
     if (!who) return;
-    const response = await fetch(`${path}?as=${encodeURIComponent(who)}`);
-    if (response.ok) target.innerHTML = await response.text();
+    try {
+      const response = await fetch(`${path}?as=${encodeURIComponent(who)}`);
+      if (response.ok) target.innerHTML = await response.text();
+    } catch {
+      // The network is down: the next poll or change asks again, and the page says it is reconnecting.
+    }
   }
 
   function say(panel, text) {
