@@ -109,7 +109,7 @@ def _generic(ws: Workspace) -> JSON:
         "severity": "critical",
         "description": "5xx ratio 3.1% over 5 minutes",
         "source_url": "https://grafana.example.com/d/checkout",
-        "metadata": {"service": "checkout", "team": "payments"},
+        "metadata": {"service": "checkout", "team": "payments", "owner": "alice@example.com"},
     }
 
 

@@ -4,6 +4,7 @@ vendors, panels, demo seed and restarts."""
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -11,12 +12,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from dispatchbot.commands import Command
+from dispatchbot.config.sections import CommandSettings
 from tests.sandbox.dom import label_for, text_of
 from tests.sandbox.test_process import READY, Sandbox, sandbox_environment
 from tests.support.bot import free_port
 from tests.support.waiting import eventually_value
 
 START_SECONDS = 60
+FAILURES = re.compile(
+    r"went wrong|not a valid command|unknown command|Traceback|did not respond", re.IGNORECASE
+)
+"""What a person must never see after using the bot through the page."""
 
 
 @asynccontextmanager
@@ -97,3 +104,8 @@ async def answer(running: Sandbox, path: str, **body: Any) -> Any:
     """POST JSON and return the JSON answer, whatever its status."""
     async with running.http.post(running.url + path.lstrip("/"), json=body) as response:
         return await response.json()
+
+
+def name_of(command: Command) -> str:
+    """The command's name as the sandbox configures it (no config file: the defaults)."""
+    return str(getattr(CommandSettings(), command))

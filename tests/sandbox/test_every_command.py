@@ -7,7 +7,6 @@ so a failure names it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +16,8 @@ import pytest
 import pytest_asyncio
 
 from dispatchbot.commands import Command
-from dispatchbot.config.sections import CommandSettings
 from tests.sandbox.dom import text_of
-from tests.sandbox.launch import channel_named, fill_modal, person, sandbox
+from tests.sandbox.launch import FAILURES, channel_named, fill_modal, name_of, person, sandbox
 from tests.sandbox.test_process import Sandbox
 from tests.support.waiting import eventually_value
 
@@ -27,8 +25,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 WAIT = 30
 """Seconds to wait for the bot: this machine may be busy with other test runs."""
-
-FAILURES = re.compile(r"went wrong|not a valid command|unknown command|Traceback", re.IGNORECASE)
 
 
 @dataclass
@@ -148,11 +144,6 @@ async def workspace(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[W
         await space.shown("alerts", "CASE-1")
         assert sorted((await running.json("/api/session"))["commands"]) == sorted(map(name_of, Command))
         yield space
-
-
-def name_of(command: Command) -> str:
-    """The command's name as the sandbox configures it (no config file: the defaults)."""
-    return str(getattr(CommandSettings(), command))
 
 
 @dataclass(frozen=True)
