@@ -234,13 +234,10 @@ def test_a_database_from_a_newer_release_is_named_so(
     assert err == f"dispatchbot: database sqlite+aiosqlite:///./dispatchbot.db: {NEWER}\n"
 
 
-@pytest.mark.slow
-async def test_run_on_a_database_from_a_newer_release_is_one_line(tmp_path: Path) -> None:
-    await asyncio.to_thread(_migrated_by_a_newer_release, tmp_path / "dispatchbot.db")
+async def _refused_start(database_url: str, port: int) -> str:
+    """`dispatchbot run` that must refuse to start: what it said on stderr (exit code 1, no traceback)."""
     async with FakeSlack() as slack:
-        process = BotProcess(
-            bot_environment(slack, f"sqlite:///{tmp_path}/dispatchbot.db", free_port()), probe=False
-        )
+        process = BotProcess(bot_environment(slack, database_url, port), probe=False)
         await process.start()
         try:
             assert await process.wait() == 1
@@ -248,6 +245,13 @@ async def test_run_on_a_database_from_a_newer_release_is_one_line(tmp_path: Path
             await process.ensure_stopped()
     errors = process.stderr.decode()
     assert "Traceback" not in errors
+    return errors
+
+
+@pytest.mark.slow
+async def test_run_on_a_database_from_a_newer_release_is_one_line(tmp_path: Path) -> None:
+    await asyncio.to_thread(_migrated_by_a_newer_release, tmp_path / "dispatchbot.db")
+    errors = await _refused_start(f"sqlite:///{tmp_path}/dispatchbot.db", free_port())
     assert (
         f"dispatchbot: cannot start: database sqlite+aiosqlite:///{tmp_path}/dispatchbot.db: {NEWER}"
         in errors
@@ -460,14 +464,6 @@ async def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        async with FakeSlack() as slack:
-            process = BotProcess(bot_environment(slack, f"sqlite:///{tmp_path}/bot.db", port), probe=False)
-            await process.start()
-            try:
-                assert await process.wait() == 1
-            finally:
-                await process.ensure_stopped()
-    errors = process.stderr.decode()
-    assert "Traceback" not in errors
+        errors = await _refused_start(f"sqlite:///{tmp_path}/bot.db", port)
     assert f"dispatchbot: cannot start: cannot listen on 127.0.0.1:{port} (" in errors
     assert "set DISPATCHBOT_HTTP__PORT to a free port" in errors
